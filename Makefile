@@ -1,0 +1,142 @@
+# xnat: eBPF NAT gateway. `make` builds everything into build/; `make V=1` shows commands.
+#
+#   make            BPF object + skeleton, xnatd, xnatctl
+#   make test       every test suite (needs root: BPF, netns); ends with "N passed, N failed"
+#   make demo       installs what is missing, builds, shows traffic crossing the gateway
+#   make install    binaries, BPF object, config example, systemd unit (PREFIX, DESTDIR)
+
+OUT        := build
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+CC         ?= gcc
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+WARN      := -Wall -Wextra -Werror
+USER_PKGS := libbpf libxdp inih libsystemd libmnl
+CFLAGS    ?= -O2 -g
+CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/lib -I$(OUT) \
+             $(shell $(PKG_CONFIG) --cflags $(USER_PKGS))
+LDLIBS    := $(shell $(PKG_CONFIG) --libs $(USER_PKGS)) -lelf -lz
+TEST_LDLIBS := $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) \
+              -Ivmlinux -Iinclude -Ibpf
+
+# ---------------------------------------------------------------- BPF
+VMLINUX_H := vmlinux/vmlinux.h
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_HDRS  := $(wildcard bpf/*.h) $(wildcard include/xnat/*.h)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+
+# Generated from the running kernel's BTF, never committed (see vmlinux/README).
+$(VMLINUX_H):
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/bpf/%.tmp.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# `gen object` links the object (static functions resolved, BTF deduplicated).
+$(OUT)/bpf/%.bpf.o: $(OUT)/bpf/%.tmp.o
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+
+# ---------------------------------------------------------------- user space
+LIB_SRCS    := $(wildcard agent/lib/*.c)
+LIB_OBJS    := $(patsubst %.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+XNATD_SRCS  := $(wildcard agent/xnatd/*.c)
+XNATD_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(XNATD_SRCS))
+XNATCTL_SRCS := $(wildcard tools/xnatctl/*.c)
+XNATCTL_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(XNATCTL_SRCS))
+USER_HDRS   := $(wildcard include/xnat/*.h agent/lib/*.h agent/xnatd/*.h tools/xnatctl/*.h)
+
+$(OUT)/obj/%.o: %.c $(USER_HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libxnat.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/xnatd: $(XNATD_OBJS) $(OUT)/libxnat.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/xnatctl: $(XNATCTL_OBJS) $(OUT)/libxnat.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---------------------------------------------------------------- tests
+# tests/unit/test_*.c: one cmocka binary each, linked with libxnat.a.
+# tests/bpf/*.c: one binary running BPF_PROG_TEST_RUN fixtures on the real object.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+UNIT_HELPERS := $(patsubst %.c,$(OUT)/obj/%.o,$(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c)))
+BPFT_SRCS  := $(wildcard tests/bpf/*.c)
+BPFT_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(BPFT_SRCS))
+
+$(OUT)/tests/test_%: $(OUT)/obj/tests/unit/test_%.o $(UNIT_HELPERS) $(OUT)/libxnat.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ $(TEST_LDLIBS) -o $@
+
+$(OUT)/tests/bpf_prog_tests: $(BPFT_OBJS) $(OUT)/libxnat.a
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ $(TEST_LDLIBS) -o $@
+
+TEST_BINS := $(UNIT_BINS) $(if $(BPFT_SRCS),$(OUT)/tests/bpf_prog_tests)
+
+# ---------------------------------------------------------------- goals
+$(OUT)/bpf:
+	$(Q)mkdir -p $@
+
+all: $(BPF_OBJS) $(SKELS) $(OUT)/xnatd $(OUT)/xnatctl
+
+tests: all $(TEST_BINS)
+
+# Every suite; the runner prints the summary line last. Needs root.
+test: tests
+	$(Q)tests/run
+
+demo:
+	$(Q)tools/demo.sh
+
+deps:
+	$(Q)tools/install-deps.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xnat \
+	           $(DESTDIR)$(SYSCONFDIR)/xnat $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(OUT)/xnatd $(OUT)/xnatctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xnat/
+	install -m 0644 etc/xnat.conf.example $(DESTDIR)$(SYSCONFDIR)/xnat/xnat.conf.example
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' etc/xnatd.service.in > $(DESTDIR)$(UNITDIR)/xnatd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xnatd.service
+
+clean:
+	rm -rf $(OUT) $(VMLINUX_H)
+
+.PHONY: all tests test demo deps install clean

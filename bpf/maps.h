@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The fast path's maps, pinned by name (XNAT_PIN_ROOT) so xnatd restarts adopt them. */
+#ifndef XNAT_BPF_MAPS_H
+#define XNAT_BPF_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <xnat/nat.h>
+#include <xnat/stats.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xnat_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_FLOWS);
+	__type(key, struct xnat_flow_key);
+	__type(value, struct xnat_flow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_MAPPINGS);
+	__type(key, struct xnat_eim_key);
+	__type(value, struct xnat_eim);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_eim SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_MAPPINGS);
+	__type(key, struct xnat_port_key);
+	__type(value, struct xnat_port_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_MAPPINGS);
+	__type(key, struct xnat_adf_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_adf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, XNAT_MAX_FRAGS);
+	__type(key, struct xnat_frag_key);
+	__type(value, struct xnat_frag);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_HOSTS);
+	__type(key, __be32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_host_alloc SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_HOSTS);
+	__type(key, __be32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_host_freed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XNAT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, struct xnat_counter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_stats SEC(".maps");
+
+#endif

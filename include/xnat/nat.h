@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * NAT state shared by the BPF fast path, xnatd and xnatctl. Each struct is
+ * defined once, here; maps carry BTF so bpftool prints them field by field.
+ *
+ * Byte order: fields named *_addr / *port hold network byte order (as on the
+ * wire) unless the comment says "host order".
+ *
+ * The model (RFC 4787 / 5382 / 5508):
+ *  - A mapping binds an internal endpoint (int_addr, int_port, proto) to an
+ *    external port of the single external address. It is stored twice:
+ *    xnat_eim (internal endpoint -> external port, endpoint-independent
+ *    mapping) and xnat_ports (external port -> internal endpoint and owner).
+ *  - A session is a flow through a mapping, stored as two xnat_flows entries:
+ *    the OUT entry keyed by the tuple seen on the LAN side, the IN entry keyed
+ *    by the tuple seen on the WAN side. Each packet costs one lookup.
+ *  - Filtering (endpoint-independent, address-dependent, address-and-port-
+ *    dependent) only decides whether an inbound packet without a session may
+ *    create one through a mapping; mapping and filtering stay independent.
+ */
+#ifndef XNAT_NAT_H
+#define XNAT_NAT_H
+
+#include "compat.h"
+
+#define XNAT_PIN_ROOT "/sys/fs/bpf/xnat"
+
+/* Map names; also the file names of their pins under XNAT_PIN_ROOT. */
+#define XNAT_MAP_CONFIG     "xnat_config"
+#define XNAT_MAP_FLOWS      "xnat_flows"
+#define XNAT_MAP_EIM        "xnat_eim"
+#define XNAT_MAP_PORTS      "xnat_ports"
+#define XNAT_MAP_ADF        "xnat_adf"
+#define XNAT_MAP_FRAGS      "xnat_frags"
+#define XNAT_MAP_HOST_ALLOC "xnat_host_alloc"
+#define XNAT_MAP_HOST_FREED "xnat_host_freed"
+#define XNAT_MAP_STATS      "xnat_stats"
+
+/* Default table sizes (entries); xnatd may change them before loading. */
+#define XNAT_DEFAULT_MAX_FLOWS    262144 /* two entries per session */
+#define XNAT_DEFAULT_MAX_MAPPINGS 131072
+#define XNAT_DEFAULT_MAX_HOSTS    4096
+#define XNAT_MAX_FRAGS            8192
+
+enum xnat_dir {
+	XNAT_DIR_OUT = 0, /* LAN -> WAN: source is rewritten */
+	XNAT_DIR_IN = 1,  /* WAN -> LAN: destination is rewritten */
+};
+
+enum xnat_filtering {
+	XNAT_FILTER_ENDPOINT_INDEPENDENT = 0,
+	XNAT_FILTER_ADDRESS_DEPENDENT = 1,
+	XNAT_FILTER_ADDRESS_PORT_DEPENDENT = 2,
+};
+
+/* Who created a mapping (xnat_port_owner.owner). */
+enum xnat_owner {
+	XNAT_OWNER_DYNAMIC = 0, /* allocated by the fast path on a first packet */
+	XNAT_OWNER_CONFIG = 1,  /* static forward from the config file */
+	XNAT_OWNER_STATIC = 2,  /* static forward added with xnatctl */
+	XNAT_OWNER_UPNP = 3,
+	XNAT_OWNER_NATPMP = 4,
+	XNAT_OWNER_PCP = 5,
+	XNAT_OWNER_SIP = 6,
+	XNAT_OWNER_LOCAL = 7,   /* identity session of the gateway's own traffic */
+	XNAT_OWNER_MAX
+};
+
+/* xnat_config.flags */
+#define XNAT_CFG_ENABLED (1u << 0) /* 0 until xnatd knows the external address */
+#define XNAT_CFG_HAIRPIN (1u << 1)
+
+/* Runtime settings: the single entry (key 0) of the array map xnat_config. */
+struct xnat_config {
+	__be32 ext_addr;         /* external (public) IPv4 address */
+	__u32 wan_ifindex;
+	__u16 port_min;          /* host order; external port range, inclusive */
+	__u16 port_max;          /* host order */
+	__u32 flags;             /* XNAT_CFG_* */
+	__u32 max_ports_per_host; /* 0 = unlimited */
+	__u8 filtering;          /* enum xnat_filtering */
+	__u8 pad[3];
+	/* Timeouts in seconds; enforced by xnatd's collector, shown by xnatctl. */
+	__u32 timeout_udp;
+	__u32 timeout_tcp_established;
+	__u32 timeout_tcp_transitory;
+	__u32 timeout_icmp;
+};
+
+/*
+ * Key of xnat_flows: a tuple as it is seen at the hook, before translation.
+ * OUT: (lan addr -> remote addr, lan port -> remote port).
+ * IN:  (remote addr -> ext addr, remote port -> ext port).
+ * ICMP echo: the identifier is the "port" on the inside-facing side (sport of
+ * an OUT key, dport of an IN key) and the other port is 0.
+ */
+struct xnat_flow_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 dir; /* enum xnat_dir */
+	__u16 pad;
+};
+
+/* xnat_flow.flags: what this direction has seen, OR-ed in by the fast path. */
+#define XNAT_FLOW_SYN (1u << 0)
+#define XNAT_FLOW_FIN (1u << 1)
+#define XNAT_FLOW_RST (1u << 2)
+#define XNAT_FLOW_ACK (1u << 3) /* an ACK without SYN: the handshake completed */
+
+/* Value of xnat_flows: how to rewrite a packet of this flow. */
+struct xnat_flow {
+	__be32 addr;     /* OUT: new source address; IN: new destination address */
+	__be16 port;     /* OUT: new source port; IN: new destination port */
+	__u8 flags;      /* XNAT_FLOW_* seen in this direction */
+	__u8 owner;      /* enum xnat_owner of the mapping the session uses */
+	__u32 last_seen; /* seconds of CLOCK_MONOTONIC, refreshed at most once a second */
+};
+
+/* Key of xnat_eim: an internal endpoint. */
+struct xnat_eim_key {
+	__be32 int_addr;
+	__be16 int_port;
+	__u8 proto;
+	__u8 pad;
+};
+
+/* Value of xnat_eim. */
+struct xnat_eim {
+	__be16 ext_port;
+	__u16 pad;
+	__u32 created; /* seconds of CLOCK_MONOTONIC */
+};
+
+/* Key of xnat_ports: an external port of the external address. */
+struct xnat_port_key {
+	__be16 ext_port;
+	__u8 proto;
+	__u8 pad;
+};
+
+/* Value of xnat_ports: the mapping's internal endpoint and owner. */
+struct xnat_port_owner {
+	__be32 int_addr;
+	__be16 int_port;
+	__u8 owner;      /* enum xnat_owner */
+	__u8 pad;
+	__u32 last_used; /* seconds; refreshed when a session is created on it */
+	__u32 expires;   /* seconds of CLOCK_MONOTONIC; 0 = until removed */
+};
+
+/* Key of xnat_adf: "this mapping has sent to that remote address", used for
+ * address-dependent filtering only. Value: a __u32 last-use time (seconds). */
+struct xnat_adf_key {
+	__be32 rem_addr;
+	__be16 ext_port;
+	__u8 proto;
+	__u8 pad;
+};
+
+/* Key of xnat_frags (LRU): a datagram's fragments, as they arrive. */
+struct xnat_frag_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
+/* Value of xnat_frags: the addresses the first fragment was translated to. */
+struct xnat_frag {
+	__be32 saddr;
+	__be32 daddr;
+	__u32 stat; /* enum xnat_stat the first fragment was counted as */
+};
+
+/*
+ * Per-host quota: xnat_host_alloc (written only by the fast path) counts the
+ * mappings a LAN host was given, xnat_host_freed (written only by xnatd) the
+ * ones collected. In use = alloc - freed. Key: __be32 host address; value:
+ * __u64. Two maps so neither writer overwrites the other's count.
+ */
+
+#endif

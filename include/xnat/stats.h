@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Outcome counters of the fast path. One table drives the enum and the names
+ * printed by xnatctl, so the two cannot drift apart.
+ *
+ * Datapath functions return a negative XNAT_* reason or a verdict; only the
+ * entry points count them, in the per-CPU array map "xnat_stats".
+ */
+#ifndef XNAT_STATS_H
+#define XNAT_STATS_H
+
+#include "compat.h"
+
+/* X(enum suffix, name printed by xnatctl) */
+#define XNAT_STAT_TABLE(X)                                           \
+	/* verdicts: packet translated and sent on */                    \
+	X(XLATE_OUT,          "translated_out")                          \
+	X(XLATE_IN,           "translated_in")                           \
+	X(XLATE_HAIRPIN,      "translated_hairpin")                      \
+	X(XLATE_ICMP_ERR_OUT, "translated_icmp_error_out")               \
+	X(XLATE_ICMP_ERR_IN,  "translated_icmp_error_in")                \
+	X(XLATE_FRAG,         "translated_fragment")                     \
+	/* events, counted on top of a verdict */                        \
+	X(NEW_SESSION,        "new_session")                             \
+	X(NEW_MAPPING,        "new_mapping")                             \
+	X(REDIRECT,           "xdp_redirected")                          \
+	/* passed to the kernel stack untouched */                       \
+	X(PASS_NOT_IPV4,      "pass_not_ipv4")                           \
+	X(PASS_NOT_NAT,       "pass_not_for_nat")                        \
+	X(PASS_LOCAL,         "pass_to_gateway")                         \
+	X(PASS_FIB,           "pass_fib_unresolved")                     \
+	X(PASS_TTL,           "pass_ttl_expiring")                       \
+	X(PASS_UNSUPPORTED,   "pass_unsupported")                        \
+	X(PASS_DISABLED,      "pass_nat_disabled")                       \
+	/* dropped */                                                    \
+	X(DROP_MALFORMED,     "drop_malformed")                          \
+	X(DROP_PORTS_EXHAUSTED, "drop_ports_exhausted")                  \
+	X(DROP_HOST_QUOTA,    "drop_host_quota")                         \
+	X(DROP_TABLE_FULL,    "drop_table_full")                         \
+	X(DROP_FILTERED,      "drop_filtered")                           \
+	X(DROP_FRAG_NO_STATE, "drop_fragment_no_state")                  \
+	X(DROP_ICMP_NO_STATE, "drop_icmp_error_no_state")                \
+	X(DROP_OUT_UNTRANSLATABLE, "drop_out_untranslatable")
+
+#define XNAT_STAT_ENUM(name, str) XNAT_STAT_##name,
+enum xnat_stat {
+	XNAT_STAT_TABLE(XNAT_STAT_ENUM)
+	XNAT_STAT_MAX
+};
+#undef XNAT_STAT_ENUM
+
+/* Value of one slot of the per-CPU "xnat_stats" array. */
+struct xnat_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#ifndef __bpf__
+/* Name of a counter, or NULL when out of range. Defined in agent/lib/stats.c. */
+const char *xnat_stat_name(unsigned int stat);
+#endif
+
+#endif
