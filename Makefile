@@ -60,7 +60,7 @@ $(OUT)/bpf/%.bpf.o: $(OUT)/bpf/%.tmp.o
 
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*) > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
 
 # ---------------------------------------------------------------- user space
 LIB_SRCS    := $(wildcard agent/lib/*.c)

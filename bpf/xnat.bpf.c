@@ -1,35 +1,214 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Entry points of the fast path: thin wrappers over one NAT core. */
+/*
+ * Entry points of the fast path: thin wrappers over one NAT core.
+ * Path functions return an enum xnat_stat outcome; only the entry points turn
+ * it into an XDP or TC verdict and count it.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "consts.h"
 #include "maps.h"
+#include "stats.h"
+#include "parse.h"
+#include "nat_core.h"
+#include "rewrite.h"
+#include "forward.h"
+
+/* Enough linear bytes for Ethernet, IPv4 with options, an ICMP error and the
+ * quoted IPv4 header with options and a TCP header. */
+#define XNAT_TC_PULL_LEN 192
+
+static __always_inline int nat_enabled(const struct xnat_config *cfg)
+{
+	return cfg && (cfg->flags & XNAT_CFG_ENABLED);
+}
+
+/* ---------------------------------------------------------------- XDP */
+
+static __always_inline void xdp_commit_l4(struct xnat_pkt *p, const struct xnat_l4_diff *d)
+{
+	fix_csum(p->l4.csum, xnat_csum_add(d->pseudo, d->data), p->t.proto == IPPROTO_UDP, NULL);
+}
+
+static __always_inline __u32 xdp_send(struct xnat_pkt *p, const struct xnat_xlate *x,
+				      const struct bpf_fib_lookup *fib, __u32 *ifindex)
+{
+	struct xnat_l4_diff d;
+
+	rewrite_packet(p, x, &d);
+	xdp_commit_l4(p, &d);
+	ip_decrease_ttl(p->ip);
+	eth_set_addrs(p->eth, fib);
+	*ifindex = fib->ifindex;
+	return x->stat;
+}
+
+/*
+ * LAN -> WAN. The route is looked up before anything is translated: a packet
+ * handed to the stack must keep its LAN source (the stack would drop the
+ * gateway's own address arriving on the LAN as a martian), and TC egress on
+ * the WAN translates it there.
+ */
+static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xnat_config *cfg = xnat_config_get();
+	struct xnat_pkt p = {};
+	struct xnat_xlate x = {};
+	struct bpf_fib_lookup fib;
+	int rc, hairpin;
+
+	if (!nat_enabled(cfg))
+		return XNAT_STAT_PASS_DISABLED;
+	rc = parse_packet(data, data_end, &p);
+	if (rc)
+		return rc;
+	hairpin = p.t.daddr == cfg->ext_addr;
+	if (!hairpin) {
+		rc = fib_lookup_v4(ctx, &p, p.t.saddr, p.t.daddr, &fib);
+		if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
+			return XNAT_STAT_PASS_LOCAL;
+		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+			return XNAT_STAT_PASS_FIB;
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.ifindex != cfg->wan_ifindex)
+			return XNAT_STAT_PASS_NOT_NAT;
+	}
+	if (p.ip->ttl <= 1)
+		return XNAT_STAT_PASS_TTL; /* the stack sends time-exceeded */
+	if (!hairpin) {
+		rc = nat_translate(cfg, &p, XNAT_DIR_OUT, &x);
+		return rc ? rc : xdp_send(&p, &x, &fib, ifindex);
+	}
+	rc = nat_hairpin(cfg, &p, &x);
+	if (rc)
+		return rc;
+	/* Handed to the stack, a hairpinned packet would be delivered locally. */
+	if (fib_lookup_v4(ctx, &p, x.to.saddr, x.to.daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
+		return XNAT_STAT_DROP_HAIRPIN_UNRESOLVED;
+	return xdp_send(&p, &x, &fib, ifindex);
+}
+
+/* WAN -> LAN. Decided before rewriting: what XDP can't send goes to the
+ * stack untouched and TC ingress translates it the same way. */
+static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xnat_config *cfg = xnat_config_get();
+	struct xnat_pkt p = {};
+	struct xnat_xlate x = {};
+	struct bpf_fib_lookup fib;
+	int rc;
+
+	if (!nat_enabled(cfg))
+		return XNAT_STAT_PASS_DISABLED;
+	rc = parse_packet(data, data_end, &p);
+	if (rc)
+		return rc;
+	if (p.t.daddr != cfg->ext_addr)
+		return XNAT_STAT_PASS_NOT_NAT;
+	if (p.ip->ttl <= 1)
+		return XNAT_STAT_PASS_TTL;
+	rc = nat_translate(cfg, &p, XNAT_DIR_IN, &x);
+	if (rc)
+		return rc;
+	if (fib_lookup_v4(ctx, &p, x.to.saddr, x.to.daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
+		return XNAT_STAT_PASS_FIB;
+	return xdp_send(&p, &x, &fib, ifindex);
+}
+
+static __always_inline int xdp_verdict(struct xdp_md *ctx, __u32 stat, __u32 ifindex)
+{
+	count_packet(stat, ctx->data_end - ctx->data);
+	if (stat_is_xlate(stat)) {
+		count_event(XNAT_STAT_REDIRECT);
+		if (ifindex == ctx->ingress_ifindex)
+			return XDP_TX;
+		return bpf_redirect(ifindex, 0);
+	}
+	return stat_is_drop(stat) ? XDP_DROP : XDP_PASS;
+}
 
 SEC("xdp")
 int xnat_xdp_lan(struct xdp_md *ctx)
 {
-	(void)ctx;
-	return XDP_PASS;
+	__u32 ifindex = 0;
+
+	return xdp_verdict(ctx, xdp_lan(ctx, &ifindex), ifindex);
 }
 
 SEC("xdp")
 int xnat_xdp_wan(struct xdp_md *ctx)
 {
-	(void)ctx;
-	return XDP_PASS;
+	__u32 ifindex = 0;
+
+	return xdp_verdict(ctx, xdp_wan(ctx, &ifindex), ifindex);
+}
+
+/* ---------------------------------------------------------------- TC */
+
+/* The helper keeps CHECKSUM_PARTIAL (pseudo-header only) and
+ * CHECKSUM_COMPLETE (skb->csum) skbs right. Packet pointers die here. */
+static __always_inline void tc_commit_l4(struct __sk_buff *skb, const struct xnat_pkt *p,
+					 const struct xnat_l4_diff *d)
+{
+	__u64 flags = p->t.proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+
+	if (!p->l4.csum)
+		return;
+	if (d->pseudo)
+		bpf_l4_csum_replace(skb, p->l4.csum_off, 0, d->pseudo, flags | BPF_F_PSEUDO_HDR);
+	if (d->data)
+		bpf_l4_csum_replace(skb, p->l4.csum_off, 0, d->data, flags);
+}
+
+/* The stack path, WAN only: ingress translates what XDP passed, egress what
+ * the stack forwarded. TTL is the stack's business here. */
+static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+	struct xnat_pkt p = {};
+	struct xnat_xlate x = {};
+	struct xnat_l4_diff d;
+	void *data, *data_end;
+	int rc;
+
+	if (!nat_enabled(cfg))
+		return XNAT_STAT_PASS_DISABLED;
+	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	rc = parse_packet(data, data_end, &p);
+	if (rc)
+		return rc;
+	if (dir == XNAT_DIR_IN && p.t.daddr != cfg->ext_addr)
+		return XNAT_STAT_PASS_NOT_NAT;
+	rc = nat_translate(cfg, &p, dir, &x);
+	if (rc)
+		return rc;
+	rewrite_packet(&p, &x, &d);
+	tc_commit_l4(skb, &p, &d);
+	return x.stat;
+}
+
+static __always_inline int tc_verdict(struct __sk_buff *skb, __u32 stat)
+{
+	count_packet(stat, skb->len);
+	return stat_is_drop(stat) ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
 SEC("tc")
 int xnat_tc_ingress(struct __sk_buff *skb)
 {
-	(void)skb;
-	return 0;
+	return tc_verdict(skb, tc_nat(skb, XNAT_DIR_IN));
 }
 
 SEC("tc")
 int xnat_tc_egress(struct __sk_buff *skb)
 {
-	(void)skb;
-	return 0;
+	return tc_verdict(skb, tc_nat(skb, XNAT_DIR_OUT));
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef XNAT_BPF_CLOCK_H
+#define XNAT_BPF_CLOCK_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "consts.h"
+
+/* Seconds of CLOCK_MONOTONIC, the unit of every timestamp in the maps. */
+static __always_inline __u32 xnat_now(void)
+{
+	return bpf_ktime_get_ns() / NSEC_PER_SEC;
+}
+
+#endif

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The NAT core shared by every entry point: decides what a packet becomes.
+ * It reads and creates state but never touches the packet; rewrite.h does.
+ * Each function returns 0 with the translation in *x, or the XNAT_STAT_*
+ * reason to pass or drop the packet untouched.
+ */
+#ifndef XNAT_BPF_NAT_CORE_H
+#define XNAT_BPF_NAT_CORE_H
+
+#include "maps.h"
+#include "parse.h"
+#include "stats.h"
+#include "clock.h"
+#include "mapping.h"
+#include "session.h"
+
+/* What a packet becomes: its tuple after translation, and, for ICMP errors,
+ * the quoted tuple after translation. */
+struct xnat_xlate {
+	struct xnat_tuple to;
+	struct xnat_tuple in_to;
+	__u32 stat; /* XNAT_STAT_XLATE_* to count when sent */
+};
+
+static __always_inline const struct xnat_config *xnat_config_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xnat_config, &zero);
+}
+
+static __always_inline int is_icmp_query(const struct xnat_tuple *t, __u8 icmp_type)
+{
+	return t->proto == IPPROTO_ICMP && (icmp_type == ICMP_ECHO || icmp_type == ICMP_ECHOREPLY);
+}
+
+/* The gateway's own traffic: an identity session, so that the reply is
+ * delivered to the gateway even if a LAN mapping holds the same port. */
+static __always_inline int session_local(const struct xnat_tuple *t, __u8 flags, __u32 now)
+{
+	struct xnat_session s = {
+		.lan_addr = t->saddr, .lan_port = t->sport, .rem_addr = t->daddr,
+		.rem_port = t->dport, .ext_addr = t->saddr, .ext_port = t->sport,
+		.proto = t->proto, .owner = XNAT_OWNER_LOCAL,
+	};
+	struct xnat_flow_key k;
+	struct xnat_flow *f;
+
+	flow_key_out(&k, &s);
+	f = bpf_map_lookup_elem(&xnat_flows, &k);
+	if (f)
+		flow_touch(f, flags, now);
+	else
+		session_create(&s, XNAT_DIR_OUT, flags, now);
+	return XNAT_STAT_PASS_LOCAL;
+}
+
+/* LAN -> WAN: t (lan -> remote) becomes *to (ext -> remote). */
+static __always_inline int session_out(const struct xnat_config *cfg, const struct xnat_tuple *t,
+				       __u8 flags, __u8 icmp_type, __u32 now, struct xnat_tuple *to)
+{
+	struct xnat_flow_key k = {
+		.saddr = t->saddr, .daddr = t->daddr, .sport = t->sport,
+		.dport = t->dport, .proto = t->proto, .dir = XNAT_DIR_OUT,
+	};
+	struct xnat_session s;
+	struct xnat_flow *f;
+	int err;
+
+	*to = *t;
+	if (t->saddr == cfg->ext_addr)
+		return session_local(t, flags, now);
+	f = bpf_map_lookup_elem(&xnat_flows, &k);
+	if (f) {
+		flow_touch(f, flags, now);
+		to->saddr = f->addr;
+		to->sport = f->port;
+		return 0;
+	}
+	/* Only a query or a TCP/UDP packet opens a session; an echo reply
+	 * with no session would leave with a private source: never. */
+	if (t->proto == IPPROTO_ICMP && icmp_type != ICMP_ECHO)
+		return XNAT_STAT_DROP_OUT_UNTRANSLATABLE;
+
+	s.lan_addr = t->saddr;
+	s.lan_port = t->sport;
+	s.rem_addr = t->daddr;
+	s.rem_port = t->dport;
+	s.ext_addr = cfg->ext_addr;
+	s.proto = t->proto;
+	s.owner = XNAT_OWNER_DYNAMIC;
+	err = mapping_get(cfg, t, now, &s.ext_port);
+	if (err)
+		return err;
+	err = session_create(&s, XNAT_DIR_OUT, flags, now);
+	if (err)
+		return err;
+	if (cfg->filtering == XNAT_FILTER_ADDRESS_DEPENDENT) {
+		struct xnat_adf_key ak = { .rem_addr = t->daddr, .ext_port = s.ext_port,
+					   .proto = t->proto };
+
+		bpf_map_update_elem(&xnat_adf, &ak, &now, BPF_ANY);
+	}
+	to->saddr = s.ext_addr;
+	to->sport = s.ext_port;
+	return 0;
+}
+
+/* May an inbound packet with no session open one through this mapping? */
+static __always_inline int filter_admits(const struct xnat_config *cfg, const struct xnat_tuple *t,
+					 const struct xnat_port_owner *o)
+{
+	struct xnat_adf_key ak = { .rem_addr = t->saddr, .ext_port = t->dport, .proto = t->proto };
+
+	if (o->owner != XNAT_OWNER_DYNAMIC)
+		return 1; /* forwards and leases are open to every remote */
+	if (cfg->filtering == XNAT_FILTER_ENDPOINT_INDEPENDENT)
+		return 1;
+	if (cfg->filtering == XNAT_FILTER_ADDRESS_DEPENDENT)
+		return bpf_map_lookup_elem(&xnat_adf, &ak) != NULL;
+	return 0;
+}
+
+/* WAN -> LAN: t (remote -> ext) becomes *to (remote -> lan). */
+static __always_inline int session_in(const struct xnat_config *cfg, const struct xnat_tuple *t,
+				      __u8 flags, __u8 icmp_type, __u32 now, struct xnat_tuple *to)
+{
+	struct xnat_flow_key k = {
+		.saddr = t->saddr, .daddr = t->daddr, .sport = t->sport,
+		.dport = t->dport, .proto = t->proto, .dir = XNAT_DIR_IN,
+	};
+	struct xnat_port_key pk = { .ext_port = t->dport, .proto = t->proto };
+	struct xnat_port_owner *o;
+	struct xnat_session s;
+	struct xnat_flow *f;
+	int err;
+
+	*to = *t;
+	f = bpf_map_lookup_elem(&xnat_flows, &k);
+	if (f) {
+		flow_touch(f, flags, now);
+		if (f->owner == XNAT_OWNER_LOCAL)
+			return XNAT_STAT_PASS_LOCAL;
+		to->daddr = f->addr;
+		to->dport = f->port;
+		return 0;
+	}
+	/* ICMP queries only come back through their session. */
+	if (is_icmp_query(t, icmp_type) || t->proto == IPPROTO_ICMP)
+		return XNAT_STAT_PASS_LOCAL;
+	o = bpf_map_lookup_elem(&xnat_ports, &pk);
+	if (!o || (o->expires && o->expires <= now))
+		return XNAT_STAT_PASS_LOCAL; /* not mapped: the gateway's own port */
+	if (!filter_admits(cfg, t, o))
+		return XNAT_STAT_DROP_FILTERED;
+
+	s.lan_addr = o->int_addr;
+	s.lan_port = o->int_port;
+	s.rem_addr = t->saddr;
+	s.rem_port = t->sport;
+	s.ext_addr = t->daddr;
+	s.ext_port = t->dport;
+	s.proto = t->proto;
+	s.owner = o->owner;
+	err = session_create(&s, XNAT_DIR_IN, flags, now);
+	if (err)
+		return err;
+	if (o->last_used != now)
+		o->last_used = now;
+	to->daddr = s.lan_addr;
+	to->dport = s.lan_port;
+	return 0;
+}
+
+/* The quoted packet's session, seen from the direction it was sent in. */
+static __always_inline struct xnat_flow *quote_session(const struct xnat_tuple *q, enum xnat_dir dir)
+{
+	/* The quote is a packet that went the other way: swap its ends. */
+	struct xnat_flow_key k = {
+		.saddr = q->daddr, .daddr = q->saddr, .sport = q->dport,
+		.dport = q->sport, .proto = q->proto, .dir = dir,
+	};
+
+	return bpf_map_lookup_elem(&xnat_flows, &k);
+}
+
+/*
+ * ICMP error leaving through the WAN (RFC 5508): it quotes a packet the LAN
+ * host (or the gateway, for a translated flow) received, remote -> lan. The
+ * quoted destination becomes the external endpoint; the outer source becomes
+ * the external address, unless it already is (the gateway's own error).
+ */
+static __always_inline int icmp_error_out(const struct xnat_config *cfg, struct xnat_pkt *p,
+					  struct xnat_xlate *x)
+{
+	struct xnat_flow *f = quote_session(&p->in_t, XNAT_DIR_OUT);
+
+	x->to = p->t;
+	x->in_to = p->in_t;
+	if (!f || f->owner == XNAT_OWNER_LOCAL)
+		return p->t.saddr == cfg->ext_addr ? XNAT_STAT_PASS_LOCAL
+						   : XNAT_STAT_DROP_ICMP_NO_STATE;
+	x->to.saddr = cfg->ext_addr;
+	x->in_to.daddr = f->addr;
+	x->in_to.dport = p->in_l4.dport ? f->port : 0;
+	x->stat = XNAT_STAT_XLATE_ICMP_ERR_OUT;
+	return 0;
+}
+
+/* ICMP error from the WAN about a packet we sent, ext -> remote: back to the
+ * LAN host, quoting the packet as the LAN host sent it. */
+static __always_inline int icmp_error_in(struct xnat_pkt *p, struct xnat_xlate *x)
+{
+	struct xnat_flow *f = quote_session(&p->in_t, XNAT_DIR_IN);
+
+	x->to = p->t;
+	x->in_to = p->in_t;
+	if (!f || f->owner == XNAT_OWNER_LOCAL)
+		return XNAT_STAT_PASS_LOCAL; /* about the gateway's own traffic */
+	x->to.daddr = f->addr;
+	x->in_to.saddr = f->addr;
+	x->in_to.sport = p->in_l4.sport ? f->port : 0;
+	x->stat = XNAT_STAT_XLATE_ICMP_ERR_IN;
+	return 0;
+}
+
+static __always_inline void frag_key(struct xnat_frag_key *k, const struct xnat_pkt *p)
+{
+	k->saddr = p->t.saddr;
+	k->daddr = p->t.daddr;
+	k->id = p->ip->id;
+	k->proto = p->t.proto;
+	k->pad = 0;
+}
+
+/* The first fragment leaves its addresses for the ones that follow. */
+static __always_inline void frag_record(const struct xnat_pkt *p, const struct xnat_xlate *x)
+{
+	struct xnat_frag_key k;
+	struct xnat_frag v = { .saddr = x->to.saddr, .daddr = x->to.daddr, .stat = x->stat };
+
+	if (p->frag != XNAT_FRAG_FIRST)
+		return;
+	frag_key(&k, p);
+	bpf_map_update_elem(&xnat_frags, &k, &v, BPF_ANY);
+}
+
+/* A later fragment (no L4 header) takes the addresses of its first one. */
+static __always_inline int frag_follow(const struct xnat_pkt *p, struct xnat_xlate *x)
+{
+	struct xnat_frag_key k;
+	struct xnat_frag *v;
+
+	frag_key(&k, p);
+	v = bpf_map_lookup_elem(&xnat_frags, &k);
+	if (!v)
+		return XNAT_STAT_DROP_FRAG_NO_STATE;
+	x->to = p->t;
+	x->to.saddr = v->saddr;
+	x->to.daddr = v->daddr;
+	x->stat = XNAT_STAT_XLATE_FRAG;
+	return 0;
+}
+
+/* One direction of translation, for every kind of packet. */
+static __always_inline int nat_translate(const struct xnat_config *cfg, struct xnat_pkt *p,
+					 enum xnat_dir dir, struct xnat_xlate *x)
+{
+	__u32 now = xnat_now();
+	int err;
+
+	if (p->frag == XNAT_FRAG_LATER)
+		return frag_follow(p, x);
+	if (p->icmp_error)
+		return dir == XNAT_DIR_OUT ? icmp_error_out(cfg, p, x) : icmp_error_in(p, x);
+	if (dir == XNAT_DIR_OUT) {
+		err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &x->to);
+		x->stat = XNAT_STAT_XLATE_OUT;
+	} else {
+		err = session_in(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &x->to);
+		x->stat = XNAT_STAT_XLATE_IN;
+	}
+	if (!err)
+		frag_record(p, x);
+	return err;
+}
+
+/*
+ * Hairpin (RFC 4787 REQ-9): a LAN host reaching another LAN host through the
+ * external address. The source is translated as for any outbound packet,
+ * then the result is translated as an inbound packet.
+ */
+static __always_inline int nat_hairpin(const struct xnat_config *cfg, struct xnat_pkt *p,
+				       struct xnat_xlate *x)
+{
+	struct xnat_port_key pk = { .ext_port = p->t.dport, .proto = p->t.proto };
+	struct xnat_tuple mid;
+	__u32 now = xnat_now();
+	int err;
+
+	if (!(cfg->flags & XNAT_CFG_HAIRPIN))
+		return XNAT_STAT_PASS_LOCAL;
+	if (p->frag == XNAT_FRAG_LATER)
+		return frag_follow(p, x);
+	if (p->icmp_error || p->t.proto == IPPROTO_ICMP)
+		return XNAT_STAT_PASS_LOCAL;
+	if (!bpf_map_lookup_elem(&xnat_ports, &pk))
+		return XNAT_STAT_PASS_LOCAL; /* a service of the gateway itself */
+	err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &mid);
+	if (err)
+		return err;
+	err = session_in(cfg, &mid, p->tcp_flags, p->icmp_type, now, &x->to);
+	if (err)
+		return err;
+	x->stat = XNAT_STAT_XLATE_HAIRPIN;
+	frag_record(p, x);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Bounds-checked parsing of Ethernet + IPv4 + TCP/UDP/ICMP, including the
+ * packet quoted inside an ICMP error. Nothing is written here: the result
+ * points at every field the NAT core may change.
+ */
+#ifndef XNAT_BPF_PARSE_H
+#define XNAT_BPF_PARSE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <xnat/nat.h>
+#include <xnat/stats.h>
+#include "consts.h"
+
+/* A flow as the packet shows it. ICMP queries: the identifier is the port of
+ * the side that sent the request (sport of a request, dport of a reply). */
+struct xnat_tuple {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+};
+
+/* The port-like fields of one L4 header (outer, or quoted in an ICMP error). */
+struct xnat_l4 {
+	__be16 *sport;  /* NULL when the tuple's sport is the constant 0 */
+	__be16 *dport;  /* NULL when the tuple's dport is the constant 0 */
+	__sum16 *csum;  /* NULL when not inside the packet (short quote) */
+	__u32 csum_off; /* offset of csum from the start of the frame */
+};
+
+enum xnat_frag_kind {
+	XNAT_FRAG_NONE = 0,
+	XNAT_FRAG_FIRST = 1, /* offset 0, more fragments: carries the L4 header */
+	XNAT_FRAG_LATER = 2, /* no L4 header */
+};
+
+struct xnat_pkt {
+	void *data_end;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	struct xnat_tuple t;
+	struct xnat_l4 l4;
+	__u8 frag;        /* enum xnat_frag_kind */
+	__u8 tcp_flags;   /* XNAT_FLOW_* seen in this packet */
+	__u8 icmp_type;   /* when t.proto is ICMP */
+	__u8 icmp_error;  /* 1: ICMP error whose quote was parsed into in_* */
+	/* The quoted packet of an ICMP error (in_t is its tuple as it was sent). */
+	struct iphdr *in_ip;
+	struct xnat_tuple in_t;
+	struct xnat_l4 in_l4;
+};
+
+static __always_inline int icmp_is_error(__u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB || type == ICMP_SOURCE_QUENCH;
+}
+
+/*
+ * Ports of a TCP/UDP header or an ICMP echo at l4 (l4_off from the frame
+ * start). A quote needs only the first 8 bytes; the TCP checksum at offset 16
+ * may lie beyond a short quote, and is then left NULL.
+ * Returns 0, or XNAT_STAT_PASS_UNSUPPORTED / XNAT_STAT_DROP_MALFORMED.
+ */
+static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end,
+				       struct xnat_tuple *t, struct xnat_l4 *f,
+				       __u8 *icmp_type, __u8 *tcp_flags, int quoted)
+{
+	if (l4 + 8 > data_end)
+		return XNAT_STAT_DROP_MALFORMED;
+
+	if (t->proto == IPPROTO_UDP) {
+		struct udphdr *udp = l4;
+
+		f->sport = &udp->source;
+		f->dport = &udp->dest;
+		f->csum = &udp->check;
+		f->csum_off = l4_off + 6;
+	} else if (t->proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = l4;
+
+		f->sport = &tcp->source;
+		f->dport = &tcp->dest;
+		if (l4 + sizeof(*tcp) <= data_end) {
+			f->csum = &tcp->check;
+			f->csum_off = l4_off + 16;
+			if (tcp_flags) {
+				__u8 fl = 0;
+
+				if (tcp->syn)
+					fl |= XNAT_FLOW_SYN;
+				else if (tcp->ack)
+					fl |= XNAT_FLOW_ACK;
+				if (tcp->fin)
+					fl |= XNAT_FLOW_FIN;
+				if (tcp->rst)
+					fl |= XNAT_FLOW_RST;
+				*tcp_flags = fl;
+			}
+		} else if (!quoted) {
+			return XNAT_STAT_DROP_MALFORMED;
+		}
+	} else if (t->proto == IPPROTO_ICMP) {
+		struct icmphdr *icmp = l4;
+
+		*icmp_type = icmp->type;
+		f->csum = &icmp->checksum;
+		f->csum_off = l4_off + 2;
+		if (icmp->type == ICMP_ECHO) {
+			f->sport = &icmp->un.echo.id;
+		} else if (icmp->type == ICMP_ECHOREPLY) {
+			f->dport = &icmp->un.echo.id;
+		} else if (quoted || !icmp_is_error(icmp->type)) {
+			return XNAT_STAT_PASS_UNSUPPORTED;
+		}
+	} else {
+		return XNAT_STAT_PASS_UNSUPPORTED;
+	}
+	t->sport = f->sport ? *f->sport : 0;
+	t->dport = f->dport ? *f->dport : 0;
+	return 0;
+}
+
+/* The IPv4 header quoted by an ICMP error, and its first 8+ L4 bytes. */
+static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, __u32 icmp_off)
+{
+	void *data_end = p->data_end;
+	struct iphdr *ip = data + icmp_off + sizeof(struct icmphdr);
+	__u32 ihl, l4_off;
+	__u8 unused;
+
+	if ((void *)(ip + 1) > data_end)
+		return XNAT_STAT_DROP_MALFORMED;
+	ihl = ip->ihl * 4;
+	if (ip->version != 4 || ihl < sizeof(*ip))
+		return XNAT_STAT_DROP_MALFORMED;
+	if (ip->frag_off & bpf_htons(IP_OFFSET))
+		return XNAT_STAT_PASS_UNSUPPORTED; /* quotes a later fragment: no ports */
+	p->in_ip = ip;
+	p->in_t.saddr = ip->saddr;
+	p->in_t.daddr = ip->daddr;
+	p->in_t.proto = ip->protocol;
+	l4_off = icmp_off + sizeof(struct icmphdr) + ihl;
+	if (l4_off > 256) /* bounds the offset for the verifier; real quotes are far shorter */
+		return XNAT_STAT_DROP_MALFORMED;
+	p->icmp_error = 1;
+	return parse_ports(data + l4_off, l4_off, data_end, &p->in_t, &p->in_l4,
+			   &unused, NULL, 1);
+}
+
+/*
+ * Parse a frame from data. Returns 0 with *p filled in, or the XNAT_STAT_*
+ * reason to pass or drop it untouched.
+ */
+static __always_inline int parse_packet(void *data, void *data_end, struct xnat_pkt *p)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip;
+	__u32 ihl, l4_off;
+	int err;
+
+	p->data_end = data_end;
+	if ((void *)(eth + 1) > data_end)
+		return XNAT_STAT_PASS_NOT_IPV4;
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return XNAT_STAT_PASS_NOT_IPV4;
+	ip = (void *)(eth + 1);
+	if ((void *)(ip + 1) > data_end)
+		return XNAT_STAT_DROP_MALFORMED;
+	ihl = ip->ihl * 4;
+	if (ip->version != 4 || ihl < sizeof(*ip) || (void *)ip + ihl > data_end)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (bpf_ntohs(ip->tot_len) < ihl)
+		return XNAT_STAT_DROP_MALFORMED;
+	p->eth = eth;
+	p->ip = ip;
+	p->t.saddr = ip->saddr;
+	p->t.daddr = ip->daddr;
+	p->t.proto = ip->protocol;
+
+	if (ip->frag_off & bpf_htons(IP_OFFSET)) {
+		p->frag = XNAT_FRAG_LATER;
+		return 0;
+	}
+	if (ip->frag_off & bpf_htons(IP_MF))
+		p->frag = XNAT_FRAG_FIRST;
+
+	l4_off = sizeof(*eth) + ihl;
+	err = parse_ports(data + l4_off, l4_off, data_end, &p->t, &p->l4,
+			  &p->icmp_type, &p->tcp_flags, 0);
+	if (err)
+		return err;
+	if (p->t.proto == IPPROTO_ICMP && icmp_is_error(p->icmp_type))
+		return parse_icmp_quote(p, data, l4_off);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sessions: a flow through a mapping, stored as an OUT entry (keyed by the
+ * LAN-side tuple) and an IN entry (keyed by the WAN-side tuple) of xnat_flows.
+ */
+#ifndef XNAT_BPF_SESSION_H
+#define XNAT_BPF_SESSION_H
+
+#include "maps.h"
+#include "parse.h"
+#include "stats.h"
+
+/* The two ends of a session, in the terms of the LAN host. */
+struct xnat_session {
+	__be32 lan_addr;
+	__be32 rem_addr;
+	__be32 ext_addr;
+	__be16 lan_port;
+	__be16 rem_port;
+	__be16 ext_port;
+	__u8 proto;
+	__u8 owner;
+};
+
+static __always_inline void flow_key_out(struct xnat_flow_key *k, const struct xnat_session *s)
+{
+	k->saddr = s->lan_addr;
+	k->daddr = s->rem_addr;
+	k->sport = s->lan_port;
+	k->dport = s->rem_port;
+	k->proto = s->proto;
+	k->dir = XNAT_DIR_OUT;
+	k->pad = 0;
+}
+
+/* ICMP queries: the reply carries the identifier in its dport, 0 in its sport. */
+static __always_inline void flow_key_in(struct xnat_flow_key *k, const struct xnat_session *s)
+{
+	k->saddr = s->rem_addr;
+	k->daddr = s->ext_addr;
+	k->sport = s->rem_port;
+	k->dport = s->ext_port;
+	k->proto = s->proto;
+	k->dir = XNAT_DIR_IN;
+	k->pad = 0;
+}
+
+/* Refresh an entry: at most one store per second, flags only when new. */
+static __always_inline void flow_touch(struct xnat_flow *f, __u8 flags, __u32 now)
+{
+	if (f->last_seen != now)
+		f->last_seen = now;
+	if ((f->flags | flags) != f->flags)
+		f->flags |= flags;
+}
+
+/*
+ * Insert both entries of a session. The entry of the packet's own direction
+ * goes in first with BPF_NOEXIST (another CPU may be creating the same
+ * session); the other one overwrites a stale leftover, and is rolled back
+ * with the first if it cannot be stored.
+ * Returns 0 (created, or found created by another CPU) or an XNAT_STAT_DROP_*.
+ */
+static __always_inline int session_create(const struct xnat_session *s, enum xnat_dir dir,
+					  __u8 flags, __u32 now)
+{
+	struct xnat_flow_key kout, kin, *first, *second;
+	struct xnat_flow vout = { .addr = s->ext_addr, .port = s->ext_port,
+				  .owner = s->owner, .last_seen = now };
+	struct xnat_flow vin = { .addr = s->lan_addr, .port = s->lan_port,
+				 .owner = s->owner, .last_seen = now };
+	struct xnat_flow *vfirst, *vsecond;
+	long err;
+
+	flow_key_out(&kout, s);
+	flow_key_in(&kin, s);
+	if (dir == XNAT_DIR_OUT) {
+		vout.flags = flags;
+		first = &kout, vfirst = &vout, second = &kin, vsecond = &vin;
+	} else {
+		vin.flags = flags;
+		first = &kin, vfirst = &vin, second = &kout, vsecond = &vout;
+	}
+	err = bpf_map_update_elem(&xnat_flows, first, vfirst, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */)
+		return 0;
+	if (err)
+		return XNAT_STAT_DROP_TABLE_FULL;
+	if (bpf_map_update_elem(&xnat_flows, second, vsecond, BPF_ANY)) {
+		bpf_map_delete_elem(&xnat_flows, first);
+		return XNAT_STAT_DROP_TABLE_FULL;
+	}
+	count_event(XNAT_STAT_NEW_SESSION);
+	return 0;
+}
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef XNAT_BPF_STATS_H
+#define XNAT_BPF_STATS_H
+
+#include "maps.h"
+
+static __always_inline void count_packet(__u32 stat, __u32 bytes)
+{
+	struct xnat_counter *c = bpf_map_lookup_elem(&xnat_stats, &stat);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+/* Events (new session, new mapping) counted on top of the packet's verdict. */
+static __always_inline void count_event(__u32 stat)
+{
+	count_packet(stat, 0);
+}
+
+static __always_inline int stat_is_drop(__u32 stat)
+{
+	return stat >= XNAT_STAT_DROP_MALFORMED;
+}
+
+static __always_inline int stat_is_xlate(__u32 stat)
+{
+	return stat <= XNAT_STAT_XLATE_FRAG;
+}
+
+#endif
