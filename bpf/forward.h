@@ -24,13 +24,14 @@ static __always_inline int fib_lookup_v4(struct xdp_md *ctx, const struct xnat_p
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 
+/* As the kernel's ip_decrease_ttl(): TTL is the high byte of its checksum word. */
 static __always_inline void ip_decrease_ttl(struct iphdr *ip)
 {
-	__u16 *word = (__u16 *)&ip->ttl; /* ttl and protocol share a checksum word */
-	__u16 old = *word;
+	__u32 check = ip->check;
 
+	check += bpf_htons(0x0100);
+	ip->check = (__sum16)(check + (check >= 0xffff));
 	ip->ttl--;
-	ip->check = xnat_csum_apply(ip->check, xnat_csum_diff16(0, old, *word));
 }
 
 static __always_inline void eth_set_addrs(struct ethhdr *eth, const struct bpf_fib_lookup *fib)
