@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * xnatd's configuration: an INI file (parsed with inih), overridden by the
+ * command line. See etc/xnat.conf.example for every option.
+ */
+#ifndef XNAT_AGENT_CONFIG_H
+#define XNAT_AGENT_CONFIG_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <xnat/nat.h>
+#include "forward.h"
+
+#define XNAT_MAX_LAN 8
+#define XNAT_MAX_FORWARDS 64
+
+/* RFC 4787 REQ-5: a UDP mapping timer never under 2 minutes. */
+#define XNAT_MIN_TIMEOUT_UDP 120
+/* RFC 5382 REQ-5: established TCP idle timeout no less than 2 h 4 min. */
+#define XNAT_MIN_TIMEOUT_TCP_EST 7440
+
+enum xnat_xdp_mode {
+	XNAT_XDP_NATIVE = 0, /* driver mode ("native") */
+	XNAT_XDP_SKB,        /* generic mode ("skb") */
+	XNAT_XDP_NONE,       /* no XDP: TC programs on the WAN do all the work ("none") */
+};
+
+struct xnat_agent_config {
+	/* [interfaces] */
+	char wan[IF_NAMESIZE];
+	char lan[XNAT_MAX_LAN][IF_NAMESIZE];
+	int n_lan;
+	enum xnat_xdp_mode xdp_mode;
+	/* [nat] */
+	__u16 port_min, port_max;          /* host order */
+	__u8 filtering;                    /* enum xnat_filtering */
+	bool hairpin;
+	__u32 max_ports_per_host;          /* 0 = unlimited */
+	__u32 max_sessions;                /* xnat_flows holds 2 entries per session */
+	__u32 max_mappings;                /* xnat_eim, xnat_ports, xnat_adf */
+	/* [timeouts], seconds */
+	__u32 timeout_udp;
+	__u32 timeout_tcp_established;
+	__u32 timeout_tcp_transitory;
+	__u32 timeout_icmp;
+	/* [agent] */
+	__u32 gc_interval;                 /* seconds between collections */
+	char pin_root[PATH_MAX];
+	/* [forward] rule = ..., one line each */
+	struct xnat_forward forwards[XNAT_MAX_FORWARDS];
+	int n_forwards;
+};
+
+/* Defaults: ports 1024-65535, endpoint-independent filtering, hairpin on,
+ * no quota, 131072 sessions and mappings, UDP 300, TCP est 7440, TCP trans
+ * 240, ICMP 60, gc every 5 s, pin root XNAT_PIN_ROOT, xdp native. */
+void xnat_config_defaults(struct xnat_agent_config *c);
+
+/*
+ * Read path over the values already in *c. On error returns -1 with err as
+ * "PATH:LINE: [section] option: reason" (or "PATH: reason" when the file
+ * can't be read) and *c may be partly changed: callers load into a copy.
+ */
+int xnat_config_load(const char *path, struct xnat_agent_config *c, char *err, size_t errlen);
+
+/* Checks across options (a WAN and at least one LAN, LAN != WAN, port range,
+ * timeouts). Returns 0 or -1 with err set. */
+int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t errlen);
+
+/* The fast path's part: ports, flags (HAIRPIN; not ENABLED), filtering,
+ * quota, timeouts. ext_addr and wan_ifindex are left as they are in *m. */
+void xnat_config_to_map(const struct xnat_agent_config *c, struct xnat_config *m);
+
+#endif

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "expiry.h"
+#include "gc.h"
+#include "mapwalk.h"
+
+/* Sorted sets of what live sessions use, for bsearch. */
+struct u64_set {
+	__u64 *v;
+	size_t n;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int set_has(const struct u64_set *s, __u64 v)
+{
+	return s->n && bsearch(&v, s->v, s->n, sizeof(*s->v), cmp_u64);
+}
+
+static __u64 port_id(__u8 proto, __be16 port)
+{
+	return (__u64)proto << 16 | port;
+}
+
+static __u64 adf_id(__u8 proto, __be32 rem, __be16 port)
+{
+	return (__u64)rem << 24 | (__u64)port << 8 | proto;
+}
+
+static void in_key_of(const struct xnat_flow_key *out, const struct xnat_flow *v,
+		      struct xnat_flow_key *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->saddr = out->daddr;
+	in->daddr = v->addr;
+	in->sport = out->dport;
+	in->dport = v->port;
+	in->proto = out->proto;
+	in->dir = XNAT_DIR_IN;
+}
+
+static void out_key_of(const struct xnat_flow_key *in, const struct xnat_flow *v,
+		       struct xnat_flow_key *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->saddr = v->addr;
+	out->daddr = in->saddr;
+	out->sport = v->port;
+	out->dport = in->sport;
+	out->proto = in->proto;
+	out->dir = XNAT_DIR_OUT;
+}
+
+/* Is the session's mapping still the one it was made through? */
+static int mapping_holds(int ports_fd, const struct xnat_flow_key *out, const struct xnat_flow *v)
+{
+	struct xnat_port_key pk = { .ext_port = v->port, .proto = out->proto };
+	struct xnat_port_owner o;
+
+	if (v->owner == XNAT_OWNER_LOCAL)
+		return 1;
+	if (bpf_map_lookup_elem(ports_fd, &pk, &o))
+		return 0;
+	return o.int_addr == out->saddr && o.int_port == out->sport;
+}
+
+struct gc_ctx {
+	const struct xnat_map_fds *m;
+	const struct xnat_config *cfg;
+	__u32 now;
+	struct xnat_gc_result *r;
+	struct u64_set ports_in_use;
+	struct u64_set adf_in_use;
+};
+
+/* Sessions, seen from their OUT entries; fills the in-use sets. */
+static void collect_sessions(struct gc_ctx *g, const struct xnat_snapshot *flows)
+{
+	for (size_t i = 0; i < flows->n; i++) {
+		const struct xnat_flow_key *ko = xnat_snapshot_key(flows, i);
+		const struct xnat_flow *vo = xnat_snapshot_val(flows, i);
+		struct xnat_flow_key ki;
+		struct xnat_flow vi;
+		__u32 last, timeout;
+		int has_in;
+
+		if (ko->dir != XNAT_DIR_OUT)
+			continue;
+		in_key_of(ko, vo, &ki);
+		has_in = !bpf_map_lookup_elem(g->m->flows, &ki, &vi);
+		last = vo->last_seen;
+		if (has_in && (__s32)(vi.last_seen - last) > 0)
+			last = vi.last_seen;
+		timeout = xnat_session_timeout(g->cfg, ko->proto, vo->flags, has_in ? vi.flags : 0);
+
+		if (!has_in && xnat_idle_for(g->now, vo->last_seen, XNAT_GC_HALF_GRACE))
+			g->r->half_sessions++;
+		else if (xnat_idle_for(g->now, last, timeout))
+			g->r->sessions_expired++;
+		else if (!mapping_holds(g->m->ports, ko, vo))
+			g->r->sessions_unmapped++;
+		else {
+			if (vo->owner != XNAT_OWNER_LOCAL) {
+				g->ports_in_use.v[g->ports_in_use.n++] = port_id(ko->proto, vo->port);
+				g->adf_in_use.v[g->adf_in_use.n++] = adf_id(ko->proto, ko->daddr, vo->port);
+			}
+			continue;
+		}
+		bpf_map_delete_elem(g->m->flows, ko);
+		if (has_in)
+			bpf_map_delete_elem(g->m->flows, &ki);
+	}
+	qsort(g->ports_in_use.v, g->ports_in_use.n, sizeof(__u64), cmp_u64);
+	qsort(g->adf_in_use.v, g->adf_in_use.n, sizeof(__u64), cmp_u64);
+}
+
+/* IN entries whose OUT entry is gone. */
+static void collect_half_in(struct gc_ctx *g, const struct xnat_snapshot *flows)
+{
+	for (size_t i = 0; i < flows->n; i++) {
+		const struct xnat_flow_key *ki = xnat_snapshot_key(flows, i);
+		const struct xnat_flow *vi = xnat_snapshot_val(flows, i);
+		struct xnat_flow_key ko;
+		struct xnat_flow vo;
+
+		if (ki->dir != XNAT_DIR_IN)
+			continue;
+		out_key_of(ki, vi, &ko);
+		if (!bpf_map_lookup_elem(g->m->flows, &ko, &vo) ||
+		    !xnat_idle_for(g->now, vi->last_seen, XNAT_GC_HALF_GRACE))
+			continue;
+		if (!bpf_map_delete_elem(g->m->flows, ki))
+			g->r->half_sessions++;
+	}
+}
+
+static void host_freed_inc(int fd, __be32 host)
+{
+	__u64 n = 0;
+
+	bpf_map_lookup_elem(fd, &host, &n);
+	n++;
+	bpf_map_update_elem(fd, &host, &n, BPF_ANY);
+}
+
+/* Remove a mapping: the EIM entry first (no new session can find it), then
+ * the port. */
+static void mapping_remove(const struct xnat_map_fds *m, const struct xnat_port_key *pk,
+			   const struct xnat_port_owner *o)
+{
+	struct xnat_eim_key ek = { .int_addr = o->int_addr, .int_port = o->int_port, .proto = pk->proto };
+	struct xnat_eim ev;
+
+	if (!bpf_map_lookup_elem(m->eim, &ek, &ev) && ev.ext_port == pk->ext_port)
+		bpf_map_delete_elem(m->eim, &ek);
+	bpf_map_delete_elem(m->ports, pk);
+}
+
+static void collect_mappings(struct gc_ctx *g, const struct xnat_snapshot *ports)
+{
+	for (size_t i = 0; i < ports->n; i++) {
+		const struct xnat_port_key *pk = xnat_snapshot_key(ports, i);
+		const struct xnat_port_owner *o = xnat_snapshot_val(ports, i);
+
+		if (o->owner == XNAT_OWNER_DYNAMIC) {
+			if (set_has(&g->ports_in_use, port_id(pk->proto, pk->ext_port)) ||
+			    !xnat_idle_for(g->now, o->last_used, XNAT_GC_MAPPING_GRACE))
+				continue;
+			mapping_remove(g->m, pk, o);
+			host_freed_inc(g->m->host_freed, o->int_addr);
+			g->r->mappings_freed++;
+		} else if (o->expires && xnat_idle_for(g->now, o->expires, 0)) {
+			mapping_remove(g->m, pk, o);
+			g->r->leases_expired++;
+		}
+	}
+}
+
+/* EIM entries whose port is gone or belongs to another endpoint. */
+static void collect_eim(struct gc_ctx *g, const struct xnat_snapshot *eim)
+{
+	for (size_t i = 0; i < eim->n; i++) {
+		const struct xnat_eim_key *ek = xnat_snapshot_key(eim, i);
+		const struct xnat_eim *ev = xnat_snapshot_val(eim, i);
+		struct xnat_port_key pk = { .ext_port = ev->ext_port, .proto = ek->proto };
+		struct xnat_port_owner o;
+
+		if (!bpf_map_lookup_elem(g->m->ports, &pk, &o) && o.int_addr == ek->int_addr &&
+		    o.int_port == ek->int_port)
+			continue;
+		if (!xnat_idle_for(g->now, ev->created, XNAT_GC_HALF_GRACE))
+			continue;
+		if (!bpf_map_delete_elem(g->m->eim, ek))
+			g->r->eim_stale++;
+	}
+}
+
+/* Address-filter entries outlive the last session to that address by the UDP timeout. */
+static void collect_adf(struct gc_ctx *g, const struct xnat_snapshot *adf)
+{
+	for (size_t i = 0; i < adf->n; i++) {
+		const struct xnat_adf_key *ak = xnat_snapshot_key(adf, i);
+		const __u32 *last = xnat_snapshot_val(adf, i);
+
+		if (set_has(&g->adf_in_use, adf_id(ak->proto, ak->rem_addr, ak->ext_port)) ||
+		    !xnat_idle_for(g->now, *last, g->cfg->timeout_udp))
+			continue;
+		if (!bpf_map_delete_elem(g->m->adf, ak))
+			g->r->adf_stale++;
+	}
+}
+
+int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u32 now,
+		struct xnat_gc_result *r)
+{
+	struct xnat_snapshot flows = {}, ports = {}, eim = {}, adf = {};
+	struct gc_ctx g = { .m = m, .cfg = cfg, .now = now, .r = r };
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = xnat_snapshot_take(m->flows, sizeof(struct xnat_flow_key), sizeof(struct xnat_flow),
+				 &flows);
+	if (err)
+		return err;
+	g.ports_in_use.v = calloc(flows.n + 1, sizeof(__u64));
+	g.adf_in_use.v = calloc(flows.n + 1, sizeof(__u64));
+	if (!g.ports_in_use.v || !g.adf_in_use.v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	collect_sessions(&g, &flows);
+	collect_half_in(&g, &flows);
+
+	err = xnat_snapshot_take(m->ports, sizeof(struct xnat_port_key),
+				 sizeof(struct xnat_port_owner), &ports);
+	if (err)
+		goto out;
+	collect_mappings(&g, &ports);
+	err = xnat_snapshot_take(m->eim, sizeof(struct xnat_eim_key), sizeof(struct xnat_eim), &eim);
+	if (err)
+		goto out;
+	collect_eim(&g, &eim);
+	err = xnat_snapshot_take(m->adf, sizeof(struct xnat_adf_key), sizeof(__u32), &adf);
+	if (err)
+		goto out;
+	collect_adf(&g, &adf);
+out:
+	free(g.ports_in_use.v);
+	free(g.adf_in_use.v);
+	xnat_snapshot_free(&flows);
+	xnat_snapshot_free(&ports);
+	xnat_snapshot_free(&eim);
+	xnat_snapshot_free(&adf);
+	return err;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Loading: the object is opened with pin_root_path, so every map pinned by a
+ * previous xnatd (even one killed with -9) is reused and its state adopted;
+ * maps not yet pinned are created and pinned. Programs are pinned under
+ * <pin root>/progs for bpftool and xnatctl.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "xnat.skel.h"
+#include "xnatd.h"
+
+#define BPFFS "/sys/fs/bpf"
+
+static int is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* bpffs mounted, pin root and progs/ created, and locked for this process. */
+int xnatd_prepare_pin_root(struct xnatd *d)
+{
+	const char *root = d->cfg.pin_root;
+	char progs[PATH_MAX + 16];
+	int err;
+
+	if (!is_bpffs(BPFFS) && !strncmp(root, BPFFS "/", strlen(BPFFS) + 1)) {
+		if (mount("bpf", BPFFS, "bpf", 0, "mode=0700")) {
+			xlog_err("cannot mount bpffs on %s: %s", BPFFS, strerror(errno));
+			return -1;
+		}
+		xlog_info("mounted bpffs on %s", BPFFS);
+	}
+	snprintf(progs, sizeof(progs), "%s/progs", root);
+	err = mkdir_p(progs);
+	if (err) {
+		xlog_err("cannot create %s: %s", progs, strerror(-err));
+		return -1;
+	}
+	if (!is_bpffs(root)) {
+		xlog_err("pin root %s is not on a bpf filesystem", root);
+		return -1;
+	}
+	d->lock_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		xlog_err("pin root %s is in use by another xnatd (%s)", root, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A pinned map keeps its size: resizing would need a new, empty map. */
+static void adopt_pinned_size(const char *root, struct bpf_map *map, __u32 want)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(map));
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		bpf_map__set_max_entries(map, want);
+		return;
+	}
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		if (info.max_entries != want)
+			xlog_warn("%s keeps its pinned size %u (config asks %u): "
+				  "sizes change after `xnatd --unload`",
+				  bpf_map__name(map), info.max_entries, want);
+		bpf_map__set_max_entries(map, info.max_entries);
+	}
+	close(fd);
+}
+
+static int pin_programs(struct xnatd *d)
+{
+	struct bpf_program *prog;
+	char path[PATH_MAX + 64];
+
+	bpf_object__for_each_program(prog, d->skel->obj) {
+		snprintf(path, sizeof(path), "%s/progs/%s", d->cfg.pin_root, bpf_program__name(prog));
+		unlink(path); /* a previous xnatd's program; its attachments are replaced next */
+		if (bpf_program__pin(prog, path)) {
+			xlog_err("cannot pin %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int xnatd_load(struct xnatd *d)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = d->cfg.pin_root);
+	const struct xnat_agent_config *c = &d->cfg;
+	struct xnat_bpf *skel;
+	int err;
+
+	skel = xnat_bpf__open_opts(&opts);
+	if (!skel) {
+		xlog_err("cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	d->skel = skel;
+	adopt_pinned_size(c->pin_root, skel->maps.xnat_flows, 2 * c->max_sessions);
+	adopt_pinned_size(c->pin_root, skel->maps.xnat_eim, c->max_mappings);
+	adopt_pinned_size(c->pin_root, skel->maps.xnat_ports, c->max_mappings);
+	adopt_pinned_size(c->pin_root, skel->maps.xnat_adf, c->max_mappings);
+	err = xnat_bpf__load(skel);
+	if (err) {
+		xlog_err("cannot load the BPF programs: %s%s", strerror(-err),
+			 err == -EINVAL ? " (pinned maps from an older xnat? run `xnatd --unload`)" : "");
+		return -1;
+	}
+	d->maps.config = bpf_map__fd(skel->maps.xnat_config);
+	d->maps.flows = bpf_map__fd(skel->maps.xnat_flows);
+	d->maps.eim = bpf_map__fd(skel->maps.xnat_eim);
+	d->maps.ports = bpf_map__fd(skel->maps.xnat_ports);
+	d->maps.adf = bpf_map__fd(skel->maps.xnat_adf);
+	d->maps.frags = bpf_map__fd(skel->maps.xnat_frags);
+	d->maps.host_alloc = bpf_map__fd(skel->maps.xnat_host_alloc);
+	d->maps.host_freed = bpf_map__fd(skel->maps.xnat_host_freed);
+	d->maps.stats = bpf_map__fd(skel->maps.xnat_stats);
+	return pin_programs(d);
+}
+
+/* The skeleton owns the map fds in d->maps: they close with it. */
+void xnatd_unload_skeleton(struct xnatd *d)
+{
+	xnat_bpf__destroy(d->skel);
+	d->skel = NULL;
+	xnat_maps_init(&d->maps);
+}
+
+/*
+ * bpffs holds no regular files, so the pid is a symlink to /proc/PID:
+ * `test -e` on it is true exactly while this xnatd runs, and readlink()
+ * gives the pid to xnatctl.
+ */
+int xnatd_write_pidlink(const char *pin_root)
+{
+	char path[PATH_MAX + 16], target[64];
+
+	snprintf(path, sizeof(path), "%s/xnatd.pid", pin_root);
+	snprintf(target, sizeof(target), "/proc/%d", (int)getpid());
+	unlink(path);
+	if (symlink(target, path)) {
+		xlog_warn("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void xnatd_remove_pidlink(const char *pin_root)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/xnatd.pid", pin_root);
+	unlink(path);
+}

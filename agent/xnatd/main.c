@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xnatd: loads the fast path, attaches it, keeps its state in line with the
+ * config and the WAN address, collects expired state. Packets never wait on
+ * it: established flows keep forwarding while it restarts, or if it dies.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
+#include "gc.h"
+#include "xnatd.h"
+
+#define XNATD_VERSION "0.1"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xnatd --wan IF --lan IF [--lan IF ...] [options]\n"
+		"       xnatd --unload [--pin-root DIR]\n"
+		"\n"
+		"  -w, --wan IF         WAN (external) interface; its IPv4 address is the external address\n"
+		"  -l, --lan IF         LAN interface (repeat for more)\n"
+		"  -c, --config FILE    configuration file (see xnat.conf.example)\n"
+		"  -p, --pin-root DIR   where maps and programs are pinned (default %s)\n"
+		"  -m, --xdp-mode MODE  native (default), skb, or none (TC only)\n"
+		"  -t, --check          check the configuration and exit\n"
+		"  -u, --unload         detach everything and remove the pinned state\n"
+		"  -V, --version\n"
+		"  -h, --help\n"
+		"\nSignals: TERM/INT detach and exit (pinned state kept for the next start),\n"
+		"HUP reloads the config file (timeouts, port range, filtering, forwards).\n",
+		XNAT_PIN_ROOT);
+}
+
+struct cli {
+	const char *config;
+	const char *wan;
+	const char *lan[XNAT_MAX_LAN];
+	int n_lan;
+	const char *pin_root;
+	const char *xdp_mode;
+	int check, unload;
+};
+
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	static const struct option opts[] = {
+		{ "wan", required_argument, NULL, 'w' },
+		{ "lan", required_argument, NULL, 'l' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "pin-root", required_argument, NULL, 'p' },
+		{ "xdp-mode", required_argument, NULL, 'm' },
+		{ "check", no_argument, NULL, 't' },
+		{ "unload", no_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "w:l:c:p:m:tuVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w': cli->wan = optarg; break;
+		case 'l':
+			if (cli->n_lan == XNAT_MAX_LAN) {
+				fprintf(stderr, "xnatd: at most %d --lan\n", XNAT_MAX_LAN);
+				return 2;
+			}
+			cli->lan[cli->n_lan++] = optarg;
+			break;
+		case 'c': cli->config = optarg; break;
+		case 'p': cli->pin_root = optarg; break;
+		case 'm': cli->xdp_mode = optarg; break;
+		case 't': cli->check = 1; break;
+		case 'u': cli->unload = 1; break;
+		case 'V': printf("xnatd %s\n", XNATD_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "xnatd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+static int copy_ifname(char *dst, const char *src, const char *what)
+{
+	if (!*src || strlen(src) >= IF_NAMESIZE || strpbrk(src, "/ \t")) {
+		fprintf(stderr, "xnatd: bad %s interface name '%s'\n", what, src);
+		return -1;
+	}
+	strcpy(dst, src);
+	return 0;
+}
+
+/* Defaults, then the file, then the command line; checked as a whole. */
+static int build_config(const struct cli *cli, struct xnat_agent_config *c)
+{
+	char err[512];
+
+	xnat_config_defaults(c);
+	if (cli->config && xnat_config_load(cli->config, c, err, sizeof(err))) {
+		fprintf(stderr, "xnatd: %s\n", err);
+		return -1;
+	}
+	if (cli->wan && copy_ifname(c->wan, cli->wan, "WAN"))
+		return -1;
+	if (cli->n_lan) {
+		c->n_lan = cli->n_lan;
+		for (int i = 0; i < cli->n_lan; i++)
+			if (copy_ifname(c->lan[i], cli->lan[i], "LAN"))
+				return -1;
+	}
+	if (cli->pin_root) {
+		if (cli->pin_root[0] != '/' || strlen(cli->pin_root) >= sizeof(c->pin_root)) {
+			fprintf(stderr, "xnatd: --pin-root must be an absolute path\n");
+			return -1;
+		}
+		strcpy(c->pin_root, cli->pin_root);
+	}
+	if (cli->xdp_mode) {
+		if (!strcmp(cli->xdp_mode, "native"))
+			c->xdp_mode = XNAT_XDP_NATIVE;
+		else if (!strcmp(cli->xdp_mode, "skb"))
+			c->xdp_mode = XNAT_XDP_SKB;
+		else if (!strcmp(cli->xdp_mode, "none"))
+			c->xdp_mode = XNAT_XDP_NONE;
+		else {
+			fprintf(stderr, "xnatd: --xdp-mode must be native, skb or none\n");
+			return -1;
+		}
+	}
+	if (xnat_config_validate(c, err, sizeof(err))) {
+		fprintf(stderr, "xnatd: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int resolve_interfaces(struct xnatd *d)
+{
+	d->wan_ifindex = if_nametoindex(d->cfg.wan);
+	if (!d->wan_ifindex) {
+		fprintf(stderr, "xnatd: WAN interface %s: %s\n", d->cfg.wan, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < d->cfg.n_lan; i++) {
+		d->lan_ifindex[i] = if_nametoindex(d->cfg.lan[i]);
+		if (!d->lan_ifindex[i]) {
+			fprintf(stderr, "xnatd: LAN interface %s: %s\n", d->cfg.lan[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The stack forwards what XDP hands it; a NAT gateway routes. */
+static void enable_forwarding(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "w");
+
+	if (!f || fputs("1\n", f) < 0)
+		xlog_warn("cannot enable net.ipv4.ip_forward: %s", strerror(errno));
+	if (f)
+		fclose(f);
+}
+
+static void notify_status(const struct xnatd *d)
+{
+	char addr[INET_ADDRSTRLEN] = "none";
+
+	if (d->ext_addr)
+		inet_ntop(AF_INET, &d->ext_addr, addr, sizeof(addr));
+	sd_notifyf(0, "STATUS=NAT %s on %s, external address %s", d->ext_addr ? "active" : "waiting",
+		   d->cfg.wan, addr);
+}
+
+static void follow_address(struct xnatd *d)
+{
+	__be32 now = xnatd_wan_address(d->wan_ifindex), old = d->ext_addr;
+	char a[INET_ADDRSTRLEN] = "none";
+
+	if (now == old)
+		return;
+	d->ext_addr = now;
+	if (now)
+		inet_ntop(AF_INET, &now, a, sizeof(a));
+	xlog_info("external address of %s: %s", d->cfg.wan, a);
+	xnatd_push_config(d);
+	xnatd_flush_address(d, old);
+	notify_status(d);
+}
+
+static void collect(struct xnatd *d)
+{
+	struct xnat_config m;
+	struct xnat_gc_result r;
+	int err;
+
+	if (xnat_config_read(d->maps.config, &m))
+		return;
+	err = xnat_gc_run(&d->maps, &m, xnat_now(), &r);
+	if (err) {
+		xlog_warn("collection failed: %s", strerror(-err));
+		return;
+	}
+	if (r.sessions_expired || r.sessions_unmapped || r.half_sessions || r.mappings_freed ||
+	    r.leases_expired)
+		xlog_info("collected: %u sessions expired, %u unmapped, %u half, %u mappings freed, "
+			  "%u leases expired", r.sessions_expired, r.sessions_unmapped, r.half_sessions,
+			  r.mappings_freed, r.leases_expired);
+}
+
+/* SIGHUP: a bad file changes nothing; interfaces need a restart. */
+static void reload(struct xnatd *d, const struct cli *cli)
+{
+	struct xnat_agent_config next, old = d->cfg;
+
+	sd_notify(0, "RELOADING=1");
+	if (build_config(cli, &next)) {
+		xlog_err("reload: keeping the running configuration");
+		goto out;
+	}
+	if (strcmp(next.wan, old.wan) || next.n_lan != old.n_lan ||
+	    memcmp(next.lan, old.lan, sizeof(next.lan)) || next.xdp_mode != old.xdp_mode ||
+	    strcmp(next.pin_root, old.pin_root))
+		xlog_warn("reload: interface, xdp-mode and pin-root changes need a restart");
+	strcpy(next.wan, old.wan);
+	memcpy(next.lan, old.lan, sizeof(next.lan));
+	next.n_lan = old.n_lan;
+	next.xdp_mode = old.xdp_mode;
+	strcpy(next.pin_root, old.pin_root);
+	d->cfg = next;
+	if (xnatd_sync_forwards(d, &old)) {
+		xlog_err("reload: keeping the running configuration");
+		d->cfg = old;
+		xnatd_sync_forwards(d, NULL);
+		goto out;
+	}
+	xnatd_push_config(d);
+	xlog_info("configuration reloaded");
+out:
+	sd_notify(0, "READY=1");
+	notify_status(d);
+}
+
+static int setup_fds(struct xnatd *d, int *sig_fd, int *timer_fd)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = d->cfg.gc_interval },
+		.it_interval = { .tv_sec = d->cfg.gc_interval },
+	};
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	*sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	*timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (*sig_fd < 0 || *timer_fd < 0 || timerfd_settime(*timer_fd, 0, &its, NULL)) {
+		xlog_err("cannot set up signals and timer: %s", strerror(errno));
+		return -1;
+	}
+	d->nl_fd = xnatd_netlink_open();
+	if (d->nl_fd < 0)
+		xlog_warn("cannot follow address changes (rtnetlink): %s", strerror(errno));
+	return 0;
+}
+
+static int run(struct xnatd *d, const struct cli *cli)
+{
+	int sig_fd, timer_fd;
+
+	if (setup_fds(d, &sig_fd, &timer_fd))
+		return 1;
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = sig_fd, .events = POLLIN },
+			{ .fd = timer_fd, .events = POLLIN },
+			{ .fd = d->nl_fd, .events = POLLIN },
+		};
+		struct signalfd_siginfo si;
+		__u64 ticks;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			xlog_err("poll: %s", strerror(errno));
+			return 1;
+		}
+		if ((p[2].revents & POLLIN) && xnatd_netlink_changed(d->nl_fd, d->wan_ifindex))
+			follow_address(d);
+		if ((p[1].revents & POLLIN) && read(timer_fd, &ticks, sizeof(ticks)) > 0)
+			collect(d);
+		if ((p[0].revents & POLLIN) && read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP) {
+				reload(d, cli);
+				continue;
+			}
+			xlog_info("signal %u: detaching; state stays pinned in %s", si.ssi_signo,
+				  d->cfg.pin_root);
+			sd_notify(0, "STOPPING=1");
+			return 0;
+		}
+	}
+}
+
+/* Everything that can fail on bad input is checked before anything is attached. */
+static int start(struct xnatd *d)
+{
+	if (resolve_interfaces(d) || xnatd_prepare_pin_root(d) || xnatd_load(d))
+		return -1;
+	d->ext_addr = xnatd_wan_address(d->wan_ifindex);
+	if (xnatd_push_config(d) || xnatd_sync_forwards(d, NULL))
+		return -1;
+	enable_forwarding();
+	if (xnatd_attach(d))
+		return -1;
+	return 0;
+}
+
+static int unload_command(const char *pin_root)
+{
+	int fd = open(pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "xnatd: an xnatd is running on %s: stop it first\n", pin_root);
+		close(fd);
+		return 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return xnatd_unload(pin_root);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !getenv("XNATD_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	struct xnatd d = { .lock_fd = -1, .nl_fd = -1 };
+	struct cli cli = {};
+	char addr[32] = "none (waiting for one)";
+	int rc;
+
+	rc = parse_cli(argc, argv, &cli);
+	if (rc)
+		return rc;
+	libbpf_set_print(libbpf_log);
+	if (cli.unload)
+		return unload_command(cli.pin_root ? cli.pin_root : XNAT_PIN_ROOT);
+	xnat_maps_init(&d.maps);
+	if (build_config(&cli, &d.cfg))
+		return 1;
+	if (cli.check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	d.config_path = cli.config;
+	if (start(&d)) {
+		xnatd_unload_skeleton(&d);
+		return 1;
+	}
+	if (d.ext_addr)
+		inet_ntop(AF_INET, &d.ext_addr, addr, sizeof(addr));
+	xlog_info("ready: WAN %s (external address %s), %d LAN interface(s), XDP %s, pins in %s",
+		  d.cfg.wan, addr, d.cfg.n_lan,
+		  d.cfg.xdp_mode == XNAT_XDP_NONE ? "off" : d.cfg.xdp_mode == XNAT_XDP_SKB ? "skb" : "native",
+		  d.cfg.pin_root);
+	xnatd_write_pidlink(d.cfg.pin_root);
+	sd_notify(0, "READY=1");
+	notify_status(&d);
+	rc = run(&d, &cli);
+	xnatd_detach_all(d.cfg.pin_root);
+	xnatd_remove_pidlink(d.cfg.pin_root);
+	xnatd_unload_skeleton(&d);
+	return rc;
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Keeping the fast path's tables in line with the config and the address. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "forward.h"
+#include "mapwalk.h"
+#include "xnatd.h"
+
+int xnatd_push_config(struct xnatd *d)
+{
+	struct xnat_config m = {};
+	int err;
+
+	xnat_config_to_map(&d->cfg, &m);
+	m.ext_addr = d->ext_addr;
+	m.wan_ifindex = d->wan_ifindex;
+	if (d->ext_addr)
+		m.flags |= XNAT_CFG_ENABLED;
+	else
+		m.flags &= ~XNAT_CFG_ENABLED;
+	err = xnat_config_write(d->maps.config, &m);
+	if (err)
+		xlog_err("cannot write %s: %s", XNAT_MAP_CONFIG, strerror(-err));
+	return err;
+}
+
+static int rule_covers(const struct xnat_forward *r, __u8 proto, __u16 ext, __be32 addr, __u16 port)
+{
+	return r->proto == proto && ext >= r->ext_min && ext <= r->ext_max && r->int_addr == addr &&
+	       r->int_port + (ext - r->ext_min) == port;
+}
+
+static int config_has_port(const struct xnat_agent_config *c, __u8 proto, __u16 ext, __be32 addr,
+			   __u16 port)
+{
+	for (int i = 0; i < c->n_forwards; i++)
+		if (rule_covers(&c->forwards[i], proto, ext, addr, port))
+			return 1;
+	return 0;
+}
+
+/* Drop the config-file forwards (owner CONFIG) the config no longer has. */
+static void remove_stale_config_forwards(struct xnatd *d)
+{
+	struct xnat_forward have[256];
+	char err[256];
+	int n = xnat_forward_list(&d->maps, have, 256);
+
+	for (int i = 0; i < n && i < 256; i++) {
+		const struct xnat_forward *h = &have[i];
+
+		if (h->owner != XNAT_OWNER_CONFIG)
+			continue;
+		for (__u32 ext = h->ext_min; ext <= h->ext_max; ext++) {
+			struct xnat_forward one = *h;
+
+			one.ext_min = one.ext_max = ext;
+			one.int_port = h->int_port + (ext - h->ext_min);
+			if (config_has_port(&d->cfg, one.proto, ext, one.int_addr, one.int_port))
+				continue;
+			if (xnat_forward_del(&d->maps, &one, err, sizeof(err)) < 0)
+				xlog_warn("%s", err);
+		}
+	}
+}
+
+/* Make the CONFIG forwards in the maps exactly the config's. */
+int xnatd_sync_forwards(struct xnatd *d, const struct xnat_agent_config *old)
+{
+	char err[256], text[96];
+
+	(void)old;
+	remove_stale_config_forwards(d);
+	for (int i = 0; i < d->cfg.n_forwards; i++) {
+		if (xnat_forward_add(&d->maps, &d->cfg.forwards[i], err, sizeof(err))) {
+			xnat_forward_format(&d->cfg.forwards[i], text, sizeof(text));
+			xlog_err("forward %s: %s", text, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The external address changed: sessions on the old one can't carry on. */
+int xnatd_flush_address(struct xnatd *d, __be32 old_addr)
+{
+	struct xnat_snapshot snap;
+	int removed = 0;
+
+	if (!old_addr)
+		return 0;
+	if (xnat_snapshot_take(d->maps.flows, sizeof(struct xnat_flow_key), sizeof(struct xnat_flow),
+			       &snap))
+		return -1;
+	for (size_t i = 0; i < snap.n; i++) {
+		const struct xnat_flow_key *key = xnat_snapshot_key(&snap, i);
+		const struct xnat_flow *val = xnat_snapshot_val(&snap, i);
+
+		if ((key->dir == XNAT_DIR_OUT && val->addr == old_addr) ||
+		    (key->dir == XNAT_DIR_IN && key->daddr == old_addr))
+			removed += !bpf_map_delete_elem(d->maps.flows, key);
+	}
+	xnat_snapshot_free(&snap);
+	xlog_info("external address changed: %d flow entries of %s removed", removed,
+		  inet_ntoa((struct in_addr){ .s_addr = old_addr }));
+	return removed;
+}

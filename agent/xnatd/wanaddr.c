@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The external address: the WAN interface's primary IPv4 address, followed
+ * through rtnetlink address notifications (DHCP renewals, PPP reconnects). */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include "xnatd.h"
+
+__be32 xnatd_wan_address(unsigned int ifindex)
+{
+	char name[IF_NAMESIZE];
+	struct ifaddrs *ifa, *i;
+	__be32 addr = 0;
+
+	if (!if_indextoname(ifindex, name) || getifaddrs(&ifa))
+		return 0;
+	/* The kernel lists the primary address of a subnet before its secondaries. */
+	for (i = ifa; i && !addr; i = i->ifa_next) {
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, name))
+			addr = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+	}
+	freeifaddrs(ifa);
+	return addr;
+}
+
+int xnatd_netlink_open(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (!nl)
+		return -1;
+	if (mnl_socket_bind(nl, RTMGRP_IPV4_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		return -1;
+	}
+	/* Only the fd is kept: the socket lives as long as the process. */
+	return mnl_socket_get_fd(nl);
+}
+
+struct addr_event {
+	unsigned int ifindex;
+	int changed;
+};
+
+static int on_message(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_event *ev = data;
+	const struct ifaddrmsg *ifa;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
+		return MNL_CB_OK;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family == AF_INET && ifa->ifa_index == ev->ifindex)
+		ev->changed = 1;
+	return MNL_CB_OK;
+}
+
+int xnatd_netlink_changed(int fd, unsigned int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct addr_event ev = { .ifindex = ifindex };
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				ev.changed = 1; /* lost notifications: look again */
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			break;
+		}
+		mnl_cb_run(buf, n, 0, 0, on_message, &ev);
+	}
+	return ev.changed;
+}

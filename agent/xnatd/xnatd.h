@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* xnatd's state, shared by its files: one struct, owned by main.c. */
+#ifndef XNATD_H
+#define XNATD_H
+
+#include <stdbool.h>
+#include <xnat/nat.h>
+#include "config.h"
+#include "maps.h"
+
+struct xnat_bpf;
+
+struct xnatd {
+	struct xnat_agent_config cfg;
+	const char *config_path;      /* NULL: defaults and command line only */
+	unsigned int wan_ifindex;
+	unsigned int lan_ifindex[XNAT_MAX_LAN];
+	struct xnat_bpf *skel;
+	struct xnat_map_fds maps;
+	int lock_fd;                  /* flock on the pin root: one xnatd per root */
+	__be32 ext_addr;              /* 0 until the WAN has an IPv4 address */
+	int nl_fd;                    /* rtnetlink, RTMGRP_IPV4_IFADDR */
+};
+
+/* log.c: messages to stderr, which journald keeps (with priority prefixes). */
+void xlog_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void xlog_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void xlog_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* load.c */
+int xnatd_prepare_pin_root(struct xnatd *d);
+int xnatd_load(struct xnatd *d);
+void xnatd_unload_skeleton(struct xnatd *d);
+int xnatd_write_pidlink(const char *pin_root);
+void xnatd_remove_pidlink(const char *pin_root);
+
+/* attach.c */
+int xnatd_attach(struct xnatd *d);
+/* Detach every xnat program found on this namespace's interfaces that is
+ * one of the programs pinned under pin_root (or all xnat_* programs when
+ * only_ours is false). */
+void xnatd_detach_all(const char *pin_root);
+int xnatd_unload(const char *pin_root);
+
+/* state.c: what the fast path reads, kept in line with config and address. */
+int xnatd_push_config(struct xnatd *d);
+int xnatd_sync_forwards(struct xnatd *d, const struct xnat_agent_config *old);
+int xnatd_flush_address(struct xnatd *d, __be32 old_addr);
+
+/* wanaddr.c */
+__be32 xnatd_wan_address(unsigned int ifindex);
+int xnatd_netlink_open(void);
+/* Drain the netlink socket; returns 1 when an IPv4 address of ifindex changed. */
+int xnatd_netlink_changed(int fd, unsigned int ifindex);
+
+#endif

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The collector on real (unattached) BPF maps with the fast path's layouts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include "expiry.h"
+#include "gc.h"
+
+#define NOW 100000u
+#define LAN htonl(0xc0a8010a)  /* 192.168.1.10 */
+#define REM htonl(0xc6336402)  /* 198.51.100.2 */
+#define EXT htonl(0xcb007101)  /* 203.0.113.1 */
+
+static const struct xnat_config cfg = {
+	.port_min = 1024, .port_max = 65535, .flags = XNAT_CFG_ENABLED,
+	.timeout_udp = 300, .timeout_tcp_established = 7440, .timeout_tcp_transitory = 240,
+	.timeout_icmp = 60,
+};
+
+static struct xnat_map_fds m;
+
+static int mk(size_t k, size_t v)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, k, v, 1024, NULL);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	xnat_maps_init(&m);
+	if (geteuid() != 0)
+		return 0;
+	m.flows = mk(sizeof(struct xnat_flow_key), sizeof(struct xnat_flow));
+	m.eim = mk(sizeof(struct xnat_eim_key), sizeof(struct xnat_eim));
+	m.ports = mk(sizeof(struct xnat_port_key), sizeof(struct xnat_port_owner));
+	m.adf = mk(sizeof(struct xnat_adf_key), sizeof(__u32));
+	m.host_freed = mk(sizeof(__be32), sizeof(__u64));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	xnat_maps_close(&m);
+	return 0;
+}
+
+static void need_root(void)
+{
+	if (m.flows < 0)
+		skip();
+}
+
+static size_t count(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* A mapping LAN:lport <-> EXT:eport, as the fast path creates it. */
+static void add_mapping(__u8 proto, __u16 lport, __u16 eport, __u8 owner, __u32 used, __u32 expires)
+{
+	struct xnat_port_key pk = { .ext_port = htons(eport), .proto = proto };
+	struct xnat_port_owner po = { .int_addr = LAN, .int_port = htons(lport), .owner = owner,
+				      .last_used = used, .expires = expires };
+	struct xnat_eim_key ek = { .int_addr = LAN, .int_port = htons(lport), .proto = proto };
+	struct xnat_eim ev = { .ext_port = htons(eport), .created = used };
+
+	assert_int_equal(bpf_map_update_elem(m.ports, &pk, &po, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m.eim, &ek, &ev, BPF_ANY), 0);
+}
+
+/* Both entries of a session LAN:lport -> REM:rport through EXT:eport. */
+static void add_session(__u8 proto, __u16 lport, __u16 rport, __u16 eport, __u8 owner,
+			__u32 out_seen, __u8 out_flags, __u32 in_seen, __u8 in_flags, int with_in)
+{
+	struct xnat_flow_key ko = { .saddr = LAN, .daddr = REM, .sport = htons(lport),
+				    .dport = htons(rport), .proto = proto, .dir = XNAT_DIR_OUT };
+	struct xnat_flow vo = { .addr = EXT, .port = htons(eport), .flags = out_flags,
+				.owner = owner, .last_seen = out_seen };
+	struct xnat_flow_key ki = { .saddr = REM, .daddr = EXT, .sport = htons(rport),
+				    .dport = htons(eport), .proto = proto, .dir = XNAT_DIR_IN };
+	struct xnat_flow vi = { .addr = LAN, .port = htons(lport), .flags = in_flags,
+				.owner = owner, .last_seen = in_seen };
+
+	assert_int_equal(bpf_map_update_elem(m.flows, &ko, &vo, BPF_ANY), 0);
+	if (with_in)
+		assert_int_equal(bpf_map_update_elem(m.flows, &ki, &vi, BPF_ANY), 0);
+}
+
+static void clear_all(void)
+{
+	int fds[] = { m.flows, m.eim, m.ports, m.adf, m.host_freed };
+	char key[64];
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		while (!bpf_map_get_next_key(fds[i], NULL, key))
+			bpf_map_delete_elem(fds[i], key);
+}
+
+static struct xnat_gc_result gc(void)
+{
+	struct xnat_gc_result r;
+
+	assert_int_equal(xnat_gc_run(&m, &cfg, NOW, &r), 0);
+	return r;
+}
+
+static void test_udp_session_expires_after_timeout(void **state)
+{
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_UDP, 5000, 5000, XNAT_OWNER_DYNAMIC, NOW - 1000, 0);
+	add_session(IPPROTO_UDP, 5000, 53, 5000, XNAT_OWNER_DYNAMIC, NOW - 299, 0, NOW - 400, 0, 1);
+	add_session(IPPROTO_UDP, 5000, 54, 5000, XNAT_OWNER_DYNAMIC, NOW - 301, 0, NOW - 300, 0, 1);
+	r = gc();
+	assert_int_equal(r.sessions_expired, 1);
+	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 2);
+	assert_int_equal(r.mappings_freed, 0); /* still used by the live session */
+	assert_int_equal(count(m.ports, sizeof(struct xnat_port_key)), 1);
+}
+
+static void test_tcp_timeouts_follow_state(void **state)
+{
+	__u8 syn = XNAT_FLOW_SYN, syn_ack = XNAT_FLOW_SYN | XNAT_FLOW_ACK;
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_TCP, 40000, 40000, XNAT_OWNER_DYNAMIC, NOW - 9000, 0);
+	/* established, idle 2 h: kept (RFC 5382: >= 2 h 4 min) */
+	add_session(IPPROTO_TCP, 40000, 443, 40000, XNAT_OWNER_DYNAMIC, NOW - 7200, syn_ack,
+		    NOW - 7200, syn_ack, 1);
+	/* half open, idle 5 min: transitory timeout (4 min) passed */
+	add_session(IPPROTO_TCP, 40000, 444, 40000, XNAT_OWNER_DYNAMIC, NOW - 300, syn, NOW - 300, 0, 1);
+	/* closed by FIN both ways, idle 5 min */
+	add_session(IPPROTO_TCP, 40000, 445, 40000, XNAT_OWNER_DYNAMIC, NOW - 300,
+		    syn_ack | XNAT_FLOW_FIN, NOW - 300, syn_ack | XNAT_FLOW_FIN, 1);
+	r = gc();
+	assert_int_equal(r.sessions_expired, 2);
+	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 2);
+}
+
+static void test_half_sessions_removed_after_grace(void **state)
+{
+	struct xnat_flow_key ki = { .saddr = REM, .daddr = EXT, .sport = htons(80),
+				    .dport = htons(7000), .proto = IPPROTO_TCP, .dir = XNAT_DIR_IN };
+	struct xnat_flow vi = { .addr = LAN, .port = htons(7000), .last_seen = NOW - 50 };
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_UDP, 6000, 6000, XNAT_OWNER_DYNAMIC, NOW, 0);
+	add_session(IPPROTO_UDP, 6000, 53, 6000, XNAT_OWNER_DYNAMIC, NOW - 5, 0, 0, 0, 0);
+	add_session(IPPROTO_UDP, 6000, 54, 6000, XNAT_OWNER_DYNAMIC, NOW, 0, 0, 0, 0); /* being made */
+	assert_int_equal(bpf_map_update_elem(m.flows, &ki, &vi, BPF_ANY), 0);
+	r = gc();
+	assert_int_equal(r.half_sessions, 2);
+	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 1);
+}
+
+static void test_idle_dynamic_mapping_freed_and_counted(void **state)
+{
+	struct xnat_gc_result r;
+	__be32 host = LAN;
+	__u64 freed = 0;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_UDP, 5000, 5000, XNAT_OWNER_DYNAMIC, NOW - 600, 0);
+	add_mapping(IPPROTO_UDP, 5001, 5001, XNAT_OWNER_DYNAMIC, NOW - 3, 0); /* in its grace */
+	add_session(IPPROTO_UDP, 5000, 53, 5000, XNAT_OWNER_DYNAMIC, NOW - 500, 0, NOW - 500, 0, 1);
+	r = gc();
+	assert_int_equal(r.sessions_expired, 1);
+	assert_int_equal(r.mappings_freed, 1);
+	assert_int_equal(count(m.ports, sizeof(struct xnat_port_key)), 1);
+	assert_int_equal(count(m.eim, sizeof(struct xnat_eim_key)), 1);
+	assert_int_equal(bpf_map_lookup_elem(m.host_freed, &host, &freed), 0);
+	assert_int_equal(freed, 1);
+}
+
+static void test_leases_expire_forwards_stay(void **state)
+{
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_TCP, 3389, 3389, XNAT_OWNER_CONFIG, NOW - 100000, 0);
+	add_mapping(IPPROTO_TCP, 8080, 8080, XNAT_OWNER_UPNP, NOW - 100, NOW - 1);
+	add_mapping(IPPROTO_UDP, 8080, 8080, XNAT_OWNER_NATPMP, NOW - 100, NOW + 60);
+	r = gc();
+	assert_int_equal(r.leases_expired, 1);
+	assert_int_equal(r.mappings_freed, 0);
+	assert_int_equal(count(m.ports, sizeof(struct xnat_port_key)), 2);
+}
+
+static void test_sessions_of_removed_mapping_go(void **state)
+{
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	/* a forward was deleted: its session stays only until the next pass */
+	add_session(IPPROTO_TCP, 3389, 50000, 3389, XNAT_OWNER_STATIC, NOW, XNAT_FLOW_SYN | XNAT_FLOW_ACK,
+		    NOW, XNAT_FLOW_SYN, 1);
+	/* the gateway's own flow has no mapping and needs none */
+	add_session(IPPROTO_UDP, 123, 123, 123, XNAT_OWNER_LOCAL, NOW, 0, NOW, 0, 1);
+	r = gc();
+	assert_int_equal(r.sessions_unmapped, 1);
+	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 2);
+}
+
+static void test_stale_eim_and_adf_removed(void **state)
+{
+	struct xnat_eim_key ek = { .int_addr = LAN, .int_port = htons(9999), .proto = IPPROTO_UDP };
+	struct xnat_eim ev = { .ext_port = htons(9999), .created = NOW - 100 };
+	struct xnat_adf_key live = { .rem_addr = REM, .ext_port = htons(5000), .proto = IPPROTO_UDP };
+	struct xnat_adf_key stale = { .rem_addr = REM, .ext_port = htons(5002), .proto = IPPROTO_UDP };
+	__u32 old = NOW - 1000;
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	assert_int_equal(bpf_map_update_elem(m.eim, &ek, &ev, BPF_ANY), 0);
+	add_mapping(IPPROTO_UDP, 5000, 5000, XNAT_OWNER_DYNAMIC, NOW - 1000, 0);
+	add_session(IPPROTO_UDP, 5000, 53, 5000, XNAT_OWNER_DYNAMIC, NOW, 0, NOW, 0, 1);
+	assert_int_equal(bpf_map_update_elem(m.adf, &live, &old, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m.adf, &stale, &old, BPF_ANY), 0);
+	r = gc();
+	assert_int_equal(r.eim_stale, 1);
+	assert_int_equal(r.adf_stale, 1);
+	assert_int_equal(count(m.adf, sizeof(struct xnat_adf_key)), 1);
+}
+
+static void test_tcp_state_from_flags(void **state)
+{
+	__u8 S = XNAT_FLOW_SYN, A = XNAT_FLOW_ACK, F = XNAT_FLOW_FIN, R = XNAT_FLOW_RST;
+
+	(void)state;
+	assert_int_equal(xnat_tcp_state(S, 0), XNAT_TCP_OPENING);
+	assert_int_equal(xnat_tcp_state(S | A, S), XNAT_TCP_ESTABLISHED);
+	assert_int_equal(xnat_tcp_state(A, A), XNAT_TCP_ESTABLISHED); /* picked up mid-stream */
+	assert_int_equal(xnat_tcp_state(S | A | F, S | A), XNAT_TCP_ESTABLISHED); /* half closed */
+	assert_int_equal(xnat_tcp_state(S | A | F, S | A | F), XNAT_TCP_CLOSING);
+	assert_int_equal(xnat_tcp_state(S | A, S | R), XNAT_TCP_RESET);
+	assert_int_equal(xnat_session_timeout(&cfg, IPPROTO_TCP, S | A, S), 7440);
+	assert_int_equal(xnat_session_timeout(&cfg, IPPROTO_TCP, S, 0), 240);
+	assert_int_equal(xnat_session_timeout(&cfg, IPPROTO_UDP, 0, 0), 300);
+	assert_int_equal(xnat_session_timeout(&cfg, IPPROTO_ICMP, 0, 0), 60);
+	assert_true(xnat_idle_for(10, 0xfffffff0u, 20)); /* wraps */
+	assert_false(xnat_idle_for(5, 10, 1));            /* in the future: not idle */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_state_from_flags),
+		cmocka_unit_test(test_udp_session_expires_after_timeout),
+		cmocka_unit_test(test_tcp_timeouts_follow_state),
+		cmocka_unit_test(test_half_sessions_removed_after_grace),
+		cmocka_unit_test(test_idle_dynamic_mapping_freed_and_counted),
+		cmocka_unit_test(test_leases_expire_forwards_stay),
+		cmocka_unit_test(test_sessions_of_removed_mapping_go),
+		cmocka_unit_test(test_stale_eim_and_adf_removed),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
