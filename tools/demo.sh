@@ -49,10 +49,10 @@ lan ethtool -K lan0 tx off gro on >/dev/null
 wan ethtool -K wan0 tx off gro on >/dev/null
 
 say "xnatd --wan gw0 --lan gl0 (in the gateway namespace)"
-gw build/xnatd --wan gw0 --lan gl0 --pin-root "$PIN" &
+nsenter --net=/run/netns/"$NS_GW" -- build/xnatd --wan gw0 --lan gl0 --pin-root "$PIN" &
 XNATD_PID=$!
-for _ in $(seq 50); do [[ -e $PIN/xnatd.pid ]] && break; sleep 0.1; done
-[[ -e $PIN/xnatd.pid ]] || { echo "xnatd did not start" >&2; exit 1; }
+for _ in $(seq 50); do [[ -e $PIN/xnatd_pid ]] && break; sleep 0.1; done
+[[ -e $PIN/xnatd_pid ]] || { echo "xnatd did not start" >&2; exit 1; }
 
 say "a web-ish server on the WAN host answers with the address it sees"
 wan socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo "hello $SOCAT_PEERADDR:$SOCAT_PEERPORT, from the WAN"' &

@@ -173,7 +173,7 @@ int xnatd_write_pidlink(const char *pin_root)
 {
 	char path[PATH_MAX + 16], target[64];
 
-	snprintf(path, sizeof(path), "%s/xnatd.pid", pin_root);
+	snprintf(path, sizeof(path), "%s/xnatd_pid", pin_root);
 	snprintf(target, sizeof(target), "/proc/%d", (int)getpid());
 	unlink(path);
 	if (symlink(target, path)) {
@@ -187,6 +187,6 @@ void xnatd_remove_pidlink(const char *pin_root)
 {
 	char path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/xnatd.pid", pin_root);
+	snprintf(path, sizeof(path), "%s/xnatd_pid", pin_root);
 	unlink(path);
 }

@@ -1,0 +1,145 @@
+#!/bin/bash
+# xnatd as an agent: config errors, sd_notify, attach/detach, pin root lock,
+# address following, SIGHUP reload, restart adoption, --unload, the unit file.
+# Runs in its own network namespace with veth pairs; no traffic needed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+XNATD=$BUILD/xnatd
+
+tag=xa$$
+NS=$tag-gw
+PIN=/sys/fs/bpf/xnat-test-agent-$$
+TMP=$(mktemp -d)
+PID=
+
+n=0 failures=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failures=$((failures + 1)); echo "not ok $n - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+
+cleanup() {
+	[[ -n $PID ]] && kill -9 "$PID" 2>/dev/null
+	in_ns "$XNATD" --unload --pin-root "$PIN" >/dev/null 2>&1
+	ip netns del "$NS" 2>/dev/null
+	[[ -n ${KEEP_LOG:-} ]] && cp "$TMP/log" "$KEEP_LOG"; rm -rf "$PIN" "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+in_ns() { nsenter --net=/run/netns/"$NS" -- "$@"; }
+xdp_attached() { in_ns ip -d link show "$1" | grep -q 'prog/xdp'; }
+tc_attached() { in_ns tc filter show dev w0 "$1" | grep -q "xnat_tc_$1"; }
+# ext_addr as bpftool prints the BTF-formatted __be32: the bytes read as a host integer
+be32() { local IFS=.; set -- $1; echo $(( $4 << 24 | $3 << 16 | $2 << 8 | $1 )); }
+config_field() { bpftool map dump pinned "$PIN/xnat_config" | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
+wait_for() { for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done; return 1; }
+
+start() {
+	# A plain command, not a function: $! must be xnatd itself, not a subshell.
+	nsenter --net=/run/netns/"$NS" -- "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" "$@" >>"$TMP/log" 2>&1 &
+	PID=$!
+	wait_for test -e "$PIN/xnatd_pid"
+}
+stop() { kill -"${1:-TERM}" "$PID"; wait "$PID" 2>/dev/null; local rc=$?; PID=; return $rc; }
+
+ip netns add "$NS"
+in_ns ip link add w0 type veth peer name w1
+in_ns ip link add l0 type veth peer name l1
+for i in w0 w1 l0 l1 lo; do in_ns ip link set "$i" up; done
+in_ns ip addr add 198.51.100.1/24 dev w0
+in_ns ip addr add 192.168.1.1/24 dev l0
+
+# --- config errors: exit non-zero, name file/line/option, attach nothing
+printf '[nat]\nport-range = 2000-3000\n\n[timeouts]\nudp = 60\n' >"$TMP/bad.conf"
+out=$(in_ns "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" --config "$TMP/bad.conf" 2>&1)
+rc=$?
+check "bad config exits non-zero" test $rc -ne 0
+check "bad config error names file, line and option" grep -q "$TMP/bad.conf:5: \[timeouts\] udp" <<<"$out"
+check "bad config attaches nothing" bash -c "! nsenter --net=/run/netns/$NS ip -d link show l0 | grep -q prog/xdp"
+out=$(in_ns "$XNATD" --wan nosuchif0 --lan l0 --pin-root "$PIN" 2>&1)
+check "unknown interface is a clear error" grep -q "nosuchif0" <<<"$out"
+out=$(in_ns "$XNATD" --lan l0 --pin-root "$PIN" 2>&1)
+check "missing --wan is a clear error" grep -qi "wan" <<<"$out"
+
+printf '[nat]\nport-range = 2000-3000\nfiltering = address-dependent\n[forward]\nrule = tcp 3389 192.168.1.10\n' >"$TMP/good.conf"
+check "--check accepts a good config" bash -c "'$XNATD' --check --config '$TMP/good.conf' --wan w0 --lan l0 | grep -q 'configuration OK'"
+
+# --- start under a fake systemd notify socket
+socat -u UNIX-RECV:"$TMP/notify" OPEN:"$TMP/notified",creat,append &
+SOCAT=$!
+sleep 0.2
+NOTIFY_SOCKET=$TMP/notify start --config "$TMP/good.conf"
+check "xnatd starts and writes its pid link" test -e "$PIN/xnatd_pid"
+wait_for grep -q READY=1 "$TMP/notified"
+check "sd_notify READY=1" grep -q READY=1 "$TMP/notified"
+check "sd_notify STATUS names the external address" grep -q "STATUS=.*198.51.100.1" "$TMP/notified"
+kill "$SOCAT" 2>/dev/null
+check "XDP attached to LAN and WAN" bash -c "$(declare -f in_ns xdp_attached); NS=$NS; xdp_attached l0 && xdp_attached w0"
+check "TC attached on WAN ingress and egress" bash -c "$(declare -f in_ns tc_attached); NS=$NS; tc_attached ingress && tc_attached egress"
+check "maps and programs pinned" test -e "$PIN/xnat_flows" -a -e "$PIN/progs/xnat_xdp_lan"
+check "config map holds the external address" test "$(config_field ext_addr)" = "$(be32 198.51.100.1)"
+check "config map holds the port range" test "$(config_field port_min)" = 2000
+check "config forward installed (bpftool shows xnat_ports)" bash -c "bpftool map dump pinned '$PIN/xnat_ports' | grep -q '\"owner\": 1'"
+
+out=$(in_ns "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" 2>&1)
+check "a second xnatd on the same pin root is refused" grep -q "in use by another xnatd" <<<"$out"
+
+# --- the WAN address changes
+in_ns ip addr add 203.0.113.7/24 dev w0
+in_ns ip addr del 198.51.100.1/24 dev w0
+wait_for bash -c "test \"\$(bpftool map dump pinned $PIN/xnat_config | sed -n 's/.*\"ext_addr\": \([0-9]*\).*/\1/p')\" = $(be32 203.0.113.7)"
+check "new WAN address followed" test "$(config_field ext_addr)" = "$(be32 203.0.113.7)"
+
+# --- SIGHUP: a bad file changes nothing, a good one applies
+cp "$TMP/good.conf" "$TMP/live.conf"
+stop TERM
+start --config "$TMP/live.conf"
+cp "$TMP/bad.conf" "$TMP/live.conf"
+kill -HUP "$PID"; sleep 0.5
+check "reload of a bad file keeps xnatd running" kill -0 "$PID"
+check "reload of a bad file keeps the running config" test "$(config_field port_min)" = 2000
+printf '[nat]\nport-range = 10000-20000\n' >"$TMP/live.conf"
+kill -HUP "$PID"
+check "reload applies a new port range" wait_for bash -c "bpftool map dump pinned $PIN/xnat_config | grep -q '\"port_min\": 10000'"
+check "reload removes a forward dropped from the file" bash -c "! bpftool map dump pinned '$PIN/xnat_ports' | grep -q '\"owner\": 1'"
+
+# --- SIGTERM: detach, keep state; restart adopts it
+map_id() { bpftool map show pinned "$PIN/xnat_flows" | sed -n 's/^\([0-9]*\):.*/\1/p'; }
+id_before=$(map_id)
+stop TERM
+check "SIGTERM exits 0" test $? -eq 0
+check "SIGTERM detaches XDP" bash -c "! nsenter --net=/run/netns/$NS ip -d link show l0 | grep -q prog/xdp"
+check "SIGTERM detaches TC" bash -c "! nsenter --net=/run/netns/$NS tc filter show dev w0 ingress | grep -q xnat"
+check "SIGTERM keeps the pinned maps" test -e "$PIN/xnat_flows"
+check "SIGTERM removes the pid link" test ! -L "$PIN/xnatd_pid"
+start
+check "restart adopts the same maps" test "$(map_id)" = "$id_before"
+
+# --- kill -9: programs stay attached; the next xnatd replaces them
+prog_before=$(in_ns ip -d link show l0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+stop KILL
+check "after kill -9 the programs stay attached" bash -c "$(declare -f in_ns xdp_attached); NS=$NS; xdp_attached l0"
+start
+prog_after=$(in_ns ip -d link show l0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+check "restart after kill -9 replaces the program" test -n "$prog_after" -a "$prog_after" != "$prog_before"
+check "restart after kill -9 adopts the same maps" test "$(map_id)" = "$id_before"
+
+out=$(in_ns "$XNATD" --unload --pin-root "$PIN" 2>&1)
+check "--unload refuses while xnatd runs" grep -q "stop it first" <<<"$out"
+stop TERM
+in_ns "$XNATD" --unload --pin-root "$PIN"
+check "--unload removes the pin root" test ! -e "$PIN"
+check "--unload leaves nothing attached" bash -c "! nsenter --net=/run/netns/$NS ip -d link show w0 | grep -q prog/xdp"
+
+# --- the systemd unit is well-formed
+sed "s|@SBINDIR@|$(realpath "$BUILD")|g" etc/xnatd.service.in >"$TMP/xnatd.service"
+if command -v systemd-analyze >/dev/null; then
+	out=$(systemd-analyze verify "$TMP/xnatd.service" 2>&1 | grep -v -e 'Failed to prepare filename' -e 'ignoring' -e '^$' || true)
+	check "systemd-analyze verify accepts the unit${out:+: $out}" test -z "$out"
+else
+	ok "systemd-analyze verify # SKIP systemd-analyze not installed"
+fi
+check "unit is Type=notify with hardening" grep -q '^Type=notify' "$TMP/xnatd.service"
+
+echo "1..$n"
+((failures == 0))
