@@ -21,7 +21,10 @@ XNATD_PID=
 cleanup() {
 	set +e
 	[[ -n $XNATD_PID ]] && kill "$XNATD_PID" 2>/dev/null && wait "$XNATD_PID" 2>/dev/null
-	for ns in "$NS_LAN" "$NS_GW" "$NS_WAN"; do ip netns del "$ns" 2>/dev/null; done
+	for ns in "$NS_LAN" "$NS_GW" "$NS_WAN"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	build/xnatd --unload --pin-root "$PIN" >/dev/null 2>&1
 }
 trap cleanup EXIT INT TERM
@@ -55,7 +58,7 @@ for _ in $(seq 50); do [[ -e $PIN/xnatd_pid ]] && break; sleep 0.1; done
 [[ -e $PIN/xnatd_pid ]] || { echo "xnatd did not start" >&2; exit 1; }
 
 say "a web-ish server on the WAN host answers with the address it sees"
-wan socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo "hello $SOCAT_PEERADDR:$SOCAT_PEERPORT, from the WAN"' &
+ip netns exec "$NS_WAN" socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo "hello $SOCAT_PEERADDR:$SOCAT_PEERPORT, from the WAN"' &
 sleep 0.3
 
 say "lan\$ ping -c 3 198.51.100.2"
@@ -63,7 +66,7 @@ lan ping -c 3 -i 0.2 198.51.100.2
 say "lan\$ socat - TCP:198.51.100.2:8080"
 lan socat -T 2 - TCP:198.51.100.2:8080,sourceport=40000 </dev/null
 say "lan\$ (UDP) DNS-like query to 198.51.100.2:5353"
-wan socat -T 2 UDP-RECVFROM:5353 SYSTEM:'echo "udp seen from $SOCAT_PEERADDR:$SOCAT_PEERPORT"' &
+ip netns exec "$NS_WAN" socat -T 2 UDP-RECVFROM:5353 SYSTEM:'echo "udp seen from $SOCAT_PEERADDR:$SOCAT_PEERPORT"' &
 sleep 0.2
 echo query | lan socat -T 2 - UDP:198.51.100.2:5353,sourceport=5353
 
@@ -74,6 +77,5 @@ gw build/xnatctl --pin-root "$PIN" sessions
 say "xnatctl stats"
 gw build/xnatctl --pin-root "$PIN" stats
 say "bpftool map dump pinned $PIN/xnat_eim (BTF-typed)"
-bpftool map dump pinned "$PIN/xnat_eim" | head -20
-wan pkill socat 2>/dev/null || true
+bpftool map dump pinned "$PIN/xnat_eim" | sed -n 1,24p
 say "done: the WAN host only ever saw 198.51.100.1; state is removed on exit"
