@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"  -V, --version\n"
 		"  -h, --help\n"
 		"\nSignals: TERM/INT detach and exit (pinned state kept for the next start),\n"
-		"HUP reloads the config file (timeouts, port range, filtering, forwards).\n",
+		"HUP reloads the config file (timeouts, port range, filtering, forwards),\n"
+		"USR2 exits leaving the programs attached, for a restart without a gap.\n",
 		XNAT_PIN_ROOT);
 }
 
@@ -271,6 +272,7 @@ static int setup_fds(struct xnatd *d, int *sig_fd, int *timer_fd)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	*sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	*timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -284,12 +286,19 @@ static int setup_fds(struct xnatd *d, int *sig_fd, int *timer_fd)
 	return 0;
 }
 
-static int run(struct xnatd *d, const struct cli *cli)
+/* What ended the main loop. */
+enum run_end {
+	RUN_DETACH,   /* SIGTERM, SIGINT: stop being a NAT */
+	RUN_HANDOVER, /* SIGUSR2: leave the programs to the next xnatd */
+	RUN_FAILED,
+};
+
+static enum run_end run(struct xnatd *d, const struct cli *cli)
 {
 	int sig_fd, timer_fd;
 
 	if (setup_fds(d, &sig_fd, &timer_fd))
-		return 1;
+		return RUN_FAILED;
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = sig_fd, .events = POLLIN },
@@ -303,7 +312,7 @@ static int run(struct xnatd *d, const struct cli *cli)
 			if (errno == EINTR)
 				continue;
 			xlog_err("poll: %s", strerror(errno));
-			return 1;
+			return RUN_FAILED;
 		}
 		if ((p[2].revents & POLLIN) && xnatd_netlink_changed(d->nl_fd, d->wan_ifindex))
 			follow_address(d);
@@ -314,10 +323,15 @@ static int run(struct xnatd *d, const struct cli *cli)
 				reload(d, cli);
 				continue;
 			}
+			sd_notify(0, "STOPPING=1");
+			if (si.ssi_signo == SIGUSR2) {
+				xlog_info("handover: exiting with the programs attached; the next "
+					  "xnatd adopts them");
+				return RUN_HANDOVER;
+			}
 			xlog_info("signal %u: detaching; state stays pinned in %s", si.ssi_signo,
 				  d->cfg.pin_root);
-			sd_notify(0, "STOPPING=1");
-			return 0;
+			return RUN_DETACH;
 		}
 	}
 }
@@ -365,6 +379,7 @@ int main(int argc, char **argv)
 	struct xnatd d = { .lock_fd = -1, .nl_fd = -1 };
 	struct cli cli = {};
 	char addr[32] = "none (waiting for one)";
+	enum run_end end;
 	int rc;
 
 	rc = parse_cli(argc, argv, &cli);
@@ -394,9 +409,10 @@ int main(int argc, char **argv)
 	xnatd_write_pidlink(d.cfg.pin_root);
 	sd_notify(0, "READY=1");
 	notify_status(&d);
-	rc = run(&d, &cli);
-	xnatd_detach_all(d.cfg.pin_root);
+	end = run(&d, &cli);
+	if (end != RUN_HANDOVER)
+		xnatd_detach_all(d.cfg.pin_root);
 	xnatd_remove_pidlink(d.cfg.pin_root);
 	xnatd_unload_skeleton(&d);
-	return rc;
+	return end == RUN_FAILED;
 }
