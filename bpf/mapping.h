@@ -11,7 +11,8 @@
 #include "parse.h"
 #include "stats.h"
 
-/* Bounded probe: ranges up to 2 * XNAT_PORT_TRIES ports are searched fully. */
+/* Bounded probe: ranges up to 2 * XNAT_PORT_TRIES ports are searched fully
+ * for a port of the wanted parity. */
 #define XNAT_PORT_TRIES 32
 
 static __always_inline __u64 host_in_use(__be32 host)
@@ -38,7 +39,36 @@ static __always_inline void host_count_alloc(__be32 host)
 	}
 }
 
-/* Claim one free external port; returns 0 with *port set, or -1. */
+/* Try `tries` ports of the range with the parity of `first`, from a random
+ * one on; 0 with *port set, or -1. */
+static __always_inline int port_probe(const struct xnat_config *cfg, struct xnat_port_key *key,
+				      const struct xnat_port_owner *owner, __u32 first, int tries,
+				      __be16 *port)
+{
+	__u32 count, start;
+	int i;
+
+	if (first > cfg->port_max)
+		return -1;
+	count = (cfg->port_max - first) / 2 + 1; /* ports of this parity in range */
+	start = bpf_get_prandom_u32() % count;
+	for (i = 0; i < XNAT_PORT_TRIES; i++) {
+		if (i >= tries)
+			break;
+		key->ext_port = bpf_htons((__u16)(first + 2 * ((start + i) % count)));
+		if (!bpf_map_update_elem(&xnat_ports, key, owner, BPF_NOEXIST)) {
+			*port = key->ext_port;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Claim one free external port; returns 0 with *port set, or -1.
+ * Preference: the internal port itself (port preservation), then ports of
+ * the same parity (RTP even, RTCP odd; RFC 4787 REQ-6), then any port.
+ */
 static __always_inline int port_claim(const struct xnat_config *cfg, const struct xnat_tuple *t,
 				      __u32 now, __be16 *port)
 {
@@ -48,12 +78,10 @@ static __always_inline int port_claim(const struct xnat_config *cfg, const struc
 	};
 	struct xnat_port_key key = { .proto = t->proto };
 	__u16 want = bpf_ntohs(t->sport), min = cfg->port_min, max = cfg->port_max;
-	__u32 span, start;
-	int i;
+	__u32 same;
 
 	if (!min || max < min)
 		return -1;
-	/* Port preservation: keep the internal port when it is in range and free. */
 	if (want >= min && want <= max) {
 		key.ext_port = t->sport;
 		if (!bpf_map_update_elem(&xnat_ports, &key, &owner, BPF_NOEXIST)) {
@@ -61,21 +89,10 @@ static __always_inline int port_claim(const struct xnat_config *cfg, const struc
 			return 0;
 		}
 	}
-	span = (__u32)max - min + 1;
-	start = bpf_get_prandom_u32() % span;
-	for (i = 0; i < XNAT_PORT_TRIES; i++) {
-		__u32 cand = min + (start + 2 * i) % span;
-
-		/* Keep the parity of the internal port (RTP even, RTCP odd). */
-		if (span >= 2 && ((cand ^ want) & 1))
-			cand = cand < max ? cand + 1 : cand - 1;
-		key.ext_port = bpf_htons((__u16)cand);
-		if (!bpf_map_update_elem(&xnat_ports, &key, &owner, BPF_NOEXIST)) {
-			*port = key.ext_port;
-			return 0;
-		}
-	}
-	return -1;
+	same = ((min ^ want) & 1) ? min + 1u : min; /* first port with the wanted parity */
+	if (!port_probe(cfg, &key, &owner, same, XNAT_PORT_TRIES, port))
+		return 0;
+	return port_probe(cfg, &key, &owner, same == min ? min + 1u : min, XNAT_PORT_TRIES / 4, port);
 }
 
 /*
