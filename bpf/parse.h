@@ -152,10 +152,25 @@ static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, __u3
 }
 
 /*
+ * Does the IPv4 total length fit the frame (frame_len: the whole packet,
+ * which in TC may be longer than the linear data)? BIG TCP GSO packets
+ * carry 0 and are longer than 64 KiB.
+ */
+static __always_inline int ip_length_ok(const struct iphdr *ip, __u32 ihl, __u32 frame_len)
+{
+	__u32 tot = bpf_ntohs(ip->tot_len);
+
+	if (!tot && frame_len > 0xffff + sizeof(struct ethhdr))
+		return 1;
+	return tot >= ihl && sizeof(struct ethhdr) + tot <= frame_len;
+}
+
+/*
  * Parse a frame from data. Returns 0 with *p filled in, or the XNAT_STAT_*
  * reason to pass or drop it untouched.
  */
-static __always_inline int parse_packet(void *data, void *data_end, struct xnat_pkt *p)
+static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_len,
+					struct xnat_pkt *p)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *ip;
@@ -173,7 +188,7 @@ static __always_inline int parse_packet(void *data, void *data_end, struct xnat_
 	ihl = ip->ihl * 4;
 	if (ip->version != 4 || ihl < sizeof(*ip) || (void *)ip + ihl > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
-	if (bpf_ntohs(ip->tot_len) < ihl)
+	if (!ip_length_ok(ip, ihl, frame_len))
 		return XNAT_STAT_DROP_MALFORMED;
 	p->eth = eth;
 	p->ip = ip;

@@ -62,7 +62,7 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 
 	if (!nat_enabled(cfg))
 		return XNAT_STAT_PASS_DISABLED;
-	rc = parse_packet(data, data_end, &p);
+	rc = parse_packet(data, data_end, data_end - data, &p);
 	if (rc)
 		return rc;
 	hairpin = p.t.daddr == cfg->ext_addr;
@@ -104,7 +104,7 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 
 	if (!nat_enabled(cfg))
 		return XNAT_STAT_PASS_DISABLED;
-	rc = parse_packet(data, data_end, &p);
+	rc = parse_packet(data, data_end, data_end - data, &p);
 	if (rc)
 		return rc;
 	if (p.t.daddr != cfg->ext_addr)
@@ -180,7 +180,7 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	rc = parse_packet(data, data_end, &p);
+	rc = parse_packet(data, data_end, skb->len, &p);
 	if (rc)
 		return rc;
 	if (dir == XNAT_DIR_IN && p.t.daddr != cfg->ext_addr)

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "maps.h"
+#include "harness.h"
+
+const uint8_t MAC_GW_LAN[6] = { 2, 0, 0, 0, 1, 1 }, MAC_GW_WAN[6] = { 2, 0, 0, 0, 2, 1 };
+const uint8_t MAC_H1[6] = { 2, 0, 0, 0, 0, 0x10 }, MAC_H2[6] = { 2, 0, 0, 0, 0, 0x11 };
+const uint8_t MAC_REM[6] = { 2, 0, 0, 0, 0, 2 }, MAC_REM2[6] = { 2, 0, 0, 0, 0, 3 };
+
+struct env env;
+static int n_tests, n_failed;
+
+void t_ok(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	n_tests++;
+	if (!cond)
+		n_failed++;
+	printf("%s %d - ", cond ? "ok" : "not ok", n_tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+void t_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+int t_done(void)
+{
+	printf("1..%d\n", n_tests);
+	return n_failed ? 1 : 0;
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc)
+		t_note("setup command failed (%d): %s", rc, cmd);
+	return rc;
+}
+
+/* A private netns: LAN veth xl (192.168.1.1), WAN veth xw (198.51.100.1),
+ * permanent neighbours for the hosts the tests use. */
+static int netns_setup(void)
+{
+	static const char *const cmds[] = {
+		"ip link set lo up",
+		"ip link add xl address 02:00:00:00:01:01 type veth peer name xl2",
+		"ip link add xw address 02:00:00:00:02:01 type veth peer name xw2",
+		"for i in xl xl2 xw xw2; do ip link set $i up; done",
+		"ip addr add 192.168.1.1/24 dev xl",
+		"ip addr add 198.51.100.1/24 dev xw",
+		"ip neigh add 192.168.1.10 lladdr 02:00:00:00:00:10 dev xl nud permanent",
+		"ip neigh add 192.168.1.11 lladdr 02:00:00:00:00:11 dev xl nud permanent",
+		"ip neigh add 198.51.100.2 lladdr 02:00:00:00:00:02 dev xw nud permanent",
+		"ip neigh add 198.51.100.3 lladdr 02:00:00:00:00:03 dev xw nud permanent",
+		"echo 1 > /proc/sys/net/ipv4/ip_forward",
+	};
+
+	if (unshare(CLONE_NEWNET)) {
+		t_note("unshare(CLONE_NEWNET): %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (sh(cmds[i]))
+			return -1;
+	env.lan_ifindex = if_nametoindex("xl");
+	env.wan_ifindex = if_nametoindex("xw");
+	return env.lan_ifindex && env.wan_ifindex ? 0 : -1;
+}
+
+int env_setup(void)
+{
+	struct bpf_map *map;
+
+	if (netns_setup())
+		return -1;
+	env.skel = xnat_bpf__open();
+	if (!env.skel)
+		return -1;
+	bpf_object__for_each_map(map, env.skel->obj)
+		bpf_map__set_pin_path(map, NULL); /* nothing pinned: tests leave no trace */
+	if (xnat_bpf__load(env.skel)) {
+		t_note("loading the BPF object failed");
+		return -1;
+	}
+	env_reset();
+	return 0;
+}
+
+static void map_clear(int fd)
+{
+	char key[64];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+void stat_mark(void)
+{
+	xnat_stats_read(bpf_map__fd(env.skel->maps.xnat_stats), env.before);
+}
+
+uint64_t stat_delta(enum xnat_stat stat)
+{
+	struct xnat_counter now[XNAT_STAT_MAX];
+
+	if (xnat_stats_read(bpf_map__fd(env.skel->maps.xnat_stats), now))
+		return 0;
+	return now[stat].packets - env.before[stat].packets;
+}
+
+void env_reset(void)
+{
+	struct xnat_bpf *s = env.skel;
+	struct xnat_config c = {
+		.ext_addr = pkt_addr(EXT), .wan_ifindex = env.wan_ifindex,
+		.port_min = 1024, .port_max = 65535,
+		.flags = XNAT_CFG_ENABLED | XNAT_CFG_HAIRPIN,
+		.filtering = XNAT_FILTER_ENDPOINT_INDEPENDENT,
+		.timeout_udp = 300, .timeout_tcp_established = 7440,
+		.timeout_tcp_transitory = 240, .timeout_icmp = 60,
+	};
+	__u32 zero = 0;
+
+	map_clear(bpf_map__fd(s->maps.xnat_flows));
+	map_clear(bpf_map__fd(s->maps.xnat_eim));
+	map_clear(bpf_map__fd(s->maps.xnat_ports));
+	map_clear(bpf_map__fd(s->maps.xnat_adf));
+	map_clear(bpf_map__fd(s->maps.xnat_frags));
+	map_clear(bpf_map__fd(s->maps.xnat_host_alloc));
+	map_clear(bpf_map__fd(s->maps.xnat_host_freed));
+	bpf_map_update_elem(bpf_map__fd(s->maps.xnat_config), &zero, &c, BPF_ANY);
+	stat_mark();
+}
+
+void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg)
+{
+	int fd = bpf_map__fd(env.skel->maps.xnat_config);
+	struct xnat_config c;
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(fd, &zero, &c);
+	edit(&c, arg);
+	bpf_map_update_elem(fd, &zero, &c, BPF_ANY);
+}
+
+static int run(struct bpf_program *prog, int ifindex, const struct pkt *in, struct pkt *out)
+{
+	struct xdp_md ctx = { .data_end = (__u32)in->len, .ingress_ifindex = (__u32)ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->buf, .data_size_in = (__u32)in->len,
+		    .data_out = out->buf, .data_size_out = sizeof(out->buf), .repeat = 1);
+	int err;
+
+	if (ifindex) {
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+	}
+	memset(out->buf, 0, sizeof(out->buf));
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err) {
+		t_note("BPF_PROG_TEST_RUN %s: %s", bpf_program__name(prog), strerror(-err));
+		return -1;
+	}
+	out->len = opts.data_size_out;
+	return (int)opts.retval;
+}
+
+int run_xdp_lan(const struct pkt *in, struct pkt *out)
+{
+	return run(env.skel->progs.xnat_xdp_lan, env.lan_ifindex, in, out);
+}
+
+int run_xdp_wan(const struct pkt *in, struct pkt *out)
+{
+	return run(env.skel->progs.xnat_xdp_wan, env.wan_ifindex, in, out);
+}
+
+int run_tc_ingress(const struct pkt *in, struct pkt *out)
+{
+	return run(env.skel->progs.xnat_tc_ingress, 0, in, out);
+}
+
+int run_tc_egress(const struct pkt *in, struct pkt *out)
+{
+	return run(env.skel->progs.xnat_tc_egress, 0, in, out);
+}
+
+bool pkt_same(const struct pkt *got, const struct pkt *want)
+{
+	if (got->len != want->len) {
+		t_note("length %zu, expected %zu", got->len, want->len);
+		return false;
+	}
+	for (size_t i = 0; i < got->len; i++) {
+		if (got->buf[i] != want->buf[i]) {
+			t_note("first difference at byte %zu: 0x%02x, expected 0x%02x", i, got->buf[i],
+			       want->buf[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+bool flow_exists(const char *saddr, uint16_t sport, const char *daddr, uint16_t dport, uint8_t proto,
+		 enum xnat_dir dir, struct xnat_flow *val)
+{
+	struct xnat_flow_key k = { .saddr = pkt_addr(saddr), .daddr = pkt_addr(daddr),
+				   .sport = htons(sport), .dport = htons(dport), .proto = proto,
+				   .dir = (__u8)dir };
+	struct xnat_flow v;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.xnat_flows), &k, val ? val : &v);
+}
+
+bool port_owner(uint16_t ext_port, uint8_t proto, struct xnat_port_owner *val)
+{
+	struct xnat_port_key k = { .ext_port = htons(ext_port), .proto = proto };
+	struct xnat_port_owner v;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.xnat_ports), &k, val ? val : &v);
+}
+
+uint64_t host_alloc(const char *host)
+{
+	__be32 k = pkt_addr(host);
+	__u64 v = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.xnat_host_alloc), &k, &v);
+	return v;
+}
+
+unsigned int map_count(int fd)
+{
+	char key[64], next[64];
+	unsigned int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("ok 1 - bpf program tests # SKIP need root\n1..1\n");
+		return 0;
+	}
+	if (env_setup()) {
+		t_ok(false, "test environment (netns, veth, BPF load)");
+		return t_done();
+	}
+	test_tcp_udp();
+	test_icmp();
+	test_fragments();
+	test_filtering_forwards();
+	test_hairpin();
+	test_limits();
+	test_passes();
+	xnat_bpf__destroy(env.skel);
+	return t_done();
+}
