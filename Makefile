@@ -23,6 +23,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Keep intermediate objects: faster rebuilds, and no "rm" after the test summary.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 WARN      := -Wall -Wextra -Werror
