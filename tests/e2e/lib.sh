@@ -70,12 +70,14 @@ trap e2e_cleanup EXIT
 trap 'exit 1' INT TERM
 
 # veth ends in hosts: full checksums (tx off) and NAPI for XDP redirect (gro on).
+# HOST_TX_CSUM=on keeps veth's checksum offload: the gateway then gets
+# CHECKSUM_PARTIAL skbs, which only the TC path can translate (xdp-mode none).
 host_link() {
 	local ns=$1 dev=$2 addr=$3 gwaddr=$4
 	ip -n "$ns" link set lo up
 	ip -n "$ns" addr add "$addr" dev "$dev"
 	ip -n "$ns" link set "$dev" up
-	ip netns exec "$ns" ethtool -K "$dev" tx off gro on >/dev/null
+	ip netns exec "$ns" ethtool -K "$dev" tx "${HOST_TX_CSUM:-off}" gro on >/dev/null
 	[[ -n $gwaddr ]] && ip -n "$ns" route add default via "$gwaddr"
 	return 0
 }
