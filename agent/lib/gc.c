@@ -35,30 +35,6 @@ static __u64 adf_id(__u8 proto, __be32 rem, __be16 port)
 	return (__u64)rem << 24 | (__u64)port << 8 | proto;
 }
 
-static void in_key_of(const struct xnat_flow_key *out, const struct xnat_flow *v,
-		      struct xnat_flow_key *in)
-{
-	memset(in, 0, sizeof(*in));
-	in->saddr = out->daddr;
-	in->daddr = v->addr;
-	in->sport = out->dport;
-	in->dport = v->port;
-	in->proto = out->proto;
-	in->dir = XNAT_DIR_IN;
-}
-
-static void out_key_of(const struct xnat_flow_key *in, const struct xnat_flow *v,
-		       struct xnat_flow_key *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->saddr = v->addr;
-	out->daddr = in->saddr;
-	out->sport = v->port;
-	out->dport = in->sport;
-	out->proto = in->proto;
-	out->dir = XNAT_DIR_OUT;
-}
-
 /* Is the session's mapping still the one it was made through? */
 static int mapping_holds(int ports_fd, const struct xnat_flow_key *out, const struct xnat_flow *v)
 {
@@ -94,7 +70,7 @@ static void collect_sessions(struct gc_ctx *g, const struct xnat_snapshot *flows
 
 		if (ko->dir != XNAT_DIR_OUT)
 			continue;
-		in_key_of(ko, vo, &ki);
+		xnat_flow_in_key(ko, vo, &ki);
 		has_in = !bpf_map_lookup_elem(g->m->flows, &ki, &vi);
 		last = vo->last_seen;
 		if (has_in && (__s32)(vi.last_seen - last) > 0)
@@ -133,7 +109,7 @@ static void collect_half_in(struct gc_ctx *g, const struct xnat_snapshot *flows)
 
 		if (ki->dir != XNAT_DIR_IN)
 			continue;
-		out_key_of(ki, vi, &ko);
+		xnat_flow_out_key(ki, vi, &ko);
 		if (!bpf_map_lookup_elem(g->m->flows, &ko, &vo) ||
 		    !xnat_idle_for(g->now, vi->last_seen, XNAT_GC_HALF_GRACE))
 			continue;

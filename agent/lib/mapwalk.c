@@ -61,3 +61,17 @@ void xnat_snapshot_free(struct xnat_snapshot *s)
 	free(s->vals);
 	memset(s, 0, sizeof(*s));
 }
+
+unsigned int xnat_map_count(int fd)
+{
+	char key[64], next[64];
+	unsigned int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}

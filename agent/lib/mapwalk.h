@@ -17,6 +17,9 @@ struct xnat_snapshot {
 int xnat_snapshot_take(int fd, size_t key_size, size_t val_size, struct xnat_snapshot *s);
 void xnat_snapshot_free(struct xnat_snapshot *s);
 
+/* Number of entries of a hash map (keys up to 64 bytes). */
+unsigned int xnat_map_count(int fd);
+
 static inline void *xnat_snapshot_key(const struct xnat_snapshot *s, size_t i)
 {
 	return (char *)s->keys + i * s->key_size;

@@ -119,6 +119,32 @@ struct xnat_flow {
 	__u32 last_seen; /* seconds of CLOCK_MONOTONIC, refreshed at most once a second */
 };
 
+/* The IN key of the session whose OUT entry is (out, v), and back: the two
+ * entries of a session name each other (see session.h in bpf/). */
+static inline void xnat_flow_in_key(const struct xnat_flow_key *out, const struct xnat_flow *v,
+				    struct xnat_flow_key *in)
+{
+	in->saddr = out->daddr;
+	in->daddr = v->addr;
+	in->sport = out->dport;
+	in->dport = v->port;
+	in->proto = out->proto;
+	in->dir = XNAT_DIR_IN;
+	in->pad = 0;
+}
+
+static inline void xnat_flow_out_key(const struct xnat_flow_key *in, const struct xnat_flow *v,
+				     struct xnat_flow_key *out)
+{
+	out->saddr = v->addr;
+	out->daddr = in->saddr;
+	out->sport = v->port;
+	out->dport = in->sport;
+	out->proto = in->proto;
+	out->dir = XNAT_DIR_OUT;
+	out->pad = 0;
+}
+
 /* Key of xnat_eim: an internal endpoint. */
 struct xnat_eim_key {
 	__be32 int_addr;

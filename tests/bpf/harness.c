@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "maps.h"
+#include "mapwalk.h"
 #include "harness.h"
 
 const uint8_t MAC_GW_LAN[6] = { 2, 0, 0, 0, 1, 1 }, MAC_GW_WAN[6] = { 2, 0, 0, 0, 2, 1 };
@@ -252,20 +253,6 @@ uint64_t host_alloc(const char *host)
 
 	bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.xnat_host_alloc), &k, &v);
 	return v;
-}
-
-unsigned int map_count(int fd)
-{
-	char key[64], next[64];
-	unsigned int n = 0;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
-		n++;
-	}
-	return n;
 }
 
 int main(void)

@@ -57,7 +57,6 @@ bool flow_exists(const char *saddr, uint16_t sport, const char *daddr, uint16_t 
 		 enum xnat_dir dir, struct xnat_flow *val);
 bool port_owner(uint16_t ext_port, uint8_t proto, struct xnat_port_owner *val);
 uint64_t host_alloc(const char *host);
-unsigned int map_count(int fd);
 
 /* The test groups, one file each. */
 void test_tcp_udp(void);

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include "harness.h"
+#include "mapwalk.h"
 
 /* Split a built UDP datagram's IP payload at `cut` into two fragments. */
 static void split(const struct pkt *whole, struct pkt_spec s, size_t cut, struct pkt *first,
@@ -36,7 +37,7 @@ void test_fragments(void)
 
 	v1 = run_xdp_lan(&f1, &out);
 	t_ok(v1 == V_XDP_REDIRECT && pkt_same(&out, &e1), "first fragment: translated with its flow (UDP checksum of the whole datagram)");
-	t_ok(map_count(bpf_map__fd(env.skel->maps.xnat_frags)) == 1, "first fragment: recorded in xnat_frags");
+	t_ok(xnat_map_count(bpf_map__fd(env.skel->maps.xnat_frags)) == 1, "first fragment: recorded in xnat_frags");
 	v2 = run_xdp_lan(&f2, &out);
 	t_ok(v2 == V_XDP_REDIRECT && pkt_same(&out, &e2), "later fragment: same addresses, IP checksum right, payload untouched");
 	t_ok(stat_delta(XNAT_STAT_XLATE_FRAG) == 1, "later fragment: counted translated_fragment");

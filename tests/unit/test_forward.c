@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include "forward.h"
+#include "mapwalk.h"
 
 static struct xnat_map_fds m;
 static char err[256];
@@ -43,20 +44,6 @@ static void need_root(void)
 {
 	if (geteuid() != 0)
 		skip();
-}
-
-static unsigned int count(int fd)
-{
-	char key[16], next[16];
-	unsigned int n = 0;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, sizeof(key));
-		prev = key;
-		n++;
-	}
-	return n;
 }
 
 static struct xnat_forward parse(const char *text)
@@ -119,28 +106,28 @@ static void test_add_list_del(void **state)
 	open_maps(1024);
 	f.owner = XNAT_OWNER_STATIC;
 	assert_int_equal(xnat_forward_add(&m, &f, err, sizeof(err)), 0);
-	assert_int_equal(count(m.ports), 10);
-	assert_int_equal(count(m.eim), 10);
+	assert_int_equal(xnat_map_count(m.ports), 10);
+	assert_int_equal(xnat_map_count(m.eim), 10);
 	n = xnat_forward_list(&m, list, 8);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].ext_min, 6891);
 	assert_int_equal(list[0].ext_max, 6900);
 	assert_int_equal(list[0].owner, XNAT_OWNER_STATIC);
 	assert_int_equal(xnat_forward_add(&m, &f, err, sizeof(err)), 0); /* idempotent */
-	assert_int_equal(count(m.ports), 10);
+	assert_int_equal(xnat_map_count(m.ports), 10);
 
 	other = parse("tcp 6900-6905 192.168.1.11");
 	assert_int_equal(xnat_forward_add(&m, &other, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "port 6900/tcp is held by a forward of 192.168.1.10:6900"));
-	assert_int_equal(count(m.ports), 10); /* nothing changed */
+	assert_int_equal(xnat_map_count(m.ports), 10); /* nothing changed */
 
 	other = parse("udp 6900 192.168.1.11"); /* other protocol: free */
 	assert_int_equal(xnat_forward_add(&m, &other, err, sizeof(err)), 0);
 	assert_int_equal(xnat_forward_list(&m, list, 8), 2);
 
 	assert_int_equal(xnat_forward_del(&m, &f, err, sizeof(err)), 10);
-	assert_int_equal(count(m.ports), 1);
-	assert_int_equal(count(m.eim), 1);
+	assert_int_equal(xnat_map_count(m.ports), 1);
+	assert_int_equal(xnat_map_count(m.eim), 1);
 	assert_int_equal(xnat_forward_del(&m, &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no forward tcp 6891-6900 192.168.1.10"));
 }
@@ -169,8 +156,8 @@ static void test_rollback_when_table_full(void **state)
 	open_maps(5);
 	assert_int_equal(xnat_forward_add(&m, &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "table is full"));
-	assert_int_equal(count(m.ports), 0);
-	assert_int_equal(count(m.eim), 0);
+	assert_int_equal(xnat_map_count(m.ports), 0);
+	assert_int_equal(xnat_map_count(m.eim), 0);
 }
 
 static void test_existing_eim_kept(void **state)

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include "expiry.h"
 #include "gc.h"
+#include "mapwalk.h"
 
 #define NOW 100000u
 #define LAN htonl(0xc0a8010a)  /* 192.168.1.10 */
@@ -59,20 +60,6 @@ static void need_root(void)
 {
 	if (m.flows < 0)
 		skip();
-}
-
-static size_t count(int fd, size_t key_size)
-{
-	char key[64], next[64];
-	size_t n = 0;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
-	return n;
 }
 
 /* A mapping LAN:lport <-> EXT:eport, as the fast path creates it. */
@@ -136,9 +123,9 @@ static void test_udp_session_expires_after_timeout(void **state)
 	add_session(IPPROTO_UDP, 5000, 54, 5000, XNAT_OWNER_DYNAMIC, NOW - 301, 0, NOW - 300, 0, 1);
 	r = gc();
 	assert_int_equal(r.sessions_expired, 1);
-	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 2);
+	assert_int_equal(xnat_map_count(m.flows), 2);
 	assert_int_equal(r.mappings_freed, 0); /* still used by the live session */
-	assert_int_equal(count(m.ports, sizeof(struct xnat_port_key)), 1);
+	assert_int_equal(xnat_map_count(m.ports), 1);
 }
 
 static void test_tcp_timeouts_follow_state(void **state)
@@ -160,7 +147,7 @@ static void test_tcp_timeouts_follow_state(void **state)
 		    syn_ack | XNAT_FLOW_FIN, NOW - 300, syn_ack | XNAT_FLOW_FIN, 1);
 	r = gc();
 	assert_int_equal(r.sessions_expired, 2);
-	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 2);
+	assert_int_equal(xnat_map_count(m.flows), 2);
 }
 
 static void test_half_sessions_removed_after_grace(void **state)
@@ -179,7 +166,7 @@ static void test_half_sessions_removed_after_grace(void **state)
 	assert_int_equal(bpf_map_update_elem(m.flows, &ki, &vi, BPF_ANY), 0);
 	r = gc();
 	assert_int_equal(r.half_sessions, 2);
-	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 1);
+	assert_int_equal(xnat_map_count(m.flows), 1);
 }
 
 static void test_idle_dynamic_mapping_freed_and_counted(void **state)
@@ -197,8 +184,8 @@ static void test_idle_dynamic_mapping_freed_and_counted(void **state)
 	r = gc();
 	assert_int_equal(r.sessions_expired, 1);
 	assert_int_equal(r.mappings_freed, 1);
-	assert_int_equal(count(m.ports, sizeof(struct xnat_port_key)), 1);
-	assert_int_equal(count(m.eim, sizeof(struct xnat_eim_key)), 1);
+	assert_int_equal(xnat_map_count(m.ports), 1);
+	assert_int_equal(xnat_map_count(m.eim), 1);
 	assert_int_equal(bpf_map_lookup_elem(m.host_freed, &host, &freed), 0);
 	assert_int_equal(freed, 1);
 }
@@ -216,7 +203,7 @@ static void test_leases_expire_forwards_stay(void **state)
 	r = gc();
 	assert_int_equal(r.leases_expired, 1);
 	assert_int_equal(r.mappings_freed, 0);
-	assert_int_equal(count(m.ports, sizeof(struct xnat_port_key)), 2);
+	assert_int_equal(xnat_map_count(m.ports), 2);
 }
 
 static void test_sessions_of_removed_mapping_go(void **state)
@@ -233,7 +220,7 @@ static void test_sessions_of_removed_mapping_go(void **state)
 	add_session(IPPROTO_UDP, 123, 123, 123, XNAT_OWNER_LOCAL, NOW, 0, NOW, 0, 1);
 	r = gc();
 	assert_int_equal(r.sessions_unmapped, 1);
-	assert_int_equal(count(m.flows, sizeof(struct xnat_flow_key)), 2);
+	assert_int_equal(xnat_map_count(m.flows), 2);
 }
 
 static void test_stale_eim_and_adf_removed(void **state)
@@ -256,7 +243,7 @@ static void test_stale_eim_and_adf_removed(void **state)
 	r = gc();
 	assert_int_equal(r.eim_stale, 1);
 	assert_int_equal(r.adf_stale, 1);
-	assert_int_equal(count(m.adf, sizeof(struct xnat_adf_key)), 1);
+	assert_int_equal(xnat_map_count(m.adf), 1);
 }
 
 static void test_tcp_state_from_flags(void **state)

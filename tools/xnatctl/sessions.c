@@ -11,11 +11,9 @@
 static int lookup_in(int flows_fd, const struct xnat_flow_key *k, const struct xnat_flow *v,
 		     struct xnat_flow *in)
 {
-	struct xnat_flow_key ki = {
-		.saddr = k->daddr, .daddr = v->addr, .sport = k->dport, .dport = v->port,
-		.proto = k->proto, .dir = XNAT_DIR_IN,
-	};
+	struct xnat_flow_key ki;
 
+	xnat_flow_in_key(k, v, &ki);
 	return bpf_map_lookup_elem(flows_fd, &ki, in);
 }
 
