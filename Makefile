@@ -30,7 +30,7 @@ endif
 WARN      := -Wall -Wextra -Werror
 USER_PKGS := libbpf libxdp inih libsystemd libmnl
 CFLAGS    ?= -O2 -g
-CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/lib -I$(OUT) \
+CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/lib -Itests/bpf -I$(OUT) \
              $(shell $(PKG_CONFIG) --cflags $(USER_PKGS))
 LDLIBS    := $(shell $(PKG_CONFIG) --libs $(USER_PKGS)) -lelf -lz
 TEST_LDLIBS := $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
@@ -90,6 +90,16 @@ $(OUT)/xnatctl: $(XNATCTL_OBJS) $(OUT)/libxnat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+BENCH_SRCS := $(wildcard tools/bench/*.c)
+BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
+
+# The cost measurements reuse the BPF test harness (private netns, packet builder).
+BENCH_OBJS += $(OUT)/obj/tests/bpf/harness.o $(OUT)/obj/tests/bpf/pkt.o
+
+$(OUT)/xnat-bench: $(BENCH_OBJS) $(OUT)/libxnat.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 # ---------------------------------------------------------------- tests
 # tests/unit/test_*.c: one cmocka binary each, linked with libxnat.a.
 # tests/bpf/*.c: one binary running BPF_PROG_TEST_RUN fixtures on the real object.
@@ -126,6 +136,10 @@ test: tests
 demo:
 	$(Q)tools/demo.sh
 
+# Benchmarks in network namespaces; writes docs/bench/. Needs root.
+bench: all $(OUT)/xnat-bench
+	$(Q)BUILD=$(OUT) tools/bench/run.sh
+
 deps:
 	$(Q)tools/install-deps.sh
 
@@ -133,7 +147,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xnat \
 	           $(DESTDIR)$(SYSCONFDIR)/xnat $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(OUT)/xnatd $(OUT)/xnatctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/xnat/
+	install -m 0644 $(OUT)/bpf/xnat.bpf.o $(DESTDIR)$(PREFIX)/lib/xnat/
 	install -m 0644 etc/xnat.conf.example $(DESTDIR)$(SYSCONFDIR)/xnat/xnat.conf.example
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' etc/xnatd.service.in > $(DESTDIR)$(UNITDIR)/xnatd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/xnatd.service
@@ -141,4 +155,4 @@ install: all
 clean:
 	rm -rf $(OUT) $(VMLINUX_H)
 
-.PHONY: all tests test demo deps install clean
+.PHONY: all tests test demo bench deps install clean

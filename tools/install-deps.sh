@@ -10,6 +10,9 @@ libinih-dev libsystemd-dev libmnl-dev libcmocka-dev
 iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux
 "
 
+# `install-deps.sh --bench`: also what `make bench` needs (plots).
+[ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES gnuplot-nox"
+
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

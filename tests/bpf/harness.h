@@ -36,6 +36,8 @@ void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int t_done(void);
 
 int env_setup(void);
+/* The same with table sizes (0: the object's defaults). */
+int env_setup_sized(__u32 max_flows, __u32 max_mappings);
 /* Empty every state map, default config (EIF, hairpin, 1024-65535), counters marked. */
 void env_reset(void);
 void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg);
@@ -44,6 +46,8 @@ uint64_t stat_delta(enum xnat_stat stat);
 void stat_mark(void);
 
 /* Run a program on `in`; out gets the packet as it leaves. Returns the verdict, or -1. */
+int run_prog(struct bpf_program *prog, int ifindex, const struct pkt *in, struct pkt *out,
+	     __u32 repeat, __u32 *avg_ns);
 int run_xdp_lan(const struct pkt *in, struct pkt *out);
 int run_xdp_wan(const struct pkt *in, struct pkt *out);
 int run_tc_ingress(const struct pkt *in, struct pkt *out);

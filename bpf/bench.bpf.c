@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark helpers, not part of the gateway:
+ *  - bench_sink: counts and drops what reaches the far end.
+ *  - bench_fwd: the no-NAT limit: route lookup, TTL, MACs, redirect.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "consts.h"
+#include "parse.h"
+#include "forward.h"
+
+struct sink_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sink_count);
+} sink_counts SEC(".maps");
+
+/* Counts and drops the generator's frames (IPv4 UDP); the rest (ARP) goes on. */
+SEC("xdp")
+int bench_sink(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + sizeof(*eth);
+	__u32 zero = 0;
+	struct sink_count *c;
+
+	if ((void *)(ip + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    ip->protocol != IPPROTO_UDP)
+		return XDP_PASS;
+	c = bpf_map_lookup_elem(&sink_counts, &zero);
+	if (c) {
+		c->packets++;
+		c->bytes += ctx->data_end - ctx->data;
+	}
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int bench_fwd(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
+	struct xnat_pkt p = { .eth = data, .ip = data + sizeof(struct ethhdr) };
+	struct bpf_fib_lookup fib;
+
+	if ((void *)(p.ip + 1) > data_end || p.eth->h_proto != bpf_htons(ETH_P_IP) || p.ip->ttl <= 1)
+		return XDP_PASS;
+	p.t.proto = p.ip->protocol;
+	if (fib_lookup_v4(ctx, &p, p.ip->saddr, p.ip->daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
+		return XDP_PASS;
+	ip_decrease_ttl(p.ip);
+	eth_set_addrs(p.eth, &fib);
+	return bpf_redirect(fib.ifindex, 0);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,199 @@
+#!/bin/bash
+# `make bench`: xnat against the kernel's own NAT, side by side, in network
+# namespaces on one machine. Writes docs/bench/RESULTS.md, results.tsv and
+# PNG plots. Contenders, on the same topology (tests/e2e/lib.sh):
+#   limit   XDP redirect with no NAT (bench_fwd)     xnat    xnatd, XDP native
+#   nft     nftables masquerade + conntrack          kernel  plain forwarding, no NAT
+# CPU 0 runs the generator, CPU 1 the gateway (threaded NAPI of its ingress
+# veth pinned there) and the sink; the gateway's CPU time per packet is read
+# from /proc/stat. Trials alternate the contenders.
+#   QUICK=1  fewer and shorter trials (a smoke run)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export BUILD=${BUILD:-build}
+QUICK=${QUICK:-0}
+OUT=docs/bench
+BENCH=$(realpath "$BUILD/xnat-bench")
+E2E_TIMEOUT=${E2E_TIMEOUT:-3600} # the e2e watchdog: a bench runs minutes
+source tests/e2e/lib.sh
+GW=xnat
+
+tools/install-deps.sh --bench >/dev/null || exit 1
+mkdir -p "$OUT"
+TSV=$OUT/results.tsv
+TRIAL_S=$([[ $QUICK == 1 ]] && echo 0.3 || echo 0.6)
+GEN_MAX=1400000                # offered rate ceiling tried (generator: one CPU)
+CONTENDERS=(limit xnat nft kernel)
+LOSS_OK=0.001                  # a trial is loss-free if under 0.1 % is lost
+
+log() { printf '%s\n' "$*" >&2; }
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+bench_cleanup() { sysctl -qw kernel.bpf_stats_enabled="$old_stats"; e2e_cleanup; }
+trap bench_cleanup EXIT
+
+mac() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+
+bench_topology() {
+	e2e_setup || return 1
+	# The gateway's receive work on CPU 1: threaded NAPI, one kthread per veth.
+	for dev in gl1 gw0; do
+		gw ethtool -K "$dev" gro on >/dev/null
+		ip netns exec "$NS_GW" sh -c "echo 1 > /sys/class/net/$dev/threaded"
+	done
+	for pid in $(pgrep -f 'napi/(gl1|gw0)-'); do taskset -p 2 "$pid" >/dev/null; done
+	gw sysctl -qw net.netfilter.nf_conntrack_max=2000000 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled=1
+	L1_MAC=$(mac "$NS_LAN1" l1) GL1_MAC=$(mac "$NS_GW" gl1)
+	W0_MAC=$(mac "$NS_WAN" w0) GW0_MAC=$(mac "$NS_GW" gw0)
+	# Neighbours that never expire: a re-probe in the middle of a trial would stall it.
+	gw ip neigh replace $WAN lladdr "$W0_MAC" dev gw0 nud permanent
+	gw ip neigh replace $LAN1 lladdr "$L1_MAC" dev gl1 nud permanent
+	wan ip neigh replace $EXT lladdr "$GW0_MAC" dev w0 nud permanent
+	lan1 ip neigh replace 192.168.1.1 lladdr "$GL1_MAC" dev l1 nud permanent
+}
+
+contender_up() {
+	case $1 in
+	limit) "$BENCH" fwd "$NS_GW" gl1 gw0 && wan ip route add 192.168.0.0/16 via $EXT ;;
+	xnat) xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
+	nft) nft_start ;;
+	kernel) wan ip route add 192.168.0.0/16 via $EXT ;;
+	esac
+}
+
+contender_down() {
+	case $1 in
+	limit) gw ip link set gl1 xdp off; gw ip link set gw0 xdp off
+	       wan ip route del 192.168.0.0/16 via $EXT ;;
+	xnat) xnatd_signal TERM; gw "$XNATD" --unload --pin-root "$PIN" >/dev/null ;;
+	nft) gw nft delete table ip xe; gw conntrack -F >/dev/null 2>&1 ;;
+	kernel) wan ip route del 192.168.0.0/16 via $EXT ;;
+	esac
+}
+
+# send DIRECTION FLOWS LO_SPAN RATE COUNT: one generator run; prints its result line.
+send() {
+	local dir=$1 flows=$2 span=$3 rate=$4 count=$5
+	if [[ $dir == out ]]; then
+		taskset 1 "$BENCH" send --gen-ns "$NS_LAN1" --gen-dev l1 --sink-ns "$NS_WAN" --sink-dev w0 \
+			--src $LAN1 --dst $WAN --src-mac "$L1_MAC" --dst-mac "$GL1_MAC" \
+			--flows "$flows" --lo-span "$span" --rate "$rate" --count "$count" --gw-cpu 1
+	else # replies from the WAN host to the external address (or the LAN host, without NAT)
+		taskset 1 "$BENCH" send --gen-ns "$NS_WAN" --gen-dev w0 --sink-ns "$NS_LAN1" --sink-dev l1 \
+			--src $WAN --dst "$REPLY_DST" --src-mac "$W0_MAC" --dst-mac "$GW0_MAC" --reply \
+			--flows "$flows" --lo-span "$span" --rate "$rate" --count "$count" --gw-cpu 1
+	fi
+}
+
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+# Workloads: name direction flows lo_span warmup(established flows to open first)
+WORKLOADS=(
+	"udp64_1flow out 1 1 1"
+	"udp64_1k_flows out 1000 1000 1000"
+	"udp64_100k_flows out 100000 1000 100000"
+	"new_flow_per_packet out 0 60000 0"
+	"replies_1k_flows reply 1000 1000 1000"
+)
+
+# bpf_stats of the gateway's XDP programs: "run_time_ns run_cnt", summed.
+bpf_runtime() {
+	bpftool -j prog show 2>/dev/null | tr '{' '\n' |
+		grep -E '"name":"(xnat_xdp_lan|xnat_xdp_wan|bench_fwd)"' |
+		sed -n 's/.*"run_time_ns":\([0-9]*\),"run_cnt":\([0-9]*\).*/\1 \2/p' |
+		awk '{t += $1; c += $2} END {print t + 0, c + 0}'
+}
+
+# trial CONTENDER WORKLOAD RATE: bring up, warm up, measure, tear down.
+trial() {
+	local c=$1 dir=$3 flows=$4 span=$5 warm=$6 rate=$7 count line b0 b1
+	REPLY_DST=$([[ $c == xnat || $c == nft ]] && echo $EXT || echo $LAN1)
+	contender_up "$c" >/dev/null 2>&1 || { log "cannot start $c"; return 1; }
+	if ((warm > 0)); then
+		send out "$flows" "$span" 300000 "$warm" >/dev/null
+	fi
+	count=$(awk -v r="$rate" -v t="$TRIAL_S" 'BEGIN {printf "%d", r * t}')
+	read -r b0 <<<"$(bpf_runtime | tr ' ' ':')"
+	line=$(send "$dir" "$flows" "$span" "$rate" "$count" 2>&1 | tail -1)
+	read -r b1 <<<"$(bpf_runtime | tr ' ' ':')"
+	contender_down "$c" >/dev/null 2>&1
+	local bpf_ns
+	bpf_ns=0 # only the XDP contenders have a gateway program to time
+	[[ $c == xnat || $c == limit ]] && bpf_ns=$(awk -v a="$b0" -v b="$b1" 'BEGIN {split(a, x, ":");
+		split(b, y, ":"); n = y[2] - x[2]; printf "%.1f", (n > 0 ? (y[1] - x[1]) / n : 0)}')
+	echo "$line bpf_ns=$bpf_ns"
+}
+
+lossfree() { awk -v s="$1" -v r="$2" -v ok="$LOSS_OK" 'BEGIN {exit !(s > 0 && (s - r) / s <= ok)}'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR] = $1} END {print NR ? v[int((NR + 1) / 2)] : 0}'; }
+
+# measure CONTENDER WORKLOAD...: the loss-free rate. The generator is
+# backpressured by a full veth ring, so at the top rate it settles at what
+# the gateway takes; if frames are lost anyway (redirect into a full ring
+# drops), the rate is halved until a trial is loss-free.
+measure() {
+	local c=$1 rate=$GEN_MAX res sent got try
+	shift
+	for try in 1 2 3 4 5 6; do
+		res=$(trial "$c" "$@" "$rate")
+		sent=$(field sent "$res") got=$(field received "$res")
+		log "  $c rate=$rate -> $res"
+		if lossfree "$sent" "$got"; then
+			echo "$res"
+			return 0
+		fi
+		# nothing arrived at all: a setup hiccup, the same rate again once
+		[[ $got == 0 && $try == 1 ]] && continue
+		rate=$((rate / 2))
+	done
+	echo "received_pps=0 gw_cpu_ns=0 bpf_ns=0"
+}
+
+log "== BPF program cost and scale (BPF_PROG_TEST_RUN, private namespace)"
+"$BENCH" cost "$OUT" || log "cost measurement failed"
+
+bench_topology || { log "topology setup failed"; exit 1; }
+ROUNDS=$((QUICK ? 1 : 3))
+printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$TSV"
+for w in "${WORKLOADS[@]}"; do
+	read -r wname dir flows span warm <<<"$w"
+	declare -A pps=() cost=() bpfns=()
+	log "== $wname"
+	# every trial of a new flow per packet opens up to GEN_MAX * TRIAL_S sessions
+	XNAT_SESSIONS=$([[ $flows == 0 ]] && echo 1100000 || echo 131072)
+	for ((round = 0; round < ROUNDS; round++)); do
+		for c in "${CONTENDERS[@]}"; do # alternate the contenders round by round
+			res=$(measure "$c" "$wname" "$dir" "$flows" "$span" "$warm")
+			pps[$c]+=" $(field received_pps "$res")"
+			cost[$c]+=" $(field gw_cpu_ns "$res")"
+			bpfns[$c]+=" $(field bpf_ns "$res")"
+		done
+	done
+	for c in "${CONTENDERS[@]}"; do
+		printf '%s\t%s\t%s\t%s\t%s\n' "$wname" "$c" "$(median <<<"${pps[$c]}")" \
+			"$(median <<<"${cost[$c]}")" "$(median <<<"${bpfns[$c]}")" >>"$TSV"
+	done
+	unset pps cost bpfns
+done
+
+# TCP bulk with iperf3, contenders alternated, 2 rounds.
+printf 'tcp_bulk_iperf3\tcontender\tgbit_s\n' >"$OUT/iperf3.tsv"
+wan iperf3 -s -D --logfile /dev/null
+sleep 0.3
+for round in 1 2; do
+	for c in "${CONTENDERS[@]}"; do
+		contender_up "$c" >/dev/null 2>&1
+		g=$(lan1 iperf3 -c $WAN -t $((QUICK ? 2 : 4)) -J 2>/dev/null |
+			sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
+		contender_down "$c" >/dev/null 2>&1
+		printf 'tcp_bulk_iperf3\t%s\t%s\n' "$c" "$(awk -v b="${g:-0}" 'BEGIN {printf "%.2f", b / 1e9}')" >>"$OUT/iperf3.tsv"
+		log "  iperf3 round $round $c: ${g:-0} bit/s"
+	done
+done
+
+{
+	echo "## Command"
+	echo
+	echo "\`make bench\` (\`BUILD=$BUILD QUICK=$QUICK tools/bench/run.sh\`), raw figures in \`results.tsv\`, \`iperf3.tsv\`."
+} >"$OUT/notes.md"
+tools/bench/report.sh "$OUT"
