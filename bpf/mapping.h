@@ -39,11 +39,48 @@ static __always_inline void host_count_alloc(__be32 host)
 	}
 }
 
+/* The slot of an external port (network order), or NULL. */
+static __always_inline struct xnat_port_owner *port_slot(__u8 proto, __be16 port)
+{
+	int slot = xnat_port_slot(proto, bpf_ntohs(port));
+	__u32 key = slot;
+
+	return slot < 0 ? NULL : bpf_map_lookup_elem(&xnat_ports, &key);
+}
+
+/* The mapping holding an external port, or NULL when the port is free. */
+static __always_inline struct xnat_port_owner *port_owner(__u8 proto, __be16 port)
+{
+	struct xnat_port_owner *o = port_slot(proto, port);
+
+	return o && o->in_use ? o : NULL;
+}
+
+/* Claim a free port for word (atomically: another CPU or xnatd may race). */
+static __always_inline int port_take(__u8 proto, __u16 port, __u64 word, __u32 now)
+{
+	struct xnat_port_owner *o = port_slot(proto, bpf_htons(port));
+
+	if (!o || __sync_val_compare_and_swap((__u64 *)o, 0, word) != 0)
+		return -1;
+	o->last_used = now;
+	o->expires = 0;
+	return 0;
+}
+
+/* Give back a port claimed with word, unless it changed hands meanwhile. */
+static __always_inline void port_release(__u8 proto, __be16 port, __u64 word)
+{
+	struct xnat_port_owner *o = port_slot(proto, port);
+
+	if (o)
+		__sync_val_compare_and_swap((__u64 *)o, word, 0);
+}
+
 /* Try `tries` ports of the range with the parity of `first`, from a random
  * one on; 0 with *port set, or -1. */
-static __always_inline int port_probe(const struct xnat_config *cfg, struct xnat_port_key *key,
-				      const struct xnat_port_owner *owner, __u32 first, int tries,
-				      __be16 *port)
+static __always_inline int port_probe(const struct xnat_config *cfg, __u8 proto, __u64 word,
+				      __u32 first, int tries, __u32 now, __be16 *port)
 {
 	__u32 count, start;
 	int i;
@@ -53,11 +90,13 @@ static __always_inline int port_probe(const struct xnat_config *cfg, struct xnat
 	count = (cfg->port_max - first) / 2 + 1; /* ports of this parity in range */
 	start = bpf_get_prandom_u32() % count;
 	for (i = 0; i < XNAT_PORT_TRIES; i++) {
+		__u16 cand;
+
 		if (i >= tries)
 			break;
-		key->ext_port = bpf_htons((__u16)(first + 2 * ((start + i) % count)));
-		if (!bpf_map_update_elem(&xnat_ports, key, owner, BPF_NOEXIST)) {
-			*port = key->ext_port;
+		cand = (__u16)(first + 2 * ((start + i) % count));
+		if (!port_take(proto, cand, word, now)) {
+			*port = bpf_htons(cand);
 			return 0;
 		}
 	}
@@ -72,27 +111,21 @@ static __always_inline int port_probe(const struct xnat_config *cfg, struct xnat
 static __always_inline int port_claim(const struct xnat_config *cfg, const struct xnat_tuple *t,
 				      __u32 now, __be16 *port)
 {
-	struct xnat_port_owner owner = {
-		.int_addr = t->saddr, .int_port = t->sport,
-		.owner = XNAT_OWNER_DYNAMIC, .last_used = now,
-	};
-	struct xnat_port_key key = { .proto = t->proto };
+	__u64 word = xnat_port_claim_word(t->saddr, t->sport, XNAT_OWNER_DYNAMIC);
 	__u16 want = bpf_ntohs(t->sport), min = cfg->port_min, max = cfg->port_max;
 	__u32 same;
 
 	if (!min || max < min)
 		return -1;
-	if (want >= min && want <= max) {
-		key.ext_port = t->sport;
-		if (!bpf_map_update_elem(&xnat_ports, &key, &owner, BPF_NOEXIST)) {
-			*port = t->sport;
-			return 0;
-		}
+	if (want >= min && want <= max && !port_take(t->proto, want, word, now)) {
+		*port = t->sport;
+		return 0;
 	}
 	same = ((min ^ want) & 1) ? min + 1u : min; /* first port with the wanted parity */
-	if (!port_probe(cfg, &key, &owner, same, XNAT_PORT_TRIES, port))
+	if (!port_probe(cfg, t->proto, word, same, XNAT_PORT_TRIES, now, port))
 		return 0;
-	return port_probe(cfg, &key, &owner, same == min ? min + 1u : min, XNAT_PORT_TRIES / 4, port);
+	return port_probe(cfg, t->proto, word, same == min ? min + 1u : min, XNAT_PORT_TRIES / 4, now,
+			  port);
 }
 
 /*
@@ -105,7 +138,6 @@ static __always_inline int mapping_get(const struct xnat_config *cfg, const stru
 	struct xnat_eim_key ek = { .int_addr = t->saddr, .int_port = t->sport, .proto = t->proto };
 	struct xnat_eim *em = bpf_map_lookup_elem(&xnat_eim, &ek);
 	struct xnat_eim ev = { .created = now };
-	struct xnat_port_key pk = { .proto = t->proto };
 
 	if (em) {
 		*ext_port = em->ext_port;
@@ -117,8 +149,8 @@ static __always_inline int mapping_get(const struct xnat_config *cfg, const stru
 		return XNAT_STAT_DROP_PORTS_EXHAUSTED;
 	if (bpf_map_update_elem(&xnat_eim, &ek, &ev, BPF_NOEXIST)) {
 		/* Another CPU mapped this endpoint first, or the table is full. */
-		pk.ext_port = ev.ext_port;
-		bpf_map_delete_elem(&xnat_ports, &pk);
+		port_release(t->proto, ev.ext_port,
+			     xnat_port_claim_word(t->saddr, t->sport, XNAT_OWNER_DYNAMIC));
 		em = bpf_map_lookup_elem(&xnat_eim, &ek);
 		if (!em)
 			return XNAT_STAT_DROP_TABLE_FULL;

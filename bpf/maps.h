@@ -32,10 +32,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_eim SEC(".maps");
 
+/* One slot per (protocol, port): see nat.h. Mappable, so xnatd claims and
+ * releases slots with the same atomic compare-and-exchange as the fast path. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XNAT_DEFAULT_MAX_MAPPINGS);
-	__type(key, struct xnat_port_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XNAT_PORT_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
 	__type(value, struct xnat_port_owner);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_ports SEC(".maps");

@@ -130,7 +130,6 @@ static __always_inline int session_in(const struct xnat_config *cfg, const struc
 		.saddr = t->saddr, .daddr = t->daddr, .sport = t->sport,
 		.dport = t->dport, .proto = t->proto, .dir = XNAT_DIR_IN,
 	};
-	struct xnat_port_key pk = { .ext_port = t->dport, .proto = t->proto };
 	struct xnat_port_owner *o;
 	struct xnat_session s;
 	struct xnat_flow *f;
@@ -149,7 +148,7 @@ static __always_inline int session_in(const struct xnat_config *cfg, const struc
 	/* ICMP queries only come back through their session. */
 	if (is_icmp_query(t, icmp_type) || t->proto == IPPROTO_ICMP)
 		return XNAT_STAT_PASS_LOCAL;
-	o = bpf_map_lookup_elem(&xnat_ports, &pk);
+	o = port_owner(t->proto, t->dport);
 	if (!o || (o->expires && o->expires <= now))
 		return XNAT_STAT_PASS_LOCAL; /* not mapped: the gateway's own port */
 	if (!filter_admits(cfg, t, o))
@@ -294,7 +293,6 @@ static __always_inline int nat_translate(const struct xnat_config *cfg, struct x
 static __always_inline int nat_hairpin(const struct xnat_config *cfg, struct xnat_pkt *p,
 				       struct xnat_xlate *x)
 {
-	struct xnat_port_key pk = { .ext_port = p->t.dport, .proto = p->t.proto };
 	struct xnat_tuple mid;
 	__u32 now = xnat_now();
 	int err;
@@ -305,7 +303,7 @@ static __always_inline int nat_hairpin(const struct xnat_config *cfg, struct xna
 		return frag_follow(p, x);
 	if (p->icmp_error || p->t.proto == IPPROTO_ICMP)
 		return XNAT_STAT_PASS_LOCAL;
-	if (!bpf_map_lookup_elem(&xnat_ports, &pk))
+	if (!port_owner(p->t.proto, p->t.dport))
 		return XNAT_STAT_PASS_LOCAL; /* a service of the gateway itself */
 	err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &mid);
 	if (err)

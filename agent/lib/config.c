@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The config file, parsed by inih. The handler stops at the first bad
- * option; inih reports its line, the handler the section, option and reason.
+ * The config file, parsed by inih. Our line reader feeds inih one physical
+ * line at a time: it counts lines, rejects over-long ones (inih would split
+ * them silently) and unknown [section] headers, which inih never reports.
+ * The option handler stops at the first bad option. Either way the error
+ * names the file, the line, the section and option, and the reason.
  */
 #include <errno.h>
 #include <ini.h>
@@ -12,6 +15,15 @@
 #include <string.h>
 #include <strings.h>
 #include "config.h"
+
+/* The longest line: "pin-root = " and a path of PATH_MAX, with room to spare. */
+#define CONF_MAX_LINE (PATH_MAX + 64)
+/* Pins are "<pin-root>/<map name>": leave room for the name. */
+#define PIN_NAME_ROOM 64
+#define MAX_TABLE_ENTRIES (1u << 26)
+/* Timers are compared as signed 32-bit differences (expiry.h); 30 days is plenty. */
+#define MAX_TIMEOUT (30u * 24 * 3600)
+#define MAX_GC_INTERVAL 3600
 
 void xnat_config_defaults(struct xnat_agent_config *c)
 {
@@ -32,27 +44,57 @@ void xnat_config_defaults(struct xnat_agent_config *c)
 }
 
 struct parse_state {
+	FILE *file;
 	struct xnat_agent_config *c;
+	int line;           /* physical line last read */
+	int err_line;       /* line of the first error, 0 = none */
+	int read_errno;     /* fgets failed (e.g. the path is a directory) */
+	char where[96];     /* "[section] option", "[section]" or "" */
 	char why[256];      /* reason of the first error */
-	char where[96];     /* "[section] option" of the first error */
 	bool lan_from_file; /* the first lan line replaces, the next ones add */
 };
 
+static void set_error(struct parse_state *st, const char *where, const char *fmt, va_list ap)
+{
+	st->err_line = st->line;
+	snprintf(st->where, sizeof(st->where), "%s", where);
+	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+}
+
+/* An option error; returns 0 so inih stops. */
 static int fail(struct parse_state *st, const char *section, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static int fail(struct parse_state *st, const char *section, const char *name, const char *fmt, ...)
 {
+	char where[96];
 	va_list ap;
 
-	snprintf(st->where, sizeof(st->where), "[%s] %s", section, name);
+	if (*section)
+		snprintf(where, sizeof(where), "[%s] %s", section, name);
+	else
+		snprintf(where, sizeof(where), "%s", name);
 	va_start(ap, fmt);
-	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+	set_error(st, where, fmt, ap);
 	va_end(ap);
-	return 0; /* inih: stop, report this line */
+	return 0;
 }
 
-/* An unsigned decimal, whole string, within [min, max]. */
+/* A line error (not tied to an option); returns NULL so the reader ends the parse. */
+static char *fail_line(struct parse_state *st, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static char *fail_line(struct parse_state *st, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error(st, where, fmt, ap);
+	va_end(ap);
+	return NULL;
+}
+
+/* An unsigned decimal, whole string, within [min, max]: no sign, blank or junk. */
 static int parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
 {
 	unsigned long long v;
@@ -68,8 +110,8 @@ static int parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
 	return 0;
 }
 
-/* Seconds, optionally with a unit: 300, 300s, 5m, 2h. */
-static int parse_seconds(const char *s, __u32 *out)
+/* Seconds, optionally with a unit: 300, 300s, 5m, 2h. At most max seconds. */
+static int parse_seconds(const char *s, __u32 max, __u32 *out)
 {
 	char num[32];
 	size_t len = strlen(s);
@@ -79,11 +121,13 @@ static int parse_seconds(const char *s, __u32 *out)
 		return -1;
 	memcpy(num, s, len + 1);
 	switch (num[len - 1]) {
-	case 's': mult = 1; num[--len] = '\0'; break;
-	case 'm': mult = 60; num[--len] = '\0'; break;
-	case 'h': mult = 3600; num[--len] = '\0'; break;
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	default: len++; break; /* no unit: keep the last digit */
 	}
-	if (parse_u32(num, 0, UINT32_MAX / mult, &v))
+	num[len - 1] = '\0';
+	if (parse_u32(num, 0, max / mult, &v))
 		return -1;
 	*out = v * mult;
 	return 0;
@@ -91,9 +135,10 @@ static int parse_seconds(const char *s, __u32 *out)
 
 static int parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (!strcasecmp(s, yes[i]))
 			return *out = true, 0;
 		if (!strcasecmp(s, no[i]))
@@ -102,28 +147,32 @@ static int parse_bool(const char *s, bool *out)
 	return -1;
 }
 
-static int valid_ifname(const char *s)
+/* What the kernel accepts as a device name (dev_valid_name). */
+static bool valid_ifname(const char *s)
 {
-	return *s && strlen(s) < IF_NAMESIZE && !strpbrk(s, "/ \t,");
+	return *s && strlen(s) < IF_NAMESIZE && strcmp(s, ".") && strcmp(s, "..") &&
+	       !strpbrk(s, "/: \t\n\r\v\f,");
 }
 
-static int add_lans(struct parse_state *st, const char *section, const char *name, const char *value)
+static int add_lans(struct parse_state *st, const char *name, const char *value)
 {
 	struct xnat_agent_config *c = st->c;
-	char buf[256], *save = NULL;
+	char buf[CONF_MAX_LINE], *save = NULL;
 
 	if (!st->lan_from_file) {
-		c->n_lan = 0; /* the file's list replaces the defaults */
+		c->n_lan = 0; /* the file's list replaces what was there */
 		st->lan_from_file = true;
 	}
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		if (!valid_ifname(tok))
-			return fail(st, section, name, "bad interface name '%s'", tok);
+			return fail(st, "interfaces", name, "bad interface name '%s'", tok);
 		if (c->n_lan == XNAT_MAX_LAN)
-			return fail(st, section, name, "more than %d LAN interfaces", XNAT_MAX_LAN);
+			return fail(st, "interfaces", name, "more than %d LAN interfaces", XNAT_MAX_LAN);
 		strcpy(c->lan[c->n_lan++], tok);
 	}
+	if (!c->n_lan)
+		return fail(st, "interfaces", name, "no interface name in '%s'", value);
 	return 1;
 }
 
@@ -137,7 +186,7 @@ static int on_interfaces(struct parse_state *st, const char *name, const char *v
 			return fail(st, sec, name, "bad interface name '%s'", value);
 		strcpy(c->wan, value);
 	} else if (!strcmp(name, "lan")) {
-		return add_lans(st, sec, name, value);
+		return add_lans(st, name, value);
 	} else if (!strcmp(name, "xdp-mode")) {
 		if (!strcmp(value, "native"))
 			c->xdp_mode = XNAT_XDP_NATIVE;
@@ -153,6 +202,15 @@ static int on_interfaces(struct parse_state *st, const char *name, const char *v
 	return 1;
 }
 
+static int parse_port_range(const char *value, __u32 *lo, __u32 *hi)
+{
+	char a[16], b[16], extra;
+
+	if (sscanf(value, "%15[0-9]-%15[0-9]%c", a, b, &extra) != 2)
+		return -1;
+	return parse_u32(a, 1, 65535, lo) || parse_u32(b, 1, 65535, hi) ? -1 : 0;
+}
+
 static int on_nat(struct parse_state *st, const char *name, const char *value)
 {
 	struct xnat_agent_config *c = st->c;
@@ -160,10 +218,7 @@ static int on_nat(struct parse_state *st, const char *name, const char *value)
 	__u32 lo, hi;
 
 	if (!strcmp(name, "port-range")) {
-		char a[16], b[16], extra;
-
-		if (sscanf(value, "%15[0-9]-%15[0-9]%c", a, b, &extra) != 2 ||
-		    parse_u32(a, 1, 65535, &lo) || parse_u32(b, 1, 65535, &hi))
+		if (parse_port_range(value, &lo, &hi))
 			return fail(st, sec, name, "'%s': expected MIN-MAX with ports 1-65535", value);
 		if (lo > hi)
 			return fail(st, sec, name, "'%s': MIN is above MAX", value);
@@ -186,11 +241,11 @@ static int on_nat(struct parse_state *st, const char *name, const char *value)
 		if (parse_u32(value, 0, 65535, &c->max_ports_per_host))
 			return fail(st, sec, name, "'%s': expected 0 (unlimited) to 65535", value);
 	} else if (!strcmp(name, "max-sessions")) {
-		if (parse_u32(value, 1, 1u << 26, &c->max_sessions))
-			return fail(st, sec, name, "'%s': expected 1 to %u", value, 1u << 26);
+		if (parse_u32(value, 1, MAX_TABLE_ENTRIES, &c->max_sessions))
+			return fail(st, sec, name, "'%s': expected 1 to %u", value, MAX_TABLE_ENTRIES);
 	} else if (!strcmp(name, "max-mappings")) {
-		if (parse_u32(value, 1, 1u << 26, &c->max_mappings))
-			return fail(st, sec, name, "'%s': expected 1 to %u", value, 1u << 26);
+		if (parse_u32(value, 1, MAX_TABLE_ENTRIES, &c->max_mappings))
+			return fail(st, sec, name, "'%s': expected 1 to %u", value, MAX_TABLE_ENTRIES);
 	} else {
 		return fail(st, sec, name, "unknown option");
 	}
@@ -200,9 +255,8 @@ static int on_nat(struct parse_state *st, const char *name, const char *value)
 static int on_timeouts(struct parse_state *st, const char *name, const char *value)
 {
 	struct xnat_agent_config *c = st->c;
-	const char *sec = "timeouts";
+	const char *sec = "timeouts", *rfc = NULL;
 	__u32 v, min = 1, *field;
-	const char *rfc = NULL;
 
 	if (!strcmp(name, "udp"))
 		field = &c->timeout_udp, min = XNAT_MIN_TIMEOUT_UDP, rfc = "RFC 4787";
@@ -214,8 +268,9 @@ static int on_timeouts(struct parse_state *st, const char *name, const char *val
 		field = &c->timeout_icmp;
 	else
 		return fail(st, sec, name, "unknown option");
-	if (parse_seconds(value, &v))
-		return fail(st, sec, name, "'%s': expected seconds (e.g. 300, 5m, 2h)", value);
+	if (parse_seconds(value, MAX_TIMEOUT, &v))
+		return fail(st, sec, name, "'%s': expected seconds up to %u (e.g. 300, 5m, 2h)",
+			    value, MAX_TIMEOUT);
 	if (v < min && rfc)
 		return fail(st, sec, name, "%u is below the %s minimum of %u seconds", v, rfc, min);
 	if (v < min)
@@ -230,11 +285,15 @@ static int on_agent(struct parse_state *st, const char *name, const char *value)
 	const char *sec = "agent";
 
 	if (!strcmp(name, "gc-interval")) {
-		if (parse_seconds(value, &c->gc_interval) || !c->gc_interval || c->gc_interval > 3600)
-			return fail(st, sec, name, "'%s': expected 1 to 3600 seconds", value);
+		if (parse_seconds(value, MAX_GC_INTERVAL, &c->gc_interval) || !c->gc_interval)
+			return fail(st, sec, name, "'%s': expected 1 to %u seconds", value,
+				    MAX_GC_INTERVAL);
 	} else if (!strcmp(name, "pin-root")) {
-		if (value[0] != '/' || strlen(value) >= sizeof(c->pin_root) - 64)
+		if (value[0] != '/')
 			return fail(st, sec, name, "'%s': expected an absolute path", value);
+		if (strlen(value) >= sizeof(c->pin_root) - PIN_NAME_ROOM)
+			return fail(st, sec, name, "path longer than %zu characters",
+				    sizeof(c->pin_root) - PIN_NAME_ROOM - 1);
 		strcpy(c->pin_root, value);
 	} else {
 		return fail(st, sec, name, "unknown option");
@@ -245,64 +304,139 @@ static int on_agent(struct parse_state *st, const char *name, const char *value)
 static int on_forward(struct parse_state *st, const char *name, const char *value)
 {
 	struct xnat_agent_config *c = st->c;
-	char err[160];
+	char why[160];
 
 	if (strcmp(name, "rule"))
 		return fail(st, "forward", name, "unknown option (forwards are 'rule = ...')");
 	if (c->n_forwards == XNAT_MAX_FORWARDS)
 		return fail(st, "forward", name, "more than %d rules", XNAT_MAX_FORWARDS);
-	if (xnat_forward_parse(value, &c->forwards[c->n_forwards], err, sizeof(err)))
-		return fail(st, "forward", name, "%s", err);
+	if (xnat_forward_parse(value, &c->forwards[c->n_forwards], why, sizeof(why)))
+		return fail(st, "forward", name, "%s", why);
 	c->forwards[c->n_forwards++].owner = XNAT_OWNER_CONFIG;
 	return 1;
+}
+
+static const struct section {
+	const char *name;
+	int (*on_option)(struct parse_state *st, const char *name, const char *value);
+} sections[] = {
+	{ "interfaces", on_interfaces },
+	{ "nat", on_nat },
+	{ "timeouts", on_timeouts },
+	{ "agent", on_agent },
+	{ "forward", on_forward },
+};
+
+static const struct section *find_section(const char *name)
+{
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (!strcmp(sections[i].name, name))
+			return &sections[i];
+	return NULL;
 }
 
 static int on_option(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *st = user;
+	const struct section *s = find_section(section);
 
+	if (!*section)
+		return fail(st, "", name, "option outside a section (e.g. [interfaces])");
+	if (!s) /* the reader stops at the header already; kept as a safety net */
+		return fail(st, section, name, "unknown section");
 	if (!*value)
 		return fail(st, section, name, "empty value");
-	if (!strcmp(section, "interfaces"))
-		return on_interfaces(st, name, value);
-	if (!strcmp(section, "nat"))
-		return on_nat(st, name, value);
-	if (!strcmp(section, "timeouts"))
-		return on_timeouts(st, name, value);
-	if (!strcmp(section, "agent"))
-		return on_agent(st, name, value);
-	if (!strcmp(section, "forward"))
-		return on_forward(st, name, value);
-	if (!*section)
-		return fail(st, "", name, "option outside a section");
-	snprintf(st->where, sizeof(st->where), "[%s]", section);
-	snprintf(st->why, sizeof(st->why), "unknown section");
-	return 0;
+	return s->on_option(st, name, value);
+}
+
+/* A "[name]" header line (as inih reads it) must name a known section. */
+static char *check_header(struct parse_state *st, char *line)
+{
+	char *start = line + strspn(line, " \t\r\n\v\f"), *end;
+	char name[64];
+
+	if (st->line == 1 && !strncmp(start, "\xEF\xBB\xBF", 3))
+		start += 3; /* UTF-8 byte order mark, skipped by inih too */
+	if (*start != '[')
+		return line;
+	end = strchr(start + 1, ']');
+	if (!end)
+		return line; /* inih reports the syntax error */
+	snprintf(name, sizeof(name), "%.*s", (int)(end - start - 1), start + 1);
+	if (!find_section(name)) {
+		char where[80];
+
+		snprintf(where, sizeof(where), "[%s]", name);
+		return fail_line(st, where, "unknown section (expected [interfaces], [nat], "
+				 "[timeouts], [agent] or [forward])");
+	}
+	return line;
+}
+
+/* inih's reader: one whole physical line per call. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct parse_state *st = stream;
+	int next;
+
+	if (!fgets(buf, size, st->file)) {
+		if (ferror(st->file))
+			st->read_errno = errno ? errno : EIO;
+		return NULL;
+	}
+	st->line++;
+	if (!strchr(buf, '\n') && !feof(st->file)) {
+		next = getc(st->file);
+		if (next != '\n' && next != EOF)
+			return fail_line(st, "", "line longer than %d characters", size - 2);
+	}
+	return check_header(st, buf);
+}
+
+/* Debian's libinih exposes its compile-time options as variables. */
+static void set_inih_options(void)
+{
+	ini_allow_multiline = false; /* an indented line is an option, not a continuation */
+	ini_stop_on_first_error = true;
+	ini_allow_inline_comments = true;
+	ini_inline_comment_prefixes = (char *)";#"; /* after a blank: "udp = 300 # 5 min" */
+	ini_allow_no_value = false;
+	ini_use_stack = false; /* a heap line of ini_initial_alloc bytes, not 200 on the stack */
+	ini_allow_realloc = false;
+	ini_initial_alloc = CONF_MAX_LINE + 2; /* + '\n' and '\0' */
+	ini_max_line = CONF_MAX_LINE + 2;
 }
 
 int xnat_config_load(const char *path, struct xnat_agent_config *c, char *err, size_t errlen)
 {
 	struct parse_state st = { .c = c };
-	int line;
+	int rc;
 
-	ini_allow_multiline = false;     /* an indented line is an error, not a continuation */
-	ini_stop_on_first_error = true;
-	ini_inline_comment_prefixes = (char *)";#";
-	line = ini_parse(path, on_option, &st);
-	if (line == -1) {
+	st.file = fopen(path, "r");
+	if (!st.file) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (line == -2) {
+	set_inih_options();
+	errno = 0;
+	rc = ini_parse_stream(read_line, &st, on_option, &st);
+	fclose(st.file);
+	if (rc == -2) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
-	if (line > 0) {
-		if (st.why[0])
-			snprintf(err, errlen, "%s:%d: %s: %s", path, line, st.where, st.why);
-		else
-			snprintf(err, errlen, "%s:%d: syntax error (expected '[section]' or "
-				 "'option = value')", path, line);
+	if (st.err_line) {
+		snprintf(err, errlen, "%s:%d: %s%s%s", path, st.err_line, st.where,
+			 st.where[0] ? ": " : "", st.why);
+		return -1;
+	}
+	if (rc > 0) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected '[section]' or 'option = value')",
+			 path, rc);
+		return -1;
+	}
+	if (st.read_errno) {
+		snprintf(err, errlen, "%s: %s", path, strerror(st.read_errno));
 		return -1;
 	}
 	return 0;
@@ -313,19 +447,29 @@ static int forwards_overlap(const struct xnat_forward *a, const struct xnat_forw
 	return a->proto == b->proto && a->ext_min <= b->ext_max && b->ext_min <= a->ext_max;
 }
 
-int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t errlen)
+static int validate_interfaces(const struct xnat_agent_config *c, char *err, size_t errlen)
 {
-	char fa[96], fb[96];
-
 	if (!c->wan[0]) {
 		snprintf(err, errlen, "no WAN interface: set [interfaces] wan or --wan");
 		return -1;
 	}
-	if (!c->n_lan) {
+	if (!valid_ifname(c->wan)) {
+		snprintf(err, errlen, "bad WAN interface name '%s'", c->wan);
+		return -1;
+	}
+	if (c->n_lan <= 0) {
 		snprintf(err, errlen, "no LAN interface: set [interfaces] lan or --lan");
 		return -1;
 	}
+	if (c->n_lan > XNAT_MAX_LAN) {
+		snprintf(err, errlen, "more than %d LAN interfaces", XNAT_MAX_LAN);
+		return -1;
+	}
 	for (int i = 0; i < c->n_lan; i++) {
+		if (!valid_ifname(c->lan[i])) {
+			snprintf(err, errlen, "bad LAN interface name '%s'", c->lan[i]);
+			return -1;
+		}
 		if (!strcmp(c->lan[i], c->wan)) {
 			snprintf(err, errlen, "%s is both the WAN and a LAN interface", c->wan);
 			return -1;
@@ -336,15 +480,49 @@ int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t er
 				return -1;
 			}
 	}
+	return 0;
+}
+
+static int validate_nat(const struct xnat_agent_config *c, char *err, size_t errlen)
+{
 	if (!c->port_min || c->port_min > c->port_max) {
 		snprintf(err, errlen, "bad port range %u-%u", c->port_min, c->port_max);
 		return -1;
 	}
-	if (c->timeout_udp < XNAT_MIN_TIMEOUT_UDP ||
-	    c->timeout_tcp_established < XNAT_MIN_TIMEOUT_TCP_EST) {
-		snprintf(err, errlen, "timeouts below the RFC minimums");
+	if (c->filtering > XNAT_FILTER_ADDRESS_PORT_DEPENDENT || c->xdp_mode > XNAT_XDP_NONE) {
+		snprintf(err, errlen, "bad filtering or XDP mode");
 		return -1;
 	}
+	if (!c->max_sessions || !c->max_mappings) {
+		snprintf(err, errlen, "max-sessions and max-mappings must be at least 1");
+		return -1;
+	}
+	if (c->timeout_udp < XNAT_MIN_TIMEOUT_UDP) {
+		snprintf(err, errlen, "UDP timeout %u is below the RFC 4787 minimum of %u seconds",
+			 c->timeout_udp, XNAT_MIN_TIMEOUT_UDP);
+		return -1;
+	}
+	if (c->timeout_tcp_established < XNAT_MIN_TIMEOUT_TCP_EST) {
+		snprintf(err, errlen, "TCP established timeout %u is below the RFC 5382 minimum "
+			 "of %u seconds", c->timeout_tcp_established, XNAT_MIN_TIMEOUT_TCP_EST);
+		return -1;
+	}
+	if (!c->timeout_tcp_transitory || !c->timeout_icmp || !c->gc_interval) {
+		snprintf(err, errlen, "timeouts and gc-interval must be at least 1 second");
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_forwards(const struct xnat_agent_config *c, char *err, size_t errlen)
+{
+	char fa[96], fb[96];
+
+	if (c->n_forwards < 0 || c->n_forwards > XNAT_MAX_FORWARDS) {
+		snprintf(err, errlen, "more than %d forwards", XNAT_MAX_FORWARDS);
+		return -1;
+	}
+	/* Forwards may use the dynamic port range: the fast path only allocates free ports. */
 	for (int i = 0; i < c->n_forwards; i++)
 		for (int j = 0; j < i; j++)
 			if (forwards_overlap(&c->forwards[i], &c->forwards[j])) {
@@ -356,6 +534,18 @@ int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t er
 	return 0;
 }
 
+int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t errlen)
+{
+	if (validate_interfaces(c, err, errlen) || validate_nat(c, err, errlen) ||
+	    validate_forwards(c, err, errlen))
+		return -1;
+	if (c->pin_root[0] != '/') {
+		snprintf(err, errlen, "pin root '%s' is not an absolute path", c->pin_root);
+		return -1;
+	}
+	return 0;
+}
+
 void xnat_config_to_map(const struct xnat_agent_config *c, struct xnat_config *m)
 {
 	m->port_min = c->port_min;
@@ -363,6 +553,7 @@ void xnat_config_to_map(const struct xnat_agent_config *c, struct xnat_config *m
 	m->flags = c->hairpin ? XNAT_CFG_HAIRPIN : 0;
 	m->max_ports_per_host = c->max_ports_per_host;
 	m->filtering = c->filtering;
+	memset(m->pad, 0, sizeof(m->pad));
 	m->timeout_udp = c->timeout_udp;
 	m->timeout_tcp_established = c->timeout_tcp_established;
 	m->timeout_tcp_transitory = c->timeout_tcp_transitory;

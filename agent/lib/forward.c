@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <bpf/bpf.h>
 #include "forward.h"
-#include "mapwalk.h"
+#include "ports.h"
 
 static int parse_port(const char *s, __u16 *out)
 {
@@ -118,133 +118,158 @@ static const char *holder_name(__u8 owner)
 	}
 }
 
-static void port_entry(const struct xnat_forward *fw, __u32 ext, struct xnat_port_key *k,
-		       struct xnat_port_owner *v)
-{
-	memset(k, 0, sizeof(*k));
-	memset(v, 0, sizeof(*v));
-	k->ext_port = htons((__u16)ext);
-	k->proto = fw->proto;
-	v->int_addr = fw->int_addr;
-	v->int_port = htons((__u16)(fw->int_port + (ext - fw->ext_min)));
-	v->owner = fw->owner;
-}
-
 static int is_forward(__u8 owner)
 {
 	return owner == XNAT_OWNER_CONFIG || owner == XNAT_OWNER_STATIC;
 }
 
-static int same_forward(const struct xnat_port_owner *a, const struct xnat_port_owner *b)
+static __be16 int_port_of(const struct xnat_forward *fw, __u32 ext)
 {
-	return a->int_addr == b->int_addr && a->int_port == b->int_port && is_forward(a->owner) &&
-	       is_forward(b->owner);
+	return htons((__u16)(fw->int_port + (ext - fw->ext_min)));
 }
 
-static void eim_key(const struct xnat_forward *fw, const struct xnat_port_owner *v,
-		    struct xnat_eim_key *k)
+static __u32 slot_of(const struct xnat_forward *fw, __u32 ext)
+{
+	return (__u32)xnat_port_slot(fw->proto, (__u16)ext);
+}
+
+/* Does the slot hold exactly this forward's port (any forward owner)? */
+static int holds_forward(const struct xnat_port_owner *cur, const struct xnat_forward *fw, __u32 ext)
+{
+	return cur->in_use && is_forward(cur->owner) && cur->int_addr == fw->int_addr &&
+	       cur->int_port == int_port_of(fw, ext);
+}
+
+static void eim_key(const struct xnat_forward *fw, __u32 ext, struct xnat_eim_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->int_addr = v->int_addr;
-	k->int_port = v->int_port;
+	k->int_addr = fw->int_addr;
+	k->int_port = int_port_of(fw, ext);
 	k->proto = fw->proto;
 }
 
-/* Undo the ports this call inserted: [ext_min, upto). */
-static void rollback(const struct xnat_map_fds *m, const struct xnat_forward *fw, __u32 upto,
-		     const unsigned char *inserted)
+/* The host's EIM entry for this port goes only if it points here. */
+static void eim_remove(const struct xnat_map_fds *m, const struct xnat_forward *fw, __u32 ext)
 {
-	for (__u32 ext = fw->ext_min; ext < upto; ext++) {
-		struct xnat_port_key k;
-		struct xnat_port_owner v;
-		struct xnat_eim_key ek;
-		struct xnat_eim ev;
+	struct xnat_eim_key ek;
+	struct xnat_eim ev;
 
-		if (!inserted[ext - fw->ext_min])
+	eim_key(fw, ext, &ek);
+	if (!bpf_map_lookup_elem(m->eim, &ek, &ev) && ev.ext_port == htons((__u16)ext))
+		bpf_map_delete_elem(m->eim, &ek);
+}
+
+static const char *proto_name(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : "udp";
+}
+
+/* Undo the ports this call claimed: [ext_min, upto). */
+static void rollback(const struct xnat_map_fds *m, struct xnat_port_table *t,
+		     const struct xnat_forward *fw, __u32 upto, const unsigned char *claimed)
+{
+	__u64 word;
+
+	for (__u32 ext = fw->ext_min; ext < upto; ext++) {
+		if (!claimed[ext - fw->ext_min])
 			continue;
-		port_entry(fw, ext, &k, &v);
-		eim_key(fw, &v, &ek);
-		if (!bpf_map_lookup_elem(m->eim, &ek, &ev) && ev.ext_port == k.ext_port)
-			bpf_map_delete_elem(m->eim, &ek);
-		bpf_map_delete_elem(m->ports, &k);
+		word = xnat_port_claim_word(fw->int_addr, int_port_of(fw, ext), fw->owner);
+		eim_remove(m, fw, ext);
+		xnat_port_release(t, slot_of(fw, ext), word);
 	}
+}
+
+static int holder_error(char *err, size_t errlen, const struct xnat_forward *fw, __u32 ext,
+			const struct xnat_port_owner *cur)
+{
+	char addr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &cur->int_addr, addr, sizeof(addr));
+	snprintf(err, errlen, "port %u/%s is held by %s of %s:%u", ext, proto_name(fw->proto),
+		 holder_name(cur->owner), addr, ntohs(cur->int_port));
+	return -1;
+}
+
+static int open_table(const struct xnat_map_fds *m, struct xnat_port_table *t, char *err, size_t errlen)
+{
+	int e = xnat_ports_open(m->ports, true, t);
+
+	if (e)
+		snprintf(err, errlen, "cannot map %s: %s", XNAT_MAP_PORTS, strerror(-e));
+	return e ? -1 : 0;
 }
 
 int xnat_forward_add(const struct xnat_map_fds *m, const struct xnat_forward *fw,
 		     char *err, size_t errlen)
 {
 	__u32 count = (__u32)fw->ext_max - fw->ext_min + 1;
-	unsigned char *inserted = calloc(count, 1);
-	char addr[INET_ADDRSTRLEN];
+	unsigned char *claimed = calloc(count, 1);
+	struct xnat_port_table t;
+	int rc = -1;
 
-	if (!inserted) {
-		snprintf(err, errlen, "out of memory");
+	if (!claimed || open_table(m, &t, err, errlen)) {
+		if (!claimed)
+			snprintf(err, errlen, "out of memory");
+		free(claimed);
 		return -1;
 	}
 	/* Check every port before touching anything. */
 	for (__u32 ext = fw->ext_min; ext <= fw->ext_max; ext++) {
-		struct xnat_port_key k;
-		struct xnat_port_owner v, cur;
+		const struct xnat_port_owner *cur = &t.slots[slot_of(fw, ext)];
 
-		port_entry(fw, ext, &k, &v);
-		if (bpf_map_lookup_elem(m->ports, &k, &cur) || same_forward(&cur, &v))
-			continue;
-		inet_ntop(AF_INET, &cur.int_addr, addr, sizeof(addr));
-		snprintf(err, errlen, "port %u/%s is held by %s of %s:%u", ext,
-			 fw->proto == IPPROTO_TCP ? "tcp" : "udp", holder_name(cur.owner), addr,
-			 ntohs(cur.int_port));
-		free(inserted);
-		return -1;
+		if (cur->in_use && !holds_forward(cur, fw, ext)) {
+			holder_error(err, errlen, fw, ext, cur);
+			goto out;
+		}
 	}
 	for (__u32 ext = fw->ext_min; ext <= fw->ext_max; ext++) {
-		struct xnat_port_key k;
-		struct xnat_port_owner v;
+		__u64 word = xnat_port_claim_word(fw->int_addr, int_port_of(fw, ext), fw->owner);
+		struct xnat_eim ev = { .ext_port = htons((__u16)ext), .created = xnat_now() };
+		struct xnat_port_owner cur;
 		struct xnat_eim_key ek;
-		struct xnat_eim ev = { .created = xnat_now() };
 
-		port_entry(fw, ext, &k, &v);
-		if (bpf_map_update_elem(m->ports, &k, &v, BPF_NOEXIST)) {
-			struct xnat_port_owner cur;
-
-			if (errno == EEXIST && !bpf_map_lookup_elem(m->ports, &k, &cur) &&
-			    same_forward(&cur, &v))
+		if (xnat_port_claim(&t, slot_of(fw, ext), word, xnat_now(), &cur)) {
+			if (holds_forward(&cur, fw, ext))
 				continue; /* already there */
-			snprintf(err, errlen, "port %u/%s: %s", ext, fw->proto == IPPROTO_TCP ? "tcp" : "udp",
-				 errno == E2BIG ? "the mapping table is full" : strerror(errno));
-			rollback(m, fw, ext, inserted);
-			free(inserted);
-			return -1;
+			holder_error(err, errlen, fw, ext, &cur); /* taken meanwhile */
+			rollback(m, &t, fw, ext, claimed);
+			goto out;
 		}
-		inserted[ext - fw->ext_min] = 1;
+		claimed[ext - fw->ext_min] = 1;
 		/* The host's outbound traffic from this port leaves from the same
 		 * port; an existing mapping of the endpoint is kept. */
-		eim_key(fw, &v, &ek);
-		ev.ext_port = k.ext_port;
-		bpf_map_update_elem(m->eim, &ek, &ev, BPF_NOEXIST);
+		eim_key(fw, ext, &ek);
+		if (bpf_map_update_elem(m->eim, &ek, &ev, BPF_NOEXIST) && errno == E2BIG) {
+			snprintf(err, errlen, "port %u/%s: the mapping table is full", ext, proto_name(fw->proto));
+			rollback(m, &t, fw, ext + 1, claimed);
+			goto out;
+		}
 	}
-	free(inserted);
-	return 0;
+	rc = 0;
+out:
+	xnat_ports_close(&t);
+	free(claimed);
+	return rc;
 }
 
 int xnat_forward_del(const struct xnat_map_fds *m, const struct xnat_forward *fw,
 		     char *err, size_t errlen)
 {
+	struct xnat_port_table t;
 	int removed = 0;
 
+	if (open_table(m, &t, err, errlen))
+		return -1;
 	for (__u32 ext = fw->ext_min; ext <= fw->ext_max; ext++) {
-		struct xnat_port_key k;
-		struct xnat_port_owner v, cur;
-		struct xnat_eim_key ek;
-		struct xnat_eim ev;
+		struct xnat_port_owner cur = t.slots[slot_of(fw, ext)];
 
-		port_entry(fw, ext, &k, &v);
-		if (bpf_map_lookup_elem(m->ports, &k, &cur) || !same_forward(&cur, &v))
+		if (!holds_forward(&cur, fw, ext))
 			continue;
-		eim_key(fw, &v, &ek);
-		if (!bpf_map_lookup_elem(m->eim, &ek, &ev) && ev.ext_port == k.ext_port)
-			bpf_map_delete_elem(m->eim, &ek);
-		removed += !bpf_map_delete_elem(m->ports, &k);
+		eim_remove(m, fw, ext);
+		removed += !xnat_port_release(&t, slot_of(fw, ext),
+					      xnat_port_claim_word(cur.int_addr, cur.int_port, cur.owner));
 	}
+	xnat_ports_close(&t);
 	if (!removed) {
 		char text[96];
 
@@ -255,61 +280,36 @@ int xnat_forward_del(const struct xnat_map_fds *m, const struct xnat_forward *fw
 	return removed;
 }
 
-static int cmp_forward(const void *a, const void *b)
-{
-	const struct xnat_forward *x = a, *y = b;
-
-	if (x->proto != y->proto)
-		return x->proto - y->proto;
-	return (int)x->ext_min - (int)y->ext_min;
-}
-
 int xnat_forward_list(const struct xnat_map_fds *m, struct xnat_forward *out, size_t max)
 {
-	struct xnat_snapshot snap;
-	struct xnat_forward *all;
-	size_t n = 0, merged = 0;
-	int err;
+	struct xnat_port_table t;
+	size_t merged = 0;
+	int err = xnat_ports_open(m->ports, false, &t);
 
-	err = xnat_snapshot_take(m->ports, sizeof(struct xnat_port_key), sizeof(struct xnat_port_owner),
-				 &snap);
 	if (err)
 		return err;
-	all = calloc(snap.n + 1, sizeof(*all));
-	if (!all) {
-		xnat_snapshot_free(&snap);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < snap.n; i++) {
-		const struct xnat_port_key *k = xnat_snapshot_key(&snap, i);
-		const struct xnat_port_owner *v = xnat_snapshot_val(&snap, i);
+	/* Slots are in (protocol, port) order already: coalesce as we go. */
+	for (__u32 slot = 0; slot < XNAT_PORT_SLOTS; slot++) {
+		const struct xnat_port_owner *o = &t.slots[slot];
+		struct xnat_forward f = {
+			.proto = xnat_slot_proto(slot), .owner = o->owner,
+			.ext_min = xnat_slot_port(slot), .ext_max = xnat_slot_port(slot),
+			.int_port = ntohs(o->int_port), .int_addr = o->int_addr,
+		};
+		struct xnat_forward *last = merged && merged <= max ? &out[merged - 1] : NULL;
 
-		if (!is_forward(v->owner))
+		if (!o->in_use || !is_forward(o->owner))
 			continue;
-		all[n].proto = k->proto;
-		all[n].owner = v->owner;
-		all[n].ext_min = all[n].ext_max = ntohs(k->ext_port);
-		all[n].int_port = ntohs(v->int_port);
-		all[n].int_addr = v->int_addr;
-		n++;
-	}
-	xnat_snapshot_free(&snap);
-	qsort(all, n, sizeof(*all), cmp_forward);
-	for (size_t i = 0; i < n; i++) {
-		struct xnat_forward *last = merged ? &all[merged - 1] : NULL;
-
-		if (last && last->proto == all[i].proto && last->owner == all[i].owner &&
-		    last->int_addr == all[i].int_addr && all[i].ext_min == last->ext_max + 1 &&
-		    all[i].int_port == last->int_port + (last->ext_max - last->ext_min) + 1) {
-			last->ext_max = all[i].ext_min;
+		if (last && last->proto == f.proto && last->owner == f.owner &&
+		    last->int_addr == f.int_addr && f.ext_min == last->ext_max + 1 &&
+		    f.int_port == last->int_port + (last->ext_max - last->ext_min) + 1) {
+			last->ext_max = f.ext_min;
 			continue;
 		}
-		if (all[i].ext_min == (last ? last->ext_min : 0) && last && last->proto == all[i].proto)
-			continue; /* a duplicate from a racing walk */
-		all[merged++] = all[i];
+		if (merged < max)
+			out[merged] = f;
+		merged++;
 	}
-	for (size_t i = 0; i < merged && i < max; i++)
-		out[i] = all[i];
-	free(all);
+	xnat_ports_close(&t);
 	return (int)merged;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "expiry.h"
 #include "gc.h"
 #include "mapwalk.h"
+#include "ports.h"
 
 /* Sorted sets of what live sessions use, for bsearch. */
 struct u64_set {
@@ -36,20 +38,23 @@ static __u64 adf_id(__u8 proto, __be32 rem, __be16 port)
 }
 
 /* Is the session's mapping still the one it was made through? */
-static int mapping_holds(int ports_fd, const struct xnat_flow_key *out, const struct xnat_flow *v)
+static int mapping_holds(const struct xnat_port_table *t, const struct xnat_flow_key *out,
+			 const struct xnat_flow *v)
 {
-	struct xnat_port_key pk = { .ext_port = v->port, .proto = out->proto };
-	struct xnat_port_owner o;
+	int slot = xnat_port_slot(out->proto, ntohs(v->port));
+	const struct xnat_port_owner *o;
 
 	if (v->owner == XNAT_OWNER_LOCAL)
 		return 1;
-	if (bpf_map_lookup_elem(ports_fd, &pk, &o))
+	if (slot < 0)
 		return 0;
-	return o.int_addr == out->saddr && o.int_port == out->sport;
+	o = &t->slots[slot];
+	return o->in_use && o->int_addr == out->saddr && o->int_port == out->sport;
 }
 
 struct gc_ctx {
 	const struct xnat_map_fds *m;
+	struct xnat_port_table ports;
 	const struct xnat_config *cfg;
 	__u32 now;
 	struct xnat_gc_result *r;
@@ -81,7 +86,7 @@ static void collect_sessions(struct gc_ctx *g, const struct xnat_snapshot *flows
 			g->r->half_sessions++;
 		else if (xnat_idle_for(g->now, last, timeout))
 			g->r->sessions_expired++;
-		else if (!mapping_holds(g->m->ports, ko, vo))
+		else if (!mapping_holds(&g->ports, ko, vo))
 			g->r->sessions_unmapped++;
 		else {
 			if (vo->owner != XNAT_OWNER_LOCAL) {
@@ -128,34 +133,38 @@ static void host_freed_inc(int fd, __be32 host)
 }
 
 /* Remove a mapping: the EIM entry first (no new session can find it), then
- * the port. */
-static void mapping_remove(const struct xnat_map_fds *m, const struct xnat_port_key *pk,
-			   const struct xnat_port_owner *o)
+ * the port, only if it still holds the same mapping. */
+static int mapping_remove(struct gc_ctx *g, __u32 slot, const struct xnat_port_owner *o)
 {
-	struct xnat_eim_key ek = { .int_addr = o->int_addr, .int_port = o->int_port, .proto = pk->proto };
+	__u8 proto = xnat_slot_proto(slot);
+	struct xnat_eim_key ek = { .int_addr = o->int_addr, .int_port = o->int_port, .proto = proto };
 	struct xnat_eim ev;
 
-	if (!bpf_map_lookup_elem(m->eim, &ek, &ev) && ev.ext_port == pk->ext_port)
-		bpf_map_delete_elem(m->eim, &ek);
-	bpf_map_delete_elem(m->ports, pk);
+	if (!bpf_map_lookup_elem(g->m->eim, &ek, &ev) && ev.ext_port == htons(xnat_slot_port(slot)))
+		bpf_map_delete_elem(g->m->eim, &ek);
+	return xnat_port_release(&g->ports, slot, xnat_port_claim_word(o->int_addr, o->int_port, o->owner));
 }
 
-static void collect_mappings(struct gc_ctx *g, const struct xnat_snapshot *ports)
+static void collect_mappings(struct gc_ctx *g)
 {
-	for (size_t i = 0; i < ports->n; i++) {
-		const struct xnat_port_key *pk = xnat_snapshot_key(ports, i);
-		const struct xnat_port_owner *o = xnat_snapshot_val(ports, i);
+	for (__u32 slot = 0; slot < XNAT_PORT_SLOTS; slot++) {
+		struct xnat_port_owner o = g->ports.slots[slot];
+		__be16 port = htons(xnat_slot_port(slot));
+		__u8 proto = xnat_slot_proto(slot);
 
-		if (o->owner == XNAT_OWNER_DYNAMIC) {
-			if (set_has(&g->ports_in_use, port_id(pk->proto, pk->ext_port)) ||
-			    !xnat_idle_for(g->now, o->last_used, XNAT_GC_MAPPING_GRACE))
+		if (!o.in_use)
+			continue;
+		if (o.owner == XNAT_OWNER_DYNAMIC) {
+			if (set_has(&g->ports_in_use, port_id(proto, port)) ||
+			    !xnat_idle_for(g->now, o.last_used, XNAT_GC_MAPPING_GRACE))
 				continue;
-			mapping_remove(g->m, pk, o);
-			host_freed_inc(g->m->host_freed, o->int_addr);
+			if (mapping_remove(g, slot, &o))
+				continue; /* taken again meanwhile */
+			host_freed_inc(g->m->host_freed, o.int_addr);
 			g->r->mappings_freed++;
-		} else if (o->expires && xnat_idle_for(g->now, o->expires, 0)) {
-			mapping_remove(g->m, pk, o);
-			g->r->leases_expired++;
+		} else if (o.expires && xnat_idle_for(g->now, o.expires, 0)) {
+			if (!mapping_remove(g, slot, &o))
+				g->r->leases_expired++;
 		}
 	}
 }
@@ -166,11 +175,10 @@ static void collect_eim(struct gc_ctx *g, const struct xnat_snapshot *eim)
 	for (size_t i = 0; i < eim->n; i++) {
 		const struct xnat_eim_key *ek = xnat_snapshot_key(eim, i);
 		const struct xnat_eim *ev = xnat_snapshot_val(eim, i);
-		struct xnat_port_key pk = { .ext_port = ev->ext_port, .proto = ek->proto };
-		struct xnat_port_owner o;
+		int slot = xnat_port_slot(ek->proto, ntohs(ev->ext_port));
+		const struct xnat_port_owner *o = slot < 0 ? NULL : &g->ports.slots[slot];
 
-		if (!bpf_map_lookup_elem(g->m->ports, &pk, &o) && o.int_addr == ek->int_addr &&
-		    o.int_port == ek->int_port)
+		if (o && o->in_use && o->int_addr == ek->int_addr && o->int_port == ek->int_port)
 			continue;
 		if (!xnat_idle_for(g->now, ev->created, XNAT_GC_HALF_GRACE))
 			continue;
@@ -197,15 +205,18 @@ static void collect_adf(struct gc_ctx *g, const struct xnat_snapshot *adf)
 int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u32 now,
 		struct xnat_gc_result *r)
 {
-	struct xnat_snapshot flows = {}, ports = {}, eim = {}, adf = {};
+	struct xnat_snapshot flows = {}, eim = {}, adf = {};
 	struct gc_ctx g = { .m = m, .cfg = cfg, .now = now, .r = r };
 	int err;
 
 	memset(r, 0, sizeof(*r));
+	err = xnat_ports_open(m->ports, true, &g.ports);
+	if (err)
+		return err;
 	err = xnat_snapshot_take(m->flows, sizeof(struct xnat_flow_key), sizeof(struct xnat_flow),
 				 &flows);
 	if (err)
-		return err;
+		goto out;
 	g.ports_in_use.v = calloc(flows.n + 1, sizeof(__u64));
 	g.adf_in_use.v = calloc(flows.n + 1, sizeof(__u64));
 	if (!g.ports_in_use.v || !g.adf_in_use.v) {
@@ -215,11 +226,7 @@ int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u
 	collect_sessions(&g, &flows);
 	collect_half_in(&g, &flows);
 
-	err = xnat_snapshot_take(m->ports, sizeof(struct xnat_port_key),
-				 sizeof(struct xnat_port_owner), &ports);
-	if (err)
-		goto out;
-	collect_mappings(&g, &ports);
+	collect_mappings(&g);
 	err = xnat_snapshot_take(m->eim, sizeof(struct xnat_eim_key), sizeof(struct xnat_eim), &eim);
 	if (err)
 		goto out;
@@ -231,8 +238,8 @@ int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u
 out:
 	free(g.ports_in_use.v);
 	free(g.adf_in_use.v);
+	xnat_ports_close(&g.ports);
 	xnat_snapshot_free(&flows);
-	xnat_snapshot_free(&ports);
 	xnat_snapshot_free(&eim);
 	xnat_snapshot_free(&adf);
 	return err;

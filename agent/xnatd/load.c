@@ -136,7 +136,6 @@ int xnatd_load(struct xnatd *d)
 	d->skel = skel;
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_flows, 2 * c->max_sessions);
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_eim, c->max_mappings);
-	adopt_pinned_size(c->pin_root, skel->maps.xnat_ports, c->max_mappings);
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_adf, c->max_mappings);
 	err = xnat_bpf__load(skel);
 	if (err) {

@@ -10,7 +10,8 @@
  *  - A mapping binds an internal endpoint (int_addr, int_port, proto) to an
  *    external port of the single external address. It is stored twice:
  *    xnat_eim (internal endpoint -> external port, endpoint-independent
- *    mapping) and xnat_ports (external port -> internal endpoint and owner).
+ *    mapping) and a slot of the array xnat_ports (external port -> internal
+ *    endpoint and owner).
  *  - A session is a flow through a mapping, stored as two xnat_flows entries:
  *    the OUT entry keyed by the tuple seen on the LAN side, the IN entry keyed
  *    by the tuple seen on the WAN side. Each packet costs one lookup.
@@ -160,22 +161,61 @@ struct xnat_eim {
 	__u32 created; /* seconds of CLOCK_MONOTONIC */
 };
 
-/* Key of xnat_ports: an external port of the external address. */
-struct xnat_port_key {
-	__be16 ext_port;
-	__u8 proto;
-	__u8 pad;
-};
+/*
+ * xnat_ports is an array with one slot per (protocol, external port): TCP,
+ * UDP, then ICMP identifiers. A free slot is all zero. The first 8 bytes of a
+ * slot (the internal endpoint, owner, in_use) are claimed and released as one
+ * word with an atomic compare-and-exchange, by the fast path and by xnatd
+ * alike (xnatd through the mmap of the array).
+ */
+#define XNAT_PORT_SLOTS (3 * 65536)
+
+/* Slot of (proto, port in host order), or -1 for another protocol. */
+static inline int xnat_port_slot(__u8 proto, __u16 port)
+{
+	int base = proto == 6 /* TCP */ ? 0 : proto == 17 /* UDP */ ? 1 : proto == 1 /* ICMP */ ? 2 : -1;
+
+	return base < 0 ? -1 : base * 65536 + port;
+}
+
+static inline __u8 xnat_slot_proto(__u32 slot)
+{
+	return slot < 65536 ? 6 : slot < 2 * 65536 ? 17 : 1;
+}
+
+static inline __u16 xnat_slot_port(__u32 slot)
+{
+	return (__u16)(slot & 0xffff);
+}
 
 /* Value of xnat_ports: the mapping's internal endpoint and owner. */
 struct xnat_port_owner {
 	__be32 int_addr;
 	__be16 int_port;
 	__u8 owner;      /* enum xnat_owner */
-	__u8 pad;
+	__u8 in_use;     /* 1 while the slot holds a mapping */
 	__u32 last_used; /* seconds; refreshed when a session is created on it */
 	__u32 expires;   /* seconds of CLOCK_MONOTONIC; 0 = until removed */
 };
+
+/* The claim word of a slot: its first 8 bytes, as one integer. */
+union xnat_port_claim {
+	struct {
+		__be32 int_addr;
+		__be16 int_port;
+		__u8 owner;
+		__u8 in_use;
+	} f;
+	__u64 word;
+};
+
+static inline __u64 xnat_port_claim_word(__be32 int_addr, __be16 int_port, __u8 owner)
+{
+	union xnat_port_claim c = { .f = { .int_addr = int_addr, .int_port = int_port,
+					   .owner = owner, .in_use = 1 } };
+
+	return c.word;
+}
 
 /* Key of xnat_adf: "this mapping has sent to that remote address", used for
  * address-dependent filtering only. Value: a __u32 last-use time (seconds). */

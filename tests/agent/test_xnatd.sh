@@ -79,7 +79,7 @@ check "TC attached on WAN ingress and egress" bash -c "$(declare -f in_ns tc_att
 check "maps and programs pinned" test -e "$PIN/xnat_flows" -a -e "$PIN/progs/xnat_xdp_lan"
 check "config map holds the external address" test "$(config_field ext_addr)" = "$(be32 198.51.100.1)"
 check "config map holds the port range" test "$(config_field port_min)" = 2000
-check "config forward installed (bpftool shows xnat_ports)" bash -c "bpftool map dump pinned '$PIN/xnat_ports' | grep -q '\"owner\": 1'"
+check "config forward installed" bash -c "'$BUILD/xnatctl' --pin-root '$PIN' forward list | grep -q 'tcp   3389 .*config'"
 
 out=$(in_ns "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" 2>&1)
 check "a second xnatd on the same pin root is refused" grep -q "in use by another xnatd" <<<"$out"
@@ -101,7 +101,7 @@ check "reload of a bad file keeps the running config" test "$(config_field port_
 printf '[nat]\nport-range = 10000-20000\n' >"$TMP/live.conf"
 kill -HUP "$PID"
 check "reload applies a new port range" wait_for bash -c "bpftool map dump pinned $PIN/xnat_config | grep -q '\"port_min\": 10000'"
-check "reload removes a forward dropped from the file" bash -c "! bpftool map dump pinned '$PIN/xnat_ports' | grep -q '\"owner\": 1'"
+check "reload removes a forward dropped from the file" bash -c "! '$BUILD/xnatctl' --pin-root '$PIN' forward list | grep -q 3389"
 
 # --- SIGTERM: detach, keep state; restart adopts it
 map_id() { bpftool map show pinned "$PIN/xnat_flows" | sed -n 's/^\([0-9]*\):.*/\1/p'; }

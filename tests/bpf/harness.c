@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "maps.h"
 #include "mapwalk.h"
+#include "ports.h"
 #include "harness.h"
 
 const uint8_t MAC_GW_LAN[6] = { 2, 0, 0, 0, 1, 1 }, MAC_GW_WAN[6] = { 2, 0, 0, 0, 2, 1 };
@@ -108,7 +109,6 @@ int env_setup_sized(__u32 max_flows, __u32 max_mappings)
 		bpf_map__set_max_entries(env.skel->maps.xnat_flows, max_flows);
 	if (max_mappings) {
 		bpf_map__set_max_entries(env.skel->maps.xnat_eim, max_mappings);
-		bpf_map__set_max_entries(env.skel->maps.xnat_ports, max_mappings);
 	}
 	if (xnat_bpf__load(env.skel)) {
 		t_note("loading the BPF object failed");
@@ -125,6 +125,17 @@ static void map_clear(int fd)
 	while (!bpf_map_get_next_key(fd, NULL, key))
 		if (bpf_map_delete_elem(fd, key))
 			break;
+}
+
+/* xnat_ports is an array: free every slot. */
+static void ports_clear(int fd)
+{
+	struct xnat_port_table t;
+
+	if (xnat_ports_open(fd, true, &t))
+		return;
+	memset(t.slots, 0, XNAT_PORT_SLOTS * sizeof(*t.slots));
+	xnat_ports_close(&t);
 }
 
 void stat_mark(void)
@@ -156,7 +167,7 @@ void env_reset(void)
 
 	map_clear(bpf_map__fd(s->maps.xnat_flows));
 	map_clear(bpf_map__fd(s->maps.xnat_eim));
-	map_clear(bpf_map__fd(s->maps.xnat_ports));
+	ports_clear(bpf_map__fd(s->maps.xnat_ports));
 	map_clear(bpf_map__fd(s->maps.xnat_adf));
 	map_clear(bpf_map__fd(s->maps.xnat_frags));
 	map_clear(bpf_map__fd(s->maps.xnat_host_alloc));
@@ -254,10 +265,14 @@ bool flow_exists(const char *saddr, uint16_t sport, const char *daddr, uint16_t 
 
 bool port_owner(uint16_t ext_port, uint8_t proto, struct xnat_port_owner *val)
 {
-	struct xnat_port_key k = { .ext_port = htons(ext_port), .proto = proto };
+	__u32 slot = (__u32)xnat_port_slot(proto, ext_port);
 	struct xnat_port_owner v;
 
-	return !bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.xnat_ports), &k, val ? val : &v);
+	if (bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.xnat_ports), &slot, &v) || !v.in_use)
+		return false;
+	if (val)
+		*val = v;
+	return true;
 }
 
 uint64_t host_alloc(const char *host)

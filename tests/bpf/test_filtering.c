@@ -44,10 +44,11 @@ static void filtering(void)
 
 static void add_forward(uint16_t ext, uint16_t port, __u8 owner)
 {
-	struct xnat_port_key k = { .ext_port = htons(ext), .proto = IPPROTO_TCP };
-	struct xnat_port_owner o = { .int_addr = pkt_addr(H1), .int_port = htons(port), .owner = owner };
+	__u32 slot = (__u32)xnat_port_slot(IPPROTO_TCP, ext);
+	struct xnat_port_owner o = { .int_addr = pkt_addr(H1), .int_port = htons(port), .owner = owner,
+				     .in_use = 1 };
 
-	bpf_map_update_elem(bpf_map__fd(env.skel->maps.xnat_ports), &k, &o, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(env.skel->maps.xnat_ports), &slot, &o, BPF_ANY);
 }
 
 static void forwards(void)

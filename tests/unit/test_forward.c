@@ -12,17 +12,17 @@
 #include <bpf/bpf.h>
 #include "forward.h"
 #include "mapwalk.h"
+#include "ports.h"
 
 static struct xnat_map_fds m;
 static char err[256];
 
-static void open_maps(__u32 ports_size)
+static void open_maps(__u32 eim_size)
 {
 	xnat_maps_close(&m);
-	m.ports = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(struct xnat_port_key),
-				 sizeof(struct xnat_port_owner), ports_size, NULL);
+	m.ports = xnat_ports_create();
 	m.eim = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(struct xnat_eim_key),
-			       sizeof(struct xnat_eim), 1024, NULL);
+			       sizeof(struct xnat_eim), eim_size, NULL);
 	assert_true(m.ports >= 0 && m.eim >= 0);
 }
 
@@ -106,7 +106,7 @@ static void test_add_list_del(void **state)
 	open_maps(1024);
 	f.owner = XNAT_OWNER_STATIC;
 	assert_int_equal(xnat_forward_add(&m, &f, err, sizeof(err)), 0);
-	assert_int_equal(xnat_map_count(m.ports), 10);
+	assert_int_equal(xnat_ports_in_use(m.ports), 10);
 	assert_int_equal(xnat_map_count(m.eim), 10);
 	n = xnat_forward_list(&m, list, 8);
 	assert_int_equal(n, 1);
@@ -114,19 +114,19 @@ static void test_add_list_del(void **state)
 	assert_int_equal(list[0].ext_max, 6900);
 	assert_int_equal(list[0].owner, XNAT_OWNER_STATIC);
 	assert_int_equal(xnat_forward_add(&m, &f, err, sizeof(err)), 0); /* idempotent */
-	assert_int_equal(xnat_map_count(m.ports), 10);
+	assert_int_equal(xnat_ports_in_use(m.ports), 10);
 
 	other = parse("tcp 6900-6905 192.168.1.11");
 	assert_int_equal(xnat_forward_add(&m, &other, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "port 6900/tcp is held by a forward of 192.168.1.10:6900"));
-	assert_int_equal(xnat_map_count(m.ports), 10); /* nothing changed */
+	assert_int_equal(xnat_ports_in_use(m.ports), 10); /* nothing changed */
 
 	other = parse("udp 6900 192.168.1.11"); /* other protocol: free */
 	assert_int_equal(xnat_forward_add(&m, &other, err, sizeof(err)), 0);
 	assert_int_equal(xnat_forward_list(&m, list, 8), 2);
 
 	assert_int_equal(xnat_forward_del(&m, &f, err, sizeof(err)), 10);
-	assert_int_equal(xnat_map_count(m.ports), 1);
+	assert_int_equal(xnat_ports_in_use(m.ports), 1);
 	assert_int_equal(xnat_map_count(m.eim), 1);
 	assert_int_equal(xnat_forward_del(&m, &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no forward tcp 6891-6900 192.168.1.10"));
@@ -134,9 +134,9 @@ static void test_add_list_del(void **state)
 
 static void test_conflict_with_dynamic_mapping(void **state)
 {
-	struct xnat_port_key k = { .ext_port = htons(3389), .proto = IPPROTO_TCP };
+	__u32 k = (__u32)xnat_port_slot(IPPROTO_TCP, 3389);
 	struct xnat_port_owner o = { .int_addr = inet_addr("192.168.1.7"), .int_port = htons(51000),
-				     .owner = XNAT_OWNER_DYNAMIC };
+				     .owner = XNAT_OWNER_DYNAMIC, .in_use = 1 };
 	struct xnat_forward f = parse("tcp 3389 192.168.1.10");
 
 	(void)state;
@@ -153,10 +153,10 @@ static void test_rollback_when_table_full(void **state)
 
 	(void)state;
 	need_root();
-	open_maps(5);
+	open_maps(5); /* room for 5 of the 10 EIM entries */
 	assert_int_equal(xnat_forward_add(&m, &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "table is full"));
-	assert_int_equal(xnat_map_count(m.ports), 0);
+	assert_int_equal(xnat_ports_in_use(m.ports), 0);
 	assert_int_equal(xnat_map_count(m.eim), 0);
 }
 

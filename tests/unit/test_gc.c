@@ -13,6 +13,7 @@
 #include "expiry.h"
 #include "gc.h"
 #include "mapwalk.h"
+#include "ports.h"
 
 #define NOW 100000u
 #define LAN htonl(0xc0a8010a)  /* 192.168.1.10 */
@@ -43,7 +44,8 @@ static int setup(void **state)
 		return 0;
 	m.flows = mk(sizeof(struct xnat_flow_key), sizeof(struct xnat_flow));
 	m.eim = mk(sizeof(struct xnat_eim_key), sizeof(struct xnat_eim));
-	m.ports = mk(sizeof(struct xnat_port_key), sizeof(struct xnat_port_owner));
+	m.ports = xnat_ports_create();
+	assert_true(m.ports >= 0);
 	m.adf = mk(sizeof(struct xnat_adf_key), sizeof(__u32));
 	m.host_freed = mk(sizeof(__be32), sizeof(__u64));
 	return 0;
@@ -65,13 +67,13 @@ static void need_root(void)
 /* A mapping LAN:lport <-> EXT:eport, as the fast path creates it. */
 static void add_mapping(__u8 proto, __u16 lport, __u16 eport, __u8 owner, __u32 used, __u32 expires)
 {
-	struct xnat_port_key pk = { .ext_port = htons(eport), .proto = proto };
+	__u32 slot = (__u32)xnat_port_slot(proto, eport);
 	struct xnat_port_owner po = { .int_addr = LAN, .int_port = htons(lport), .owner = owner,
-				      .last_used = used, .expires = expires };
+				      .in_use = 1, .last_used = used, .expires = expires };
 	struct xnat_eim_key ek = { .int_addr = LAN, .int_port = htons(lport), .proto = proto };
 	struct xnat_eim ev = { .ext_port = htons(eport), .created = used };
 
-	assert_int_equal(bpf_map_update_elem(m.ports, &pk, &po, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m.ports, &slot, &po, BPF_ANY), 0);
 	assert_int_equal(bpf_map_update_elem(m.eim, &ek, &ev, BPF_ANY), 0);
 }
 
@@ -95,12 +97,16 @@ static void add_session(__u8 proto, __u16 lport, __u16 rport, __u16 eport, __u8 
 
 static void clear_all(void)
 {
-	int fds[] = { m.flows, m.eim, m.ports, m.adf, m.host_freed };
+	int fds[] = { m.flows, m.eim, m.adf, m.host_freed };
+	struct xnat_port_table t;
 	char key[64];
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		while (!bpf_map_get_next_key(fds[i], NULL, key))
 			bpf_map_delete_elem(fds[i], key);
+	assert_int_equal(xnat_ports_open(m.ports, true, &t), 0);
+	memset(t.slots, 0, XNAT_PORT_SLOTS * sizeof(*t.slots));
+	xnat_ports_close(&t);
 }
 
 static struct xnat_gc_result gc(void)
@@ -125,7 +131,7 @@ static void test_udp_session_expires_after_timeout(void **state)
 	assert_int_equal(r.sessions_expired, 1);
 	assert_int_equal(xnat_map_count(m.flows), 2);
 	assert_int_equal(r.mappings_freed, 0); /* still used by the live session */
-	assert_int_equal(xnat_map_count(m.ports), 1);
+	assert_int_equal(xnat_ports_in_use(m.ports), 1);
 }
 
 static void test_tcp_timeouts_follow_state(void **state)
@@ -184,7 +190,7 @@ static void test_idle_dynamic_mapping_freed_and_counted(void **state)
 	r = gc();
 	assert_int_equal(r.sessions_expired, 1);
 	assert_int_equal(r.mappings_freed, 1);
-	assert_int_equal(xnat_map_count(m.ports), 1);
+	assert_int_equal(xnat_ports_in_use(m.ports), 1);
 	assert_int_equal(xnat_map_count(m.eim), 1);
 	assert_int_equal(bpf_map_lookup_elem(m.host_freed, &host, &freed), 0);
 	assert_int_equal(freed, 1);
@@ -203,7 +209,7 @@ static void test_leases_expire_forwards_stay(void **state)
 	r = gc();
 	assert_int_equal(r.leases_expired, 1);
 	assert_int_equal(r.mappings_freed, 0);
-	assert_int_equal(xnat_map_count(m.ports), 2);
+	assert_int_equal(xnat_ports_in_use(m.ports), 2);
 }
 
 static void test_sessions_of_removed_mapping_go(void **state)

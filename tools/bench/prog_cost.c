@@ -149,20 +149,23 @@ static int scale_table(FILE *md, const char *dir)
 	open_sessions(&out_t, SCALE_SESSIONS);
 	at1m = sample(s->progs.xnat_xdp_lan, env.lan_ifindex, &out_t, 0, SCALE_SESSIONS / 1000, 0);
 
-	scale_values(dir, (double)(eim_mem + ports_mem) / map_max, at1k > 0 ? at1m / at1k : 0);
+	scale_values(dir, (double)eim_mem / map_max + (double)ports_mem / XNAT_PORT_SLOTS,
+		     at1k > 0 ? at1m / at1k : 0);
 	fprintf(md, "## Scale\n\n");
 	fprintf(md, "%u sessions opened by the fast path itself (1000 internal endpoints x 1000 remote ports,\n"
-		    "so 1000 mappings: one external address has at most 3 x 64512 mappings, TCP/UDP/ICMP;\n"
-		    "the tables are sized for 1M and measured per entry). Maps are preallocated hash maps:\n"
-		    "memory is per slot, used or not (`memlock` of the map).\n\n", SCALE_SESSIONS);
+		    "so 1000 mappings: one external address has at most 3 x 65536 mappings, TCP/UDP/ICMP;\n"
+		    "the EIM table is sized for 1M and measured per entry). Maps are preallocated: memory\n"
+		    "is per slot, used or not (`memlock` of the map).\n\n", SCALE_SESSIONS);
 	fprintf(md, "| table | slots | bytes | bytes/slot |\n|---|---:|---:|---:|\n");
 	fprintf(md, "| xnat_flows (2 per session) | %u | %llu | %.0f |\n", flows_max, flows_mem,
 		(double)flows_mem / flows_max);
 	fprintf(md, "| xnat_eim (1 per mapping) | %u | %llu | %.0f |\n", map_max, eim_mem, (double)eim_mem / map_max);
-	fprintf(md, "| xnat_ports (1 per mapping) | %u | %llu | %.0f |\n", map_max, ports_mem,
-		(double)ports_mem / map_max);
-	fprintf(md, "\n**Memory per mapping: %.0f bytes** (EIM + ports entry); per session %.0f bytes (two flow entries).\n\n",
-		(double)(eim_mem + ports_mem) / map_max, 2.0 * flows_mem / flows_max);
+	fprintf(md, "| xnat_ports (array, 1 slot per external port and protocol) | %u | %llu | %.0f |\n",
+		XNAT_PORT_SLOTS, ports_mem, (double)ports_mem / XNAT_PORT_SLOTS);
+	fprintf(md, "\n**Memory per mapping: %.0f bytes** (EIM entry + port slot; the port array is a fixed %.1f MB\n"
+		    "for every port of the external address); per session %.0f bytes (two flow entries).\n\n",
+		(double)eim_mem / map_max + (double)ports_mem / XNAT_PORT_SLOTS, ports_mem / 1e6,
+		2.0 * flows_mem / flows_max);
 	fprintf(md, "| established lookup, LAN -> WAN, %u random samples | ns/packet |\n|---|---:|\n", SAMPLES);
 	fprintf(md, "| 1k sessions in the table | %.0f |\n| 1M sessions in the table | %.0f |\n", at1k, at1m);
 	fprintf(md, "| ratio 1M / 1k (target <= 1.5) | %.2f |\n", at1k > 0 ? at1m / at1k : 0);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "mapwalk.h"
+#include "ports.h"
 #include "xnatctl.h"
 
 static const char *filtering_name(__u8 f)
@@ -52,7 +53,8 @@ static int programs_pinned(const char *pin_root)
 
 int cmd_status(struct ctl *c, int argc, char **argv)
 {
-	struct xnat_snapshot flows, ports;
+	struct xnat_snapshot flows;
+	struct xnat_port_table ports;
 	__u32 sessions = 0, by_owner[XNAT_OWNER_MAX] = {};
 	char addr[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
 	struct xnat_config m;
@@ -68,19 +70,18 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		perror("xnatctl: reading the maps");
 		return 1;
 	}
-	if (xnat_snapshot_take(c->maps.ports, sizeof(struct xnat_port_key),
-			       sizeof(struct xnat_port_owner), &ports)) {
+	if (xnat_ports_open(c->maps.ports, false, &ports)) {
 		xnat_snapshot_free(&flows);
 		perror("xnatctl: reading the maps");
 		return 1;
 	}
 	for (size_t i = 0; i < flows.n; i++)
 		sessions += ((struct xnat_flow_key *)xnat_snapshot_key(&flows, i))->dir == XNAT_DIR_OUT;
-	for (size_t i = 0; i < ports.n; i++) {
-		__u8 o = ((struct xnat_port_owner *)xnat_snapshot_val(&ports, i))->owner;
+	for (__u32 slot = 0; slot < XNAT_PORT_SLOTS; slot++) {
+		const struct xnat_port_owner *o = &ports.slots[slot];
 
-		if (o < XNAT_OWNER_MAX)
-			by_owner[o]++;
+		if (o->in_use && o->owner < XNAT_OWNER_MAX)
+			by_owner[o->owner]++;
 	}
 	inet_ntop(AF_INET, &m.ext_addr, addr, sizeof(addr));
 	if_indextoname(m.wan_ifindex, ifname);
@@ -140,6 +141,6 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		printf("\n");
 	}
 	xnat_snapshot_free(&flows);
-	xnat_snapshot_free(&ports);
+	xnat_ports_close(&ports);
 	return 0;
 }
