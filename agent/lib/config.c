@@ -121,12 +121,10 @@ static int parse_seconds(const char *s, __u32 max, __u32 *out)
 		return -1;
 	memcpy(num, s, len + 1);
 	switch (num[len - 1]) {
-	case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	default: len++; break; /* no unit: keep the last digit */
+	case 's': mult = 1; num[--len] = '\0'; break;
+	case 'm': mult = 60; num[--len] = '\0'; break;
+	case 'h': mult = 3600; num[--len] = '\0'; break;
 	}
-	num[len - 1] = '\0';
 	if (parse_u32(num, 0, max / mult, &v))
 		return -1;
 	*out = v * mult;
@@ -158,6 +156,7 @@ static int add_lans(struct parse_state *st, const char *name, const char *value)
 {
 	struct xnat_agent_config *c = st->c;
 	char buf[CONF_MAX_LINE], *save = NULL;
+	int added = 0;
 
 	if (!st->lan_from_file) {
 		c->n_lan = 0; /* the file's list replaces what was there */
@@ -170,8 +169,9 @@ static int add_lans(struct parse_state *st, const char *name, const char *value)
 		if (c->n_lan == XNAT_MAX_LAN)
 			return fail(st, "interfaces", name, "more than %d LAN interfaces", XNAT_MAX_LAN);
 		strcpy(c->lan[c->n_lan++], tok);
+		added++;
 	}
-	if (!c->n_lan)
+	if (!added)
 		return fail(st, "interfaces", name, "no interface name in '%s'", value);
 	return 1;
 }
@@ -388,7 +388,7 @@ static char *read_line(char *buf, int size, void *stream)
 	if (!strchr(buf, '\n') && !feof(st->file)) {
 		next = getc(st->file);
 		if (next != '\n' && next != EOF)
-			return fail_line(st, "", "line longer than %d characters", size - 2);
+			return fail_line(st, "", "line longer than %d characters", size - 1);
 	}
 	return check_header(st, buf);
 }
@@ -418,7 +418,6 @@ int xnat_config_load(const char *path, struct xnat_agent_config *c, char *err, s
 		return -1;
 	}
 	set_inih_options();
-	errno = 0;
 	rc = ini_parse_stream(read_line, &st, on_option, &st);
 	fclose(st.file);
 	if (rc == -2) {

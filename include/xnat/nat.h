@@ -163,7 +163,8 @@ struct xnat_eim {
 
 /*
  * xnat_ports is an array with one slot per (protocol, external port): TCP,
- * UDP, then ICMP identifiers. A free slot is all zero. The first 8 bytes of a
+ * UDP, then ICMP identifiers. A free slot's claim word is 0 (its other fields
+ * are left over and rewritten by the next claim). The first 8 bytes of a
  * slot (the internal endpoint, owner, in_use) are claimed and released as one
  * word with an atomic compare-and-exchange, by the fast path and by xnatd
  * alike (xnatd through the mmap of the array).

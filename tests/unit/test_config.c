@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The config file: every option, every kind of error with file:line and option. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -12,6 +13,8 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 #include "config.h"
+
+#define EXAMPLE "etc/xnat.conf.example"
 
 static char path[64];
 static char err[512];
@@ -28,11 +31,11 @@ static void write_conf(const char *text)
 	close(fd);
 }
 
-static int load(const char *text, struct xnat_agent_config *c)
+/* Load text over the values already in *c; the temporary file is removed. */
+static int load_over(const char *text, struct xnat_agent_config *c)
 {
 	int rc;
 
-	xnat_config_defaults(c);
 	write_conf(text);
 	err[0] = '\0';
 	rc = xnat_config_load(path, c, err, sizeof(err));
@@ -40,11 +43,23 @@ static int load(const char *text, struct xnat_agent_config *c)
 	return rc;
 }
 
-/* The error must name path:line and the option. */
+static int load(const char *text, struct xnat_agent_config *c)
+{
+	xnat_config_defaults(c);
+	return load_over(text, c);
+}
+
+static void expect_ok(const char *text, struct xnat_agent_config *c)
+{
+	if (load(text, c))
+		fail_msg("'%s': %s", text, err);
+}
+
+/* The error must start with "path:line: where" and mention why. */
 static void expect_error(const char *text, int line, const char *where, const char *why)
 {
 	struct xnat_agent_config c;
-	char prefix[128];
+	char prefix[160];
 
 	assert_int_equal(load(text, &c), -1);
 	snprintf(prefix, sizeof(prefix), "%s:%d: %s", path, line, where);
@@ -52,118 +67,286 @@ static void expect_error(const char *text, int line, const char *where, const ch
 		fail_msg("error '%s' does not start with '%s' and mention '%s'", err, prefix, why);
 }
 
+/* The whole error, after "path:". */
+static void expect_exact_error(const char *text, const char *rest)
+{
+	struct xnat_agent_config c;
+	char want[600];
+
+	assert_int_equal(load(text, &c), -1);
+	snprintf(want, sizeof(want), "%s:%s", path, rest);
+	assert_string_equal(err, want);
+}
+
 static void test_defaults(void **state)
 {
 	struct xnat_agent_config c;
-	struct xnat_config m = {};
 
 	(void)state;
 	xnat_config_defaults(&c);
+	assert_string_equal(c.wan, "");
+	assert_int_equal(c.n_lan, 0);
+	assert_int_equal(c.xdp_mode, XNAT_XDP_NATIVE);
 	assert_int_equal(c.port_min, 1024);
 	assert_int_equal(c.port_max, 65535);
+	assert_int_equal(c.filtering, XNAT_FILTER_ENDPOINT_INDEPENDENT);
+	assert_true(c.hairpin);
+	assert_int_equal(c.max_ports_per_host, 0);
+	assert_int_equal(c.max_sessions, 131072);
+	assert_int_equal(c.max_mappings, 131072);
 	assert_int_equal(c.timeout_udp, 300);
 	assert_int_equal(c.timeout_tcp_established, 7440);
 	assert_int_equal(c.timeout_tcp_transitory, 240);
 	assert_int_equal(c.timeout_icmp, 60);
-	assert_true(c.hairpin);
-	assert_string_equal(c.pin_root, "/sys/fs/bpf/xnat");
-	xnat_config_to_map(&c, &m);
-	assert_int_equal(m.flags, XNAT_CFG_HAIRPIN); /* ENABLED is xnatd's, once it has an address */
-	assert_int_equal(m.port_min, 1024);
+	assert_int_equal(c.gc_interval, 5);
+	assert_string_equal(c.pin_root, XNAT_PIN_ROOT);
+	assert_int_equal(c.n_forwards, 0);
 }
 
 static void test_full_file(void **state)
 {
 	struct xnat_agent_config c;
-	struct xnat_config m = {};
 
 	(void)state;
-	assert_int_equal(load("# comment\n"
-			      "[interfaces]\n"
-			      "wan = eth0   ; inline comment\n"
-			      "lan = eth1, eth2\n"
-			      "lan = eth3\n"
-			      "xdp-mode = skb\n"
-			      "[nat]\n"
-			      "port-range = 20000-29999\n"
-			      "filtering = address-dependent\n"
-			      "hairpin = no\n"
-			      "max-ports-per-host = 500\n"
-			      "max-sessions = 1000\n"
-			      "max-mappings = 2000\n"
-			      "[timeouts]\n"
-			      "udp = 5m\n"
-			      "tcp-established = 3h\n"
-			      "tcp-transitory = 120s\n"
-			      "icmp = 30\n"
-			      "[agent]\n"
-			      "gc-interval = 2\n"
-			      "pin-root = /sys/fs/bpf/other\n"
-			      "[forward]\n"
-			      "rule = tcp 6891-6900 192.168.1.10\n"
-			      "rule = udp 5060 192.168.1.20:5062\n", &c), 0);
+	expect_ok("# comment\n"
+		  "; another comment\n"
+		  "\n"
+		  "[interfaces]\n"
+		  "wan = eth0   ; inline comment\n"
+		  "lan = eth1, eth2\n"
+		  "lan = eth3    # inline comment\n"
+		  "xdp-mode = skb\n"
+		  "[nat]\n"
+		  "  port-range = 20000-29999\n"
+		  "filtering = address-and-port-dependent\n"
+		  "hairpin = off\n"
+		  "max-ports-per-host = 500\n"
+		  "max-sessions = 1000\n"
+		  "max-mappings = 2000\n"
+		  "[timeouts]\n"
+		  "udp = 5m\n"
+		  "tcp-established = 3h\n"
+		  "tcp-transitory = 120s\n"
+		  "icmp = 30\r\n"
+		  "[agent]\n"
+		  "gc-interval = 2\n"
+		  "pin-root = /sys/fs/bpf/other\n"
+		  "[forward]\n"
+		  "rule = tcp 6891-6900 192.168.1.10\n"
+		  "rule = udp 5060 192.168.1.20:5062 # SIP\n", &c);
 	assert_string_equal(c.wan, "eth0");
 	assert_int_equal(c.n_lan, 3);
+	assert_string_equal(c.lan[0], "eth1");
+	assert_string_equal(c.lan[1], "eth2");
 	assert_string_equal(c.lan[2], "eth3");
 	assert_int_equal(c.xdp_mode, XNAT_XDP_SKB);
 	assert_int_equal(c.port_min, 20000);
-	assert_int_equal(c.filtering, XNAT_FILTER_ADDRESS_DEPENDENT);
+	assert_int_equal(c.port_max, 29999);
+	assert_int_equal(c.filtering, XNAT_FILTER_ADDRESS_PORT_DEPENDENT);
 	assert_false(c.hairpin);
 	assert_int_equal(c.max_ports_per_host, 500);
+	assert_int_equal(c.max_sessions, 1000);
+	assert_int_equal(c.max_mappings, 2000);
 	assert_int_equal(c.timeout_udp, 300);
 	assert_int_equal(c.timeout_tcp_established, 10800);
 	assert_int_equal(c.timeout_tcp_transitory, 120);
+	assert_int_equal(c.timeout_icmp, 30);
 	assert_int_equal(c.gc_interval, 2);
 	assert_string_equal(c.pin_root, "/sys/fs/bpf/other");
 	assert_int_equal(c.n_forwards, 2);
+	assert_int_equal(c.forwards[0].proto, IPPROTO_TCP);
+	assert_int_equal(c.forwards[0].ext_min, 6891);
 	assert_int_equal(c.forwards[0].ext_max, 6900);
 	assert_int_equal(c.forwards[0].owner, XNAT_OWNER_CONFIG);
+	assert_int_equal(c.forwards[1].proto, IPPROTO_UDP);
 	assert_int_equal(c.forwards[1].int_port, 5062);
+	assert_int_equal(c.forwards[1].int_addr, inet_addr("192.168.1.20"));
 	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), 0);
-	xnat_config_to_map(&c, &m);
-	assert_int_equal(m.flags, 0);
-	assert_int_equal(m.filtering, XNAT_FILTER_ADDRESS_DEPENDENT);
-	assert_int_equal(m.max_ports_per_host, 500);
-	assert_int_equal(m.timeout_icmp, 30);
+}
+
+static void test_values(void **state)
+{
+	struct xnat_agent_config c;
+
+	(void)state;
+	expect_ok("[nat]\nhairpin = TRUE\nfiltering = endpoint-independent\n", &c);
+	assert_true(c.hairpin);
+	expect_ok("[nat]\nhairpin = 0\nfiltering = address-dependent\n", &c);
+	assert_false(c.hairpin);
+	assert_int_equal(c.filtering, XNAT_FILTER_ADDRESS_DEPENDENT);
+	expect_ok("[nat]\nport-range = 1-65535\nmax-ports-per-host = 0\n", &c);
+	assert_int_equal(c.port_min, 1);
+	assert_int_equal(c.port_max, 65535);
+	expect_ok("[timeouts]\nudp = 120\ntcp-established = 3h\ntcp-transitory = 1\nicmp = 1m\n", &c);
+	assert_int_equal(c.timeout_udp, 120);
+	assert_int_equal(c.timeout_tcp_established, 10800);
+	assert_int_equal(c.timeout_tcp_transitory, 1);
+	assert_int_equal(c.timeout_icmp, 60);
+	expect_ok("[agent]\ngc-interval = 1m\n", &c);
+	assert_int_equal(c.gc_interval, 60);
+}
+
+static void test_units_and_rfc_minimums(void **state)
+{
+	struct xnat_agent_config c;
+
+	(void)state;
+	/* 2h = 7200 s is under RFC 5382's 2 h 4 min. */
+	expect_exact_error("[timeouts]\ntcp-established = 2h\n",
+			   "2: [timeouts] tcp-established: 7200 is below the RFC 5382 minimum of 7440 seconds");
+	expect_ok("[timeouts]\ntcp-established = 124m\nudp = 2m\nicmp = 1h\n", &c);
+	assert_int_equal(c.timeout_tcp_established, 7440);
+	assert_int_equal(c.timeout_udp, 120);
+	assert_int_equal(c.timeout_icmp, 3600);
+	expect_exact_error("[timeouts]\nudp = 119s\n",
+			   "2: [timeouts] udp: 119 is below the RFC 4787 minimum of 120 seconds");
 }
 
 static void test_errors_name_line_and_option(void **state)
 {
 	(void)state;
+	expect_exact_error("[interfaces]\nwan = eth0\n\n[timeouts]\n# short\nudp = 60\n",
+			   "6: [timeouts] udp: 60 is below the RFC 4787 minimum of 120 seconds");
 	expect_error("[nat]\nport-range = 1-2\nbogus = 1\n", 3, "[nat] bogus", "unknown option");
-	expect_error("[nat]\n[natt]\nx = 1\n", 3, "[natt]", "unknown section");
-	expect_error("\n\n[timeouts]\nudp = 60\n", 4, "[timeouts] udp", "RFC 4787 minimum of 120");
-	expect_error("[timeouts]\ntcp-established = 3600\n", 2, "[timeouts] tcp-established", "RFC 5382");
+	expect_error("[interfaces]\nwan = eth0\nwlan = eth1\n", 3, "[interfaces] wlan", "unknown option");
+	expect_error("[forward]\nrules = tcp 1 192.168.1.1\n", 2, "[forward] rules", "unknown option");
+	/* An unknown section is reported at its header, even when empty. */
+	expect_error("[nat]\n[natt]\nx = 1\n", 2, "[natt]", "unknown section");
+	expect_error("[nat]\nhairpin = yes\n[Nat]\n", 3, "[Nat]", "unknown section");
+	/* Bad numbers: trailing junk, negative, overflow, blank inside. */
 	expect_error("[timeouts]\nicmp = 10x\n", 2, "[timeouts] icmp", "expected seconds");
 	expect_error("[timeouts]\nicmp = -5\n", 2, "[timeouts] icmp", "expected seconds");
-	expect_error("[timeouts]\nudp = 99999999999999\n", 2, "[timeouts] udp", "expected seconds");
+	expect_error("[timeouts]\nudp = 99999999999999999999\n", 2, "[timeouts] udp", "expected seconds");
+	expect_error("[timeouts]\nudp = 4294967296\n", 2, "[timeouts] udp", "expected seconds");
+	expect_error("[timeouts]\nudp = 5 m\n", 2, "[timeouts] udp", "expected seconds");
+	expect_error("[timeouts]\nudp = 1d\n", 2, "[timeouts] udp", "expected seconds");
+	expect_error("[timeouts]\nicmp = 0\n", 2, "[timeouts] icmp", "at least 1 second");
+	expect_error("[timeouts]\ntcp-established = 3600\n", 2, "[timeouts] tcp-established",
+		     "3600 is below the RFC 5382 minimum of 7440 seconds");
+	expect_error("[nat]\nmax-ports-per-host = -1\n", 2, "[nat] max-ports-per-host", "expected 0");
+	expect_error("[nat]\nmax-ports-per-host = 1e3\n", 2, "[nat] max-ports-per-host", "expected 0");
+	expect_error("[nat]\nmax-sessions = 0\n", 2, "[nat] max-sessions", "expected 1");
+	expect_error("[nat]\nmax-mappings = 0x100\n", 2, "[nat] max-mappings", "expected 1");
 	expect_error("[nat]\nfiltering = open\n", 2, "[nat] filtering", "expected endpoint-independent");
 	expect_error("[nat]\nport-range = 2000-1000\n", 2, "[nat] port-range", "MIN is above MAX");
 	expect_error("[nat]\nport-range = 0-100\n", 2, "[nat] port-range", "1-65535");
+	expect_error("[nat]\nport-range = 1000-65536\n", 2, "[nat] port-range", "1-65535");
 	expect_error("[nat]\nport-range = 100\n", 2, "[nat] port-range", "MIN-MAX");
+	expect_error("[nat]\nport-range = 100-200x\n", 2, "[nat] port-range", "MIN-MAX");
 	expect_error("[nat]\nhairpin = maybe\n", 2, "[nat] hairpin", "yes or no");
-	expect_error("[nat]\nmax-sessions = 0\n", 2, "[nat] max-sessions", "expected 1");
-	expect_error("[forward]\nrule = tcp 70000 192.168.1.10\n", 2, "[forward] rule", "bad port '70000'");
+	expect_error("[interfaces]\nxdp-mode = fast\n", 2, "[interfaces] xdp-mode", "native, skb or none");
+	expect_error("[forward]\nrule = tcp 70000 192.168.1.10\n", 2, "[forward] rule",
+		     "bad port '70000' (1-65535)");
 	expect_error("[forward]\nrule = sctp 80 192.168.1.10\n", 2, "[forward] rule", "bad protocol");
 	expect_error("[forward]\nrule = tcp 80 10.0.0.256\n", 2, "[forward] rule", "bad LAN address");
+	expect_error("[forward]\nrule = tcp 80\n", 2, "[forward] rule", "expected 'tcp|udp");
 	expect_error("[interfaces]\nlan = a b c d e f g h i\n", 2, "[interfaces] lan", "more than 8");
-	expect_error("[interfaces]\nwan = this-name-is-too-long\n", 2, "[interfaces] wan", "bad interface name");
+	expect_error("[interfaces]\nlan = a b c d e\nlan = f,g,h\nlan = i\n", 4, "[interfaces] lan",
+		     "more than 8");
+	expect_error("[interfaces]\nlan = ,\n", 2, "[interfaces] lan", "no interface name");
+	expect_error("[interfaces]\nwan = this-name-is-too-long\n", 2, "[interfaces] wan",
+		     "bad interface name");
+	expect_error("[interfaces]\nwan = eth/0\n", 2, "[interfaces] wan", "bad interface name");
+	expect_error("[interfaces]\nwan = eth 0\n", 2, "[interfaces] wan", "bad interface name");
 	expect_error("[interfaces]\nwan =\n", 2, "[interfaces] wan", "empty value");
-	expect_error("wan = eth0\n", 1, "[] wan", "outside a section");
+	expect_error("[agent]\ngc-interval = 0\n", 2, "[agent] gc-interval", "1 to 3600");
 	expect_error("[agent]\npin-root = relative/path\n", 2, "[agent] pin-root", "absolute path");
+	expect_error("wan = eth0\n", 1, "wan", "outside a section");
+	/* The first bad line is the one reported. */
+	expect_error("[nat]\nhairpin = maybe\nfiltering = open\n", 2, "[nat] hairpin", "yes or no");
+	expect_error("[natt]\n[nat]\nhairpin = maybe\n", 1, "[natt]", "unknown section");
 }
 
-static void test_syntax_error_and_missing_file(void **state)
+static void test_too_many_forwards(void **state)
+{
+	struct xnat_agent_config c;
+	char text[8192];
+	size_t len = 0;
+
+	(void)state;
+	len += snprintf(text + len, sizeof(text) - len, "[forward]\n");
+	for (int i = 0; i < XNAT_MAX_FORWARDS; i++)
+		len += snprintf(text + len, sizeof(text) - len, "rule = udp %d 192.168.1.10\n", 1000 + i);
+	expect_ok(text, &c);
+	assert_int_equal(c.n_forwards, XNAT_MAX_FORWARDS);
+	snprintf(text + len, sizeof(text) - len, "rule = udp 2000 192.168.1.10\n");
+	expect_error(text, XNAT_MAX_FORWARDS + 2, "[forward] rule", "more than 64 rules");
+}
+
+static void test_long_lines(void **state)
+{
+	struct xnat_agent_config c;
+	char *text = malloc(PATH_MAX * 2);
+	int n;
+
+	(void)state;
+	/* A long pin root is read whole (inih's default would cut it at 200). */
+	n = sprintf(text, "[agent]\npin-root = /sys/fs/bpf/");
+	memset(text + n, 'p', 1000);
+	strcpy(text + n + 1000, "\n");
+	expect_ok(text, &c);
+	assert_int_equal(strlen(c.pin_root), strlen("/sys/fs/bpf/") + 1000);
+	/* Over PATH_MAX: refused by the option. */
+	memset(text + n, 'p', PATH_MAX - 40);
+	strcpy(text + n + PATH_MAX - 40, "\n");
+	expect_error(text, 2, "[agent] pin-root", "longer than");
+	/* Longer than any line may be: refused by the reader, with its number. */
+	memset(text + n, 'p', PATH_MAX + 200);
+	strcpy(text + n + PATH_MAX + 200, "\n[nat]\n");
+	expect_error(text, 2, "line longer than", "characters");
+	free(text);
+}
+
+static void test_syntax_error_and_files(void **state)
 {
 	struct xnat_agent_config c;
 
 	(void)state;
-	assert_int_equal(load("[nat]\nthis line has no equals sign\n", &c), -1);
-	assert_non_null(strstr(err, ":2: syntax error"));
-	assert_int_equal(load("[nat]\n   port-range = 1-2\n", &c), 0); /* leading blanks are fine */
+	expect_error("[nat]\nthis line has no equals sign\n", 2, "syntax error", "option = value");
+	expect_error("[nat\nhairpin = yes\n", 1, "syntax error", "[section]");
+	expect_ok("\xEF\xBB\xBF[nat]\nhairpin = no\n", &c); /* a UTF-8 byte order mark */
+	assert_false(c.hairpin);
+	expect_error("\xEF\xBB\xBF[natt]\n", 1, "[natt]", "unknown section");
+	expect_ok("", &c); /* an empty file: the defaults */
+	assert_int_equal(c.port_min, 1024);
 	xnat_config_defaults(&c);
 	assert_int_equal(xnat_config_load("/nonexistent/xnat.conf", &c, err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/xnat.conf: No such file or directory");
+	assert_int_equal(xnat_config_load("/tmp", &c, err, sizeof(err)), -1);
+	assert_string_equal(err, "/tmp: Is a directory");
+}
+
+/* The file's values go over what is there; the file's lan list replaces it. */
+static void test_load_over_values(void **state)
+{
+	struct xnat_agent_config c;
+
+	(void)state;
+	xnat_config_defaults(&c);
+	strcpy(c.wan, "wan0");
+	strcpy(c.lan[c.n_lan++], "old0");
+	strcpy(c.lan[c.n_lan++], "old1");
+	c.timeout_icmp = 99;
+	assert_int_equal(load_over("[interfaces]\nlan = new0\nlan = new1 new2\n", &c), 0);
+	assert_string_equal(c.wan, "wan0");
+	assert_int_equal(c.n_lan, 3);
+	assert_string_equal(c.lan[0], "new0");
+	assert_string_equal(c.lan[2], "new2");
+	assert_int_equal(c.timeout_icmp, 99);
+}
+
+static void set_forwards(struct xnat_agent_config *c, const char *a, const char *b)
+{
+	assert_int_equal(xnat_forward_parse(a, &c->forwards[0], err, sizeof(err)), 0);
+	assert_int_equal(xnat_forward_parse(b, &c->forwards[1], err, sizeof(err)), 0);
+	c->n_forwards = 2;
+}
+
+static void expect_invalid(const struct xnat_agent_config *c, const char *why)
+{
+	assert_int_equal(xnat_config_validate(c, err, sizeof(err)), -1);
+	if (!strstr(err, why))
+		fail_msg("error '%s' lacks '%s'", err, why);
 }
 
 static void test_validate(void **state)
@@ -173,52 +356,135 @@ static void test_validate(void **state)
 	(void)state;
 	xnat_config_defaults(&c);
 	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "no WAN interface"));
+	assert_string_equal(err, "no WAN interface: set [interfaces] wan or --wan");
 	strcpy(c.wan, "eth0");
-	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "no LAN interface"));
+	expect_invalid(&c, "no LAN interface");
 	strcpy(c.lan[c.n_lan++], "eth0");
-	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "both the WAN and a LAN"));
+	expect_invalid(&c, "eth0 is both the WAN and a LAN interface");
 	strcpy(c.lan[0], "eth1");
+	strcpy(c.lan[c.n_lan++], "eth2");
 	strcpy(c.lan[c.n_lan++], "eth1");
-	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "listed twice"));
-	c.n_lan = 1;
-	assert_int_equal(xnat_forward_parse("tcp 6891-6900 192.168.1.10", &c.forwards[0], err, sizeof(err)), 0);
-	assert_int_equal(xnat_forward_parse("tcp 6900 192.168.1.11", &c.forwards[1], err, sizeof(err)), 0);
-	c.n_forwards = 2;
-	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "forwards overlap"));
-	c.forwards[1].proto = IPPROTO_UDP; /* other protocol: no overlap */
+	expect_invalid(&c, "LAN interface eth1 is listed twice");
+	c.n_lan = 2;
+	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), 0);
+	strcpy(c.lan[1], "bad/name");
+	expect_invalid(&c, "bad LAN interface name");
+	strcpy(c.lan[1], "eth2");
+
+	c.port_min = 3000;
+	c.port_max = 2000;
+	expect_invalid(&c, "bad port range 3000-2000");
+	c.port_min = 1024;
+	c.port_max = 65535;
+	c.timeout_udp = 60;
+	expect_invalid(&c, "RFC 4787");
+	c.timeout_udp = 300;
+
+	set_forwards(&c, "tcp 6891-6900 192.168.1.10", "tcp 6900 192.168.1.11");
+	expect_invalid(&c, "forwards overlap: 'tcp 6891-6900 192.168.1.10:6891' and "
+			   "'tcp 6900 192.168.1.11:6900'");
+	set_forwards(&c, "udp 5000-5010 192.168.1.10", "udp 4990-6000 192.168.1.10:1");
+	expect_invalid(&c, "forwards overlap");
+	set_forwards(&c, "tcp 6891-6900 192.168.1.10", "udp 6900 192.168.1.11");
+	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), 0); /* other protocol */
+	set_forwards(&c, "tcp 6891-6900 192.168.1.10", "tcp 6901 192.168.1.10");
+	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), 0); /* adjacent */
+	/* Forwards inside the dynamic range are fine: the fast path skips held ports. */
+	set_forwards(&c, "tcp 3389 192.168.1.10", "tcp 40000-40010 192.168.1.10");
 	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), 0);
 }
 
-/* The documented example parses, with its forwards uncommented too. */
-static void test_example_file(void **state)
+static void test_to_map(void **state)
 {
 	struct xnat_agent_config c;
-	char *text, *p;
-	FILE *f = fopen("etc/xnat.conf.example", "r");
-	long len;
+	struct xnat_config m;
 
 	(void)state;
+	memset(&m, 0xff, sizeof(m));
+	m.ext_addr = inet_addr("198.51.100.1");
+	m.wan_ifindex = 7;
+	expect_ok("[nat]\nport-range = 2000-3000\nfiltering = address-dependent\nhairpin = yes\n"
+		  "max-ports-per-host = 50\n"
+		  "[timeouts]\nudp = 200\ntcp-established = 8000\ntcp-transitory = 100\nicmp = 20\n",
+		  &c);
+	xnat_config_to_map(&c, &m);
+	assert_int_equal(m.ext_addr, inet_addr("198.51.100.1")); /* xnatd's */
+	assert_int_equal(m.wan_ifindex, 7);
+	assert_int_equal(m.port_min, 2000); /* host order */
+	assert_int_equal(m.port_max, 3000);
+	assert_int_equal(m.flags, XNAT_CFG_HAIRPIN); /* ENABLED is xnatd's, once it has an address */
+	assert_int_equal(m.max_ports_per_host, 50);
+	assert_int_equal(m.filtering, XNAT_FILTER_ADDRESS_DEPENDENT);
+	assert_int_equal(m.pad[0] | m.pad[1] | m.pad[2], 0);
+	assert_int_equal(m.timeout_udp, 200);
+	assert_int_equal(m.timeout_tcp_established, 8000);
+	assert_int_equal(m.timeout_tcp_transitory, 100);
+	assert_int_equal(m.timeout_icmp, 20);
+	c.hairpin = false;
+	xnat_config_to_map(&c, &m);
+	assert_int_equal(m.flags, 0);
+}
+
+static char *read_example(void)
+{
+	FILE *f = fopen(EXAMPLE, "r");
+	char *text;
+	long len;
+
 	if (!f)
-		skip(); /* not run from the repository root */
+		return NULL;
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
 	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
 	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
 	fclose(f);
+	return text;
+}
+
+/* "# name = value", a documented option left at its default. */
+static bool is_commented_option(const char *line)
+{
+	size_t name = strspn(line + 2, "abcdefghijklmnopqrstuvwxyz-");
+
+	return !strncmp(line, "# ", 2) && name && !strncmp(line + 2 + name, " = ", 3);
+}
+
+static void uncomment_options(char *text)
+{
+	for (char *line = text; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (is_commented_option(line))
+			memmove(line, line + 2, strlen(line + 2) + 1);
+}
+
+/* The documented example parses as shipped, and with every option uncommented. */
+static void test_example_file(void **state)
+{
+	struct xnat_agent_config c, d;
+	char *text = read_example();
+
+	(void)state;
+	if (!text)
+		skip(); /* not run from the repository root */
 	assert_int_equal(load(text, &c), 0);
 	assert_string_equal(c.wan, "eth0");
-	while ((p = strstr(text, "# rule = ")))
-		memmove(p, p + 2, strlen(p + 2) + 1);
-	if (load(text, &c))
-		fail_msg("example with forwards uncommented: %s", err);
-	assert_int_equal(c.n_forwards, 4);
+	assert_int_equal(c.n_lan, 1);
 	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), 0);
+	/* Every default the example shows is the real default. */
+	uncomment_options(text);
+	if (load(text, &d))
+		fail_msg("example with every option uncommented: %s", err);
+	assert_int_equal(xnat_config_validate(&d, err, sizeof(err)), 0);
+	assert_int_equal(d.n_forwards, 4);
+	assert_int_equal(d.forwards[0].ext_min, 6891);
+	assert_int_equal(d.forwards[0].ext_max, 6900);
+	assert_int_equal(d.forwards[1].ext_min, 1503);
+	assert_int_equal(d.forwards[2].ext_min, 3389);
+	assert_int_equal(d.forwards[2].int_addr, inet_addr("192.168.1.10"));
+	d.n_forwards = 0;
+	memset(d.forwards, 0, sizeof(d.forwards));
+	assert_memory_equal(&c, &d, sizeof(c));
 	free(text);
 }
 
@@ -227,9 +493,15 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_units_and_rfc_minimums),
 		cmocka_unit_test(test_errors_name_line_and_option),
-		cmocka_unit_test(test_syntax_error_and_missing_file),
+		cmocka_unit_test(test_too_many_forwards),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_syntax_error_and_files),
+		cmocka_unit_test(test_load_over_values),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_to_map),
 		cmocka_unit_test(test_example_file),
 	};
 
