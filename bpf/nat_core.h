@@ -49,11 +49,13 @@ static __always_inline int session_local(const struct xnat_tuple *t, __u8 flags,
 
 	flow_key_out(&k, &s);
 	f = bpf_map_lookup_elem(&xnat_flows, &k);
-	if (f)
+	if (f) {
 		flow_touch(f, flags, now);
-	else
-		session_create(&s, XNAT_DIR_OUT, flags, now);
-	return XNAT_STAT_PASS_LOCAL;
+		return XNAT_STAT_PASS_LOCAL;
+	}
+	/* A LAN session holding the same reply tuple keeps it: the gateway's
+	 * packet is dropped (counted) rather than stealing the LAN host's replies. */
+	return session_create(&s, XNAT_DIR_OUT, flags, now) ?: XNAT_STAT_PASS_LOCAL;
 }
 
 /* LAN -> WAN: t (lan -> remote) becomes *to (ext -> remote). */

@@ -55,10 +55,12 @@ static __always_inline void flow_touch(struct xnat_flow *f, __u8 flags, __u32 no
 }
 
 /*
- * Insert both entries of a session. The entry of the packet's own direction
- * goes in first with BPF_NOEXIST (another CPU may be creating the same
- * session); the other one overwrites a stale leftover, and is rolled back
- * with the first if it cannot be stored.
+ * Insert both entries of a session, both with BPF_NOEXIST. The entry of the
+ * packet's own direction goes in first (another CPU may be creating the same
+ * session: then there is nothing to do). If the other entry exists already,
+ * it belongs to another session with the same tuple on that side (e.g. the
+ * gateway's own flow reusing a LAN flow's exact tuple): that session is never
+ * overwritten; the new one is rolled back and the packet dropped, counted.
  * Returns 0 (created, or found created by another CPU) or an XNAT_STAT_DROP_*.
  */
 static __always_inline int session_create(const struct xnat_session *s, enum xnat_dir dir,
@@ -86,9 +88,10 @@ static __always_inline int session_create(const struct xnat_session *s, enum xna
 		return 0;
 	if (err)
 		return XNAT_STAT_DROP_TABLE_FULL;
-	if (bpf_map_update_elem(&xnat_flows, second, vsecond, BPF_ANY)) {
+	err = bpf_map_update_elem(&xnat_flows, second, vsecond, BPF_NOEXIST);
+	if (err) {
 		bpf_map_delete_elem(&xnat_flows, first);
-		return XNAT_STAT_DROP_TABLE_FULL;
+		return err == -17 /* EEXIST */ ? XNAT_STAT_DROP_SESSION_CONFLICT : XNAT_STAT_DROP_TABLE_FULL;
 	}
 	count_event(XNAT_STAT_NEW_SESSION);
 	return 0;

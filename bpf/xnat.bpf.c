@@ -124,8 +124,9 @@ static __always_inline int xdp_verdict(struct xdp_md *ctx, __u32 stat, __u32 ifi
 	count_packet(stat, ctx->data_end - ctx->data);
 	if (stat_is_xlate(stat)) {
 		count_event(XNAT_STAT_REDIRECT);
-		if (ifindex == ctx->ingress_ifindex)
-			return XDP_TX;
+		/* Also back out of the interface it came in by (hairpin): veth
+		 * delivers XDP_TX frames only when its peer runs XDP itself, while
+		 * a redirect reaches it like any other forwarded packet. */
 		return bpf_redirect(ifindex, 0);
 	}
 	return stat_is_drop(stat) ? XDP_DROP : XDP_PASS;

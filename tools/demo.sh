@@ -66,7 +66,7 @@ lan ping -c 3 -i 0.2 198.51.100.2
 say "lan\$ socat - TCP:198.51.100.2:8080"
 lan socat -T 2 - TCP:198.51.100.2:8080,sourceport=40000 </dev/null
 say "lan\$ (UDP) DNS-like query to 198.51.100.2:5353"
-ip netns exec "$NS_WAN" socat -T 2 UDP-RECVFROM:5353 SYSTEM:'echo "udp seen from $SOCAT_PEERADDR:$SOCAT_PEERPORT"' &
+ip netns exec "$NS_WAN" socat -T 2 UDP-RECVFROM:5353 SYSTEM:'head -c1 >/dev/null; echo "udp seen from $SOCAT_PEERADDR:$SOCAT_PEERPORT"' &
 sleep 0.2
 echo query | lan socat -T 2 - UDP:198.51.100.2:5353,sourceport=5353
 

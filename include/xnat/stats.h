@@ -41,7 +41,8 @@
 	X(DROP_FRAG_NO_STATE, "drop_fragment_no_state")                  \
 	X(DROP_ICMP_NO_STATE, "drop_icmp_error_no_state")                \
 	X(DROP_OUT_UNTRANSLATABLE, "drop_out_untranslatable")          \
-	X(DROP_HAIRPIN_UNRESOLVED, "drop_hairpin_unresolved")
+	X(DROP_HAIRPIN_UNRESOLVED, "drop_hairpin_unresolved")          \
+	X(DROP_SESSION_CONFLICT, "drop_session_conflict")
 
 #define XNAT_STAT_ENUM(name, str) XNAT_STAT_##name,
 enum xnat_stat {

@@ -161,8 +161,34 @@ static void parity_and_eim(void)
 	t_ok(host_alloc(H1) == 1, "... and no new mapping for it");
 }
 
+/* The gateway's own flow with the exact reply tuple of a LAN session never steals it. */
+static void gateway_flow_keeps_off_lan_session(void)
+{
+	struct pkt_spec s = from_lan(flow_spec(IPPROTO_UDP, H1, 5400, REM, 7000), MAC_H1);
+	struct pkt in, out;
+	struct xnat_flow f;
+	int v;
+
+	env_reset();
+	pkt_build(&in, &s);
+	run_xdp_lan(&in, &out); /* H1:5400 -> REM:7000 leaves from EXT:5400 */
+	s = flow_spec(IPPROTO_UDP, EXT, 5400, REM, 7000);
+	s.smac = MAC_GW_WAN, s.dmac = MAC_REM;
+	pkt_build(&in, &s);
+	v = run_tc_egress(&in, &out);
+	t_ok(v == V_TC_SHOT && stat_delta(XNAT_STAT_DROP_SESSION_CONFLICT) == 1,
+	     "gateway's own packet reusing a LAN session's exact external tuple: dropped, counted");
+	t_ok(flow_exists(REM, 7000, EXT, 5400, IPPROTO_UDP, XNAT_DIR_IN, &f) && f.addr == pkt_addr(H1) &&
+	     f.owner == XNAT_OWNER_DYNAMIC, "... and the LAN host keeps its replies");
+	s.sport = 5401;
+	pkt_build(&in, &s);
+	v = run_tc_egress(&in, &out);
+	t_ok(v == V_TC_OK && pkt_same(&out, &in), "the gateway's own flow on a free tuple passes untouched");
+}
+
 void test_tcp_udp(void)
 {
+	gateway_flow_keeps_off_lan_session();
 	tcp_syn_out_and_reply();
 	udp_both_ways();
 	udp_checksum_never_becomes_zero();

@@ -2,9 +2,9 @@
 # xnatd collects: an idle ICMP session after its timeout, then the mapping
 # after its grace period, giving the host its quota back.
 source "$(dirname "$0")/lib.sh"
-e2e_setup || { not_ok "setup"; e2e_finish; exit 1; }
-gw_start '[timeouts]\nicmp = 1\n[agent]\ngc-interval = 1\n[nat]\nmax-ports-per-host = 1\n' ||
-	{ not_ok "setup"; e2e_finish; exit 1; }
+xnat_only "conntrack timeouts are per TCP state and sysctls, not comparable step by step"
+e2e_setup || bail
+gw_start '[timeouts]\nicmp = 1\n[agent]\ngc-interval = 1\n[nat]\nmax-ports-per-host = 1\n' || bail
 
 lan1 ping -q -c 1 -W 2 $WAN >/dev/null
 check "the echo session is listed" bash -c "'$XNATCTL' --pin-root '$PIN' sessions | grep -q '^icmp'"
