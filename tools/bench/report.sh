@@ -10,41 +10,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 mpps() { awk -v p="$1" 'BEGIN {printf "%.3f", p / 1e6}'; }
 workloads() { awk -F'\t' 'NR > 1 && !seen[$1]++ {print $1}' "$TSV"; }
 
-plots() {
-	command -v gnuplot >/dev/null || return 0
-	local data=$DIR/.plot.dat
+# plot COLUMN FORMATTER FILE TITLE: one clustered bar chart, workloads x contenders.
+plot() {
+	local col=$1 fmt=$2 png=$3 title=$4 data=$DIR/.plot.dat
 	{
 		printf 'workload'; printf ' %s' "${CONTENDERS[@]}"; printf '\n'
 		for w in $(workloads); do
 			printf '%s' "$w"
-			for c in "${CONTENDERS[@]}"; do printf ' %s' "$(mpps "$(get "$w" "$c" 3)")"; done
+			for c in "${CONTENDERS[@]}"; do printf ' %s' "$($fmt "$(get "$w" "$c" "$col")")"; done
 			printf '\n'
 		done
 	} >"$data"
 	gnuplot <<-GP
 	set terminal pngcairo size 1000,500 noenhanced
-	set output "$DIR/throughput.png"
-	set title "Loss-free forwarding rate, 64-byte UDP (Mpps, higher is better)"
-	set style data histograms
-	set style histogram clustered gap 1
-	set style fill solid 0.8 border -1
-	set key outside right
-	set xtics rotate by -20
-	set yrange [0:*]
-	plot for [i=2:5] "$data" using i:xtic(1) title columnheader(i)
-	GP
-	{
-		printf 'workload'; printf ' %s' "${CONTENDERS[@]}"; printf '\n'
-		for w in $(workloads); do
-			printf '%s' "$w"
-			for c in "${CONTENDERS[@]}"; do printf ' %s' "$(get "$w" "$c" 4)"; done
-			printf '\n'
-		done
-	} >"$data"
-	gnuplot <<-GP
-	set terminal pngcairo size 1000,500 noenhanced
-	set output "$DIR/gateway_cpu.png"
-	set title "Gateway CPU time per forwarded packet (ns, lower is better)"
+	set output "$DIR/$png"
+	set title "$title"
 	set style data histograms
 	set style histogram clustered gap 1
 	set style fill solid 0.8 border -1
@@ -54,6 +34,14 @@ plots() {
 	plot for [i=2:5] "$data" using i:xtic(1) title columnheader(i)
 	GP
 	rm -f "$data"
+}
+
+as_is() { echo "$1"; }
+
+plots() {
+	command -v gnuplot >/dev/null || return 0
+	plot 3 mpps throughput.png "Loss-free forwarding rate, 64-byte UDP (Mpps, higher is better)"
+	plot 4 as_is gateway_cpu.png "Gateway CPU time per forwarded packet (ns, lower is better)"
 }
 
 table() {
