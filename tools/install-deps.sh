@@ -7,7 +7,7 @@ PACKAGES="
 make gcc clang llvm pkg-config bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 libinih-dev libsystemd-dev libmnl-dev libcmocka-dev
-iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux
+iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux sip-tester
 "
 
 # `install-deps.sh --bench`: also what `make bench` needs (plots).
