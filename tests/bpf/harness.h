@@ -70,6 +70,7 @@ void test_filtering_forwards(void);
 void test_hairpin(void);
 void test_limits(void);
 void test_passes(void);
+void test_sip(void);
 
 #endif
 

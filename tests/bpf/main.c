@@ -21,6 +21,7 @@ int main(void)
 	test_hairpin();
 	test_limits();
 	test_passes();
+	test_sip();
 	xnat_bpf__destroy(env.skel);
 	return t_done();
 }
