@@ -97,15 +97,20 @@ static inline int xnat_sip_header_is(const __u8 *in, __u32 in_len, __u32 pos, co
 	return 0;
 }
 
+/* SDP lines that carry the address: o= (origin) and c= (connection). */
+static inline int xnat_sip_sdp_addr_line(const __u8 *in, __u32 len, __u32 pos)
+{
+	return xnat_sip_match_ci(in, len, pos, "o=", 2) || xnat_sip_match_ci(in, len, pos, "c=", 2);
+}
+
 /* Classify the line that starts at pos. */
 static inline void xnat_sip_classify(struct xnat_sip_walk *w, const __u8 *in, __u32 pos)
 {
 	__u32 len = w->in_len;
 
 	w->line_is_cl = 0;
-	if (pos >= w->body_start) { /* SDP: o= and c= carry the address */
-		w->line_rewrites = xnat_sip_match_ci(in, len, pos, "o=", 2) ||
-				   xnat_sip_match_ci(in, len, pos, "c=", 2);
+	if (pos >= w->body_start) {
+		w->line_rewrites = xnat_sip_sdp_addr_line(in, len, pos);
 		return;
 	}
 	if (pos == 0) { /* request line (a status line has no address to rewrite) */
@@ -265,8 +270,7 @@ static inline int xnat_sip_scan_step(struct xnat_sip_scan *sc, const __u8 *in,
 		return 1;
 	}
 	if (pos == sc->body_start || xnat_sip_at(in, len, pos - 1) == '\n')
-		sc->line_ok = xnat_sip_match_ci(in, len, pos, "o=", 2) ||
-			      xnat_sip_match_ci(in, len, pos, "c=", 2);
+		sc->line_ok = xnat_sip_sdp_addr_line(in, len, pos);
 	if (sc->line_ok && xnat_sip_addr_at(&w, in, pos, s))
 		sc->body_replaced++;
 	sc->pos = pos + 1;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <xnat/sip_rewrite.h>
+#include "sip.h"
 #include "harness.h"
 #include "sip_selftest.skel.h"
 
@@ -31,19 +31,11 @@ static const char invite[] =
 static __u32 user_rewrite(const struct xnat_sip_subst *s, __u8 *out, __u32 *replaced)
 {
 	static __u8 in[XNAT_SIP_MAX];
-	struct xnat_sip_scan sc;
-	struct xnat_sip_walk w;
-	__u32 len = sizeof(invite) - 1;
+	int n;
 
-	memcpy(in, invite, len);
-	xnat_sip_scan_init(&sc, len);
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_scan_step(&sc, in, s); i++)
-		;
-	xnat_sip_begin(&w, &sc, s);
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_step(&w, in, out, s); i++)
-		;
-	*replaced = w.replaced;
-	return w.error ? 0 : w.out_len;
+	memcpy(in, invite, sizeof(invite) - 1);
+	n = xnat_sip_rewrite(in, sizeof(invite) - 1, out, s, replaced);
+	return n < 0 ? 0 : (__u32)n;
 }
 
 void test_sip(void)

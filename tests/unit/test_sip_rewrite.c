@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include <xnat/sip_rewrite.h>
+#include "sip.h"
 
 static __u8 in[XNAT_SIP_MAX], out[XNAT_SIP_MAX + 1];
 
@@ -20,25 +20,14 @@ static struct xnat_sip_subst subst(const char *from, const char *to)
 	return s;
 }
 
-/* The user-space driver: what bpf_loop() does in the fast path. */
 static int rewrite(const char *msg, const struct xnat_sip_subst *s, __u32 *replaced)
 {
-	struct xnat_sip_scan sc;
-	struct xnat_sip_walk w;
 	__u32 len = (__u32)strlen(msg);
 
 	memset(in, 0, sizeof(in));
 	memset(out, 0, sizeof(out));
 	memcpy(in, msg, len);
-	xnat_sip_scan_init(&sc, len);
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_scan_step(&sc, in, s); i++)
-		;
-	xnat_sip_begin(&w, &sc, s);
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_step(&w, in, out, s); i++)
-		;
-	if (replaced)
-		*replaced = w.replaced;
-	return w.error ? -1 : (int)w.out_len;
+	return xnat_sip_rewrite(in, len, out, s, replaced);
 }
 
 static const char invite[] =
