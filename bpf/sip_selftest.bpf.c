@@ -12,9 +12,11 @@
 struct sip_scratch {
 	__u8 in[XNAT_SIP_MAX];
 	__u8 out[XNAT_SIP_MAX];
+	__u8 body[XNAT_SIP_MAX];
 	struct xnat_sip_scan scan;
 	struct xnat_sip_walk w;
 	struct xnat_sip_subst s;
+	__u32 head_len;
 };
 
 struct {
@@ -51,14 +53,32 @@ static long scan(__u32 i __attribute__((unused)), void *ctx)
 {
 	struct sip_scratch *sc = ((struct step_ctx *)ctx)->sc;
 
-	return xnat_sip_scan_step(&sc->scan, sc->in, &sc->s) ? 0 : 1;
+	return xnat_sip_scan_step(&sc->scan, sc->in) ? 0 : 1;
 }
 
-static long step(__u32 i __attribute__((unused)), void *ctx)
+static long step_body(__u32 i __attribute__((unused)), void *ctx)
+{
+	struct sip_scratch *sc = ((struct step_ctx *)ctx)->sc;
+
+	return xnat_sip_step(&sc->w, sc->in, sc->body, &sc->s) ? 0 : 1;
+}
+
+static long step_head(__u32 i __attribute__((unused)), void *ctx)
 {
 	struct sip_scratch *sc = ((struct step_ctx *)ctx)->sc;
 
 	return xnat_sip_step(&sc->w, sc->in, sc->out, &sc->s) ? 0 : 1;
+}
+
+/* out = rewritten headers + rewritten body */
+static long append_body(__u32 i, void *ctx)
+{
+	struct sip_scratch *sc = ((struct step_ctx *)ctx)->sc;
+
+	if (i >= sc->w.cl_value)
+		return 1;
+	sc->out[XNAT_SIP_IDX(sc->head_len + i)] = sc->body[XNAT_SIP_IDX(i)];
+	return 0;
 }
 
 /* The whole frame is the SIP message (no headers): enough to run the rewriter. */
@@ -76,10 +96,22 @@ int sip_rewrite_selftest(struct xdp_md *ctx)
 	bpf_loop(XNAT_SIP_MAX, copy_in, &c, 0);
 	xnat_sip_scan_init(&sc->scan, c.len);
 	bpf_loop(XNAT_SIP_MAX, scan, &sctx, 0);
-	xnat_sip_begin(&sc->w, &sc->scan, &sc->s);
-	bpf_loop(XNAT_SIP_MAX, step, &sctx, 0);
-	sip_out_len = sc->w.error ? 0 : sc->w.out_len;
+	xnat_sip_begin_part(&sc->w, &sc->scan, 1, 0);
+	bpf_loop(XNAT_SIP_MAX, step_body, &sctx, 0);
+	if (sc->w.error)
+		goto fail;
 	sip_replaced = sc->w.replaced;
+	xnat_sip_begin_part(&sc->w, &sc->scan, 0, sc->w.out_len);
+	bpf_loop(XNAT_SIP_MAX, step_head, &sctx, 0);
+	if (sc->w.error || sc->w.out_len + sc->w.cl_value > XNAT_SIP_MAX)
+		goto fail;
+	sip_replaced += sc->w.replaced;
+	sc->head_len = sc->w.out_len;
+	bpf_loop(XNAT_SIP_MAX, append_body, &sctx, 0);
+	sip_out_len = sc->head_len + sc->w.cl_value;
+	return XDP_PASS;
+fail:
+	sip_out_len = 0;
 	return XDP_PASS;
 }
 

@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
 #include "sip.h"
 
-/* What bpf_loop() does in the fast path: the pre-pass, then the rewrite. */
-int xnat_sip_rewrite(const __u8 *in, __u32 len, __u8 *out, const struct xnat_sip_subst *s,
-		     __u32 *replaced)
+/* What bpf_loop() does in the fast path, with for loops. */
+void xnat_sip_scan(const __u8 *in, __u32 len, struct xnat_sip_scan *sc)
 {
-	struct xnat_sip_scan sc;
-	struct xnat_sip_walk w;
+	xnat_sip_scan_init(sc, len > XNAT_SIP_MAX ? XNAT_SIP_MAX : len);
+	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_scan_step(sc, in); i++)
+		;
+}
 
-	if (len > XNAT_SIP_MAX)
-		return -1;
-	xnat_sip_scan_init(&sc, len);
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_scan_step(&sc, in, s); i++)
+static void walk(struct xnat_sip_walk *w, const __u8 *in, __u8 *out, const struct xnat_sip_subst *s)
+{
+	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_step(w, in, out, s); i++)
 		;
-	xnat_sip_begin(&w, &sc, s);
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_step(&w, in, out, s); i++)
-		;
+}
+
+int xnat_sip_rewrite(const __u8 *in, const struct xnat_sip_scan *sc, __u8 *out,
+		     const struct xnat_sip_subst *s, __u32 *replaced)
+{
+	static __thread __u8 body[XNAT_SIP_MAX];
+	struct xnat_sip_walk wb, wh;
+
+	xnat_sip_begin_part(&wb, sc, 1, 0);
+	walk(&wb, in, body, s);
+	xnat_sip_begin_part(&wh, sc, 0, wb.out_len);
+	walk(&wh, in, out, s);
 	if (replaced)
-		*replaced = w.replaced;
-	return w.error ? -1 : (int)w.out_len;
+		*replaced = wb.replaced + wh.replaced;
+	if (wb.error || wh.error || wh.out_len + wb.out_len > XNAT_SIP_MAX)
+		return -1;
+	memcpy(out + wh.out_len, body, wb.out_len);
+	return (int)(wh.out_len + wb.out_len);
 }

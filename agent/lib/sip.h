@@ -5,13 +5,16 @@
 
 #include <xnat/sip_rewrite.h>
 
+/* The pre-pass over in[0..len): where the body starts, its media ports. */
+void xnat_sip_scan(const __u8 *in, __u32 len, struct xnat_sip_scan *sc);
+
 /*
- * Rewrite the message in[0..len) into out (both XNAT_SIP_MAX bytes; in is
- * read through index masks, so bytes past len must be readable). Returns the
- * new length, or -1 when the result would not fit (the message then goes on
- * unchanged). *replaced (optional) gets the number of addresses rewritten.
+ * Rewrite the scanned message into out (in and out XNAT_SIP_MAX bytes; in
+ * is read through index masks, so bytes past the message must be readable).
+ * Returns the new length, or -1 when the result would not fit (the message
+ * then goes on unchanged). *replaced (optional): addresses and ports rewritten.
  */
-int xnat_sip_rewrite(const __u8 *in, __u32 len, __u8 *out, const struct xnat_sip_subst *s,
-		     __u32 *replaced);
+int xnat_sip_rewrite(const __u8 *in, const struct xnat_sip_scan *sc, __u8 *out,
+		     const struct xnat_sip_subst *s, __u32 *replaced);
 
 #endif

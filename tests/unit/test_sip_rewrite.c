@@ -20,6 +20,8 @@ static struct xnat_sip_subst subst(const char *from, const char *to)
 	return s;
 }
 
+static struct xnat_sip_scan scan;
+
 static int rewrite(const char *msg, const struct xnat_sip_subst *s, __u32 *replaced)
 {
 	__u32 len = (__u32)strlen(msg);
@@ -27,7 +29,8 @@ static int rewrite(const char *msg, const struct xnat_sip_subst *s, __u32 *repla
 	memset(in, 0, sizeof(in));
 	memset(out, 0, sizeof(out));
 	memcpy(in, msg, len);
-	return xnat_sip_rewrite(in, len, out, s, replaced);
+	xnat_sip_scan(in, len, &scan);
+	return xnat_sip_rewrite(in, &scan, out, s, replaced);
 }
 
 static const char invite[] =
@@ -152,6 +155,48 @@ static void test_overflow_is_an_error(void **state)
 	assert_int_equal(rewrite(big, &s, NULL), -1); /* grows past XNAT_SIP_MAX: passed on unchanged */
 }
 
+/* Signalling port after the address, media ports of m= and a=rtcp: through the table. */
+static void test_ports(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	const char *msg =
+		"INVITE sip:bob@198.51.100.2 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.168.1.10:5062;branch=z9hG4bK1\r\n"
+		"Contact: <sip:alice@192.168.1.10:5062;transport=udp>\r\n"
+		"From: <sip:alice@192.168.1.10:5070>;tag=1\r\n"
+		"Content-Length: 107\r\n\r\n"
+		"v=0\r\n"
+		"c=IN IP4 192.168.1.10\r\n"
+		"m=audio 49170 RTP/AVP 0\r\n"
+		"a=rtcp:49171\r\n"
+		"m=video 51372 RTP/AVP 31\r\n"
+		"m=image 0 udptl t38\r\n";
+	char want_cl[64];
+	__u32 replaced;
+
+	(void)state;
+	s.sig_from = 5062, s.sig_to = 1024;
+	s.media_from[0] = 49170, s.media_to[0] = 2000;
+	s.media_from[1] = 49171, s.media_to[1] = 2001;
+	s.media_from[2] = 51372, s.media_to[2] = 40000;
+	s.n_media = 3;
+	assert_true(rewrite(msg, &s, &replaced) > 0);
+	assert_int_equal(scan.n_media, 3); /* the pre-pass found audio, video and the disabled image */
+	assert_int_equal(scan.media[0], 49170);
+	assert_int_equal(scan.media[1], 51372);
+	assert_int_equal(scan.media[2], 0);
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 198.51.100.1:1024;branch"));
+	assert_non_null(strstr((char *)out, "<sip:alice@198.51.100.1:1024;transport=udp>"));
+	assert_non_null(strstr((char *)out, "<sip:alice@198.51.100.1:5070>")); /* not the mapped port */
+	assert_non_null(strstr((char *)out, "m=audio 2000 RTP/AVP 0\r\n"));
+	assert_non_null(strstr((char *)out, "a=rtcp:2001\r\n"));
+	assert_non_null(strstr((char *)out, "m=video 40000 RTP/AVP 31\r\n"));
+	assert_non_null(strstr((char *)out, "m=image 0 udptl t38\r\n")); /* port 0: disabled stream */
+	assert_int_equal(replaced, 4 + 2 + 3);
+	snprintf(want_cl, sizeof(want_cl), "Content-Length: %zu\r\n", strlen(body_of((char *)out)));
+	assert_non_null(strstr((char *)out, want_cl));
+}
+
 static void test_garbage_never_crashes(void **state)
 {
 	struct xnat_sip_subst s = subst("192.168.1.10", "203.0.113.200");
@@ -180,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_whole_tokens_only),
 		cmocka_unit_test(test_response_status_line_untouched),
 		cmocka_unit_test(test_overflow_is_an_error),
+		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_garbage_never_crashes),
 	};
 
