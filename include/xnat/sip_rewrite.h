@@ -9,7 +9,8 @@
  * token: not inside a longer number) by `to`, on the lines that carry
  * addresses: the request line, Via, Contact, From, To, Record-Route, Route,
  * Path (long and compact names, any case), and the SDP o=, c= lines; the
- * port after a rewritten address when it is the signalling port; the SDP
+ * port after a rewritten address or in Via's rport= when it is the
+ * signalling port; the SDP
  * media ports of m= and a=rtcp: lines through a table. Call-ID and
  * everything else are copied unchanged. The body is rewritten first, so the
  * headers get its new length as Content-Length.
@@ -289,6 +290,15 @@ static inline int xnat_sip_step(struct xnat_sip_walk *w, const __u8 *in, __u8 *o
 			w->in_pos = pos + n;
 			return 1;
 		}
+	}
+	if (w->line_rewrites && c == 'r' && xnat_sip_match_ci(in, w->end, pos, "rport=", 6)) {
+		/* Via's rport=PORT names the signalling port too */
+		for (i = 0; i < 6; i++)
+			xnat_sip_put(w, out, in[XNAT_SIP_IDX(pos + i)]);
+		w->port_at = pos + 6;
+		w->port_kind = XNAT_SIP_PORT_SIG;
+		w->in_pos = pos + 6;
+		return 1;
 	}
 	if (w->line_rewrites && xnat_sip_addr_at(w, in, pos, s)) {
 		for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < s->to_len; i++)

@@ -197,6 +197,27 @@ static void test_ports(void **state)
 	assert_non_null(strstr((char *)out, want_cl));
 }
 
+/* Inbound (WAN -> LAN): the same rewriter with the substitution reversed gives
+ * the phone its own address and port back, e.g. in the Via of a response. */
+static void test_inbound_reverse(void **state)
+{
+	struct xnat_sip_subst s = subst("198.51.100.1", "192.168.1.10");
+	__u32 replaced;
+
+	(void)state;
+	s.sig_from = 1024, s.sig_to = 5062;
+	assert_true(rewrite("SIP/2.0 200 OK\r\n"
+			    "Via: SIP/2.0/UDP 198.51.100.1:1024;branch=z9hG4bK1;rport=1024;received=198.51.100.1\r\n"
+			    "To: <sip:bob@198.51.100.2>;tag=99\r\n"
+			    "From: <sip:alice@198.51.100.1:1024>;tag=1\r\n"
+			    "Contact: <sip:bob@198.51.100.2:5060>\r\n"
+			    "Content-Length: 0\r\n\r\n", &s, &replaced) > 0);
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 192.168.1.10:5062;branch=z9hG4bK1;rport=5062;received=192.168.1.10\r\n"));
+	assert_non_null(strstr((char *)out, "From: <sip:alice@192.168.1.10:5062>;tag=1"));
+	assert_non_null(strstr((char *)out, "Contact: <sip:bob@198.51.100.2:5060>")); /* the remote's own */
+	assert_int_equal(replaced, 6);
+}
+
 static void test_garbage_never_crashes(void **state)
 {
 	struct xnat_sip_subst s = subst("192.168.1.10", "203.0.113.200");
@@ -226,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_response_status_line_untouched),
 		cmocka_unit_test(test_overflow_is_an_error),
 		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_inbound_reverse),
 		cmocka_unit_test(test_garbage_never_crashes),
 	};
 
