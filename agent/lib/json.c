@@ -31,8 +31,11 @@ static void close_container(struct xnat_json *j, char c)
 	if (j->depth > 0)
 		j->depth--;
 	fputc(c, j->out);
-	if (j->depth == 0)
+	if (j->depth == 0) {
+		/* Document done: one per line, and the next one starts afresh. */
 		fputc('\n', j->out);
+		j->need_comma[0] = false;
+	}
 }
 
 void xnat_json_object_begin(struct xnat_json *j) { open_container(j, '{'); }
@@ -115,4 +118,16 @@ void xnat_json_kv_bool(struct xnat_json *j, const char *name, bool v)
 {
 	xnat_json_key(j, name);
 	xnat_json_bool(j, v);
+}
+
+void xnat_json_kv_int(struct xnat_json *j, const char *name, long long v)
+{
+	xnat_json_key(j, name);
+	xnat_json_int(j, v);
+}
+
+void xnat_json_kv_null(struct xnat_json *j, const char *name)
+{
+	xnat_json_key(j, name);
+	xnat_json_null(j);
 }

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define XNAT_JSON_MAX_DEPTH 16
+#define XNAT_JSON_MAX_DEPTH 16 /* nesting levels; xnatctl uses 3 */
 
 struct xnat_json {
 	FILE *out;
@@ -30,6 +30,8 @@ void xnat_json_null(struct xnat_json *j);
 /* key + value in one call */
 void xnat_json_kv_string(struct xnat_json *j, const char *name, const char *s);
 void xnat_json_kv_uint(struct xnat_json *j, const char *name, unsigned long long v);
+void xnat_json_kv_int(struct xnat_json *j, const char *name, long long v);
 void xnat_json_kv_bool(struct xnat_json *j, const char *name, bool v);
+void xnat_json_kv_null(struct xnat_json *j, const char *name);
 
 #endif

@@ -13,7 +13,7 @@ gw ip addr add $NEW/24 dev gw0
 gw ip addr del $EXT/24 dev gw0
 if [[ $GW == xnat ]]; then
 	check "xnatctl status shows the new external address" \
-		wait_for bash -c "'$XNATCTL' --pin-root '$PIN' status | grep -q 'external address: *$NEW'"
+		wait_for bash -c "'$XNATCTL' --pin-root '$PIN' status | grep -q 'external address: *$NEW$'"
 	check "the old address' sessions are gone" bash -c "! '$XNATCTL' --pin-root '$PIN' sessions | grep -q '$EXT:'"
 else
 	check "conntrack has no entry of the old address left" \

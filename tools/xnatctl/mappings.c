@@ -1,97 +1,142 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include "mapwalk.h"
 #include "ports.h"
 #include "xnatctl.h"
 
-/* Sessions per slot: the IN entries arriving on its external port. */
-static void count_sessions(__u32 *sessions, const struct xnat_snapshot *flows)
+static const struct ctl_column columns[] = {
+	{ .name = "PROTO" }, { .name = "EXTERNAL" }, { .name = "INTERNAL" }, { .name = "OWNER" },
+	{ .name = "SESSIONS", .right = true }, { .name = "IDLE", .right = true },
+	{ .name = "EXPIRES", .right = true },
+};
+
+/* Sessions per slot: the IN entries arriving on its external port (the
+ * gateway's own identity sessions ride on no mapping). */
+static int count_sessions(int flows_fd, __u32 *sessions)
 {
-	for (size_t i = 0; i < flows->n; i++) {
-		const struct xnat_flow_key *k = xnat_snapshot_key(flows, i);
-		const struct xnat_flow *v = xnat_snapshot_val(flows, i);
+	struct xnat_snapshot flows;
+	int err = xnat_snapshot_take(flows_fd, sizeof(struct xnat_flow_key), sizeof(struct xnat_flow),
+				     &flows);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < flows.n; i++) {
+		const struct xnat_flow_key *k = xnat_snapshot_key(&flows, i);
+		const struct xnat_flow *v = xnat_snapshot_val(&flows, i);
 		int slot = xnat_port_slot(k->proto, ntohs(k->dport));
 
 		if (k->dir == XNAT_DIR_IN && v->owner != XNAT_OWNER_LOCAL && slot >= 0)
 			sessions[slot]++;
 	}
+	xnat_snapshot_free(&flows);
+	return 0;
+}
+
+static void json_row(struct xnat_json *j, __u32 slot, const struct xnat_port_owner *v, __be32 ext_addr,
+		     __u32 sessions, __u32 idle, __s32 expires_in)
+{
+	__u8 proto = xnat_slot_proto(slot);
+	char ext[48], in[48], addr[INET_ADDRSTRLEN];
+
+	ctl_endpoint(ext, sizeof(ext), ext_addr, htons(xnat_slot_port(slot)), proto);
+	ctl_endpoint(in, sizeof(in), v->int_addr, v->int_port, proto);
+	xnat_json_object_begin(j);
+	xnat_json_kv_string(j, "proto", ctl_proto_name(proto));
+	xnat_json_kv_string(j, "external", ext);
+	ctl_addr(addr, sizeof(addr), ext_addr);
+	xnat_json_kv_string(j, "external_address", addr);
+	xnat_json_kv_uint(j, "external_port", xnat_slot_port(slot));
+	xnat_json_kv_string(j, "internal", in);
+	ctl_addr(addr, sizeof(addr), v->int_addr);
+	xnat_json_kv_string(j, "internal_address", addr);
+	xnat_json_kv_uint(j, "internal_port", ntohs(v->int_port));
+	xnat_json_kv_string(j, "owner", ctl_owner_name(v->owner));
+	xnat_json_kv_uint(j, "sessions", sessions);
+	xnat_json_kv_uint(j, "idle_seconds", idle);
+	if (v->expires)
+		xnat_json_kv_int(j, "expires_in_seconds", expires_in);
+	else
+		xnat_json_kv_null(j, "expires_in_seconds");
+	xnat_json_object_end(j);
+}
+
+static void text_row(struct ctl_table *t, __u32 slot, const struct xnat_port_owner *v, __be32 ext_addr,
+		     __u32 sessions, __u32 idle, __s32 expires_in)
+{
+	__u8 proto = xnat_slot_proto(slot);
+	char ext[48], in[48];
+
+	ctl_endpoint(ext, sizeof(ext), ext_addr, htons(xnat_slot_port(slot)), proto);
+	ctl_endpoint(in, sizeof(in), v->int_addr, v->int_port, proto);
+	ctl_table_cell(t, "%s", ctl_proto_name(proto));
+	ctl_table_cell(t, "%s", ext);
+	ctl_table_cell(t, "%s", in);
+	ctl_table_cell(t, "%s", ctl_owner_name(v->owner));
+	ctl_table_cell(t, "%u", sessions);
+	ctl_table_cell(t, "%us", idle);
+	if (!v->expires)
+		ctl_table_cell(t, "never");
+	else if (expires_in <= 0) /* due: the collector's next round takes it */
+		ctl_table_cell(t, "expired");
+	else
+		ctl_table_cell(t, "%ds", expires_in);
 }
 
 int cmd_mappings(struct ctl *c, int argc, char **argv)
 {
 	struct xnat_port_table ports;
-	struct xnat_snapshot flows;
 	struct xnat_config m;
-	__u32 now = xnat_now(), *sessions;
+	struct ctl_table t;
 	struct xnat_json j;
+	__u32 now = xnat_now(), *sessions;
+	int err, rc = CTL_OK;
 
 	(void)argv;
-	if (argc) {
-		fprintf(stderr, "xnatctl: mappings takes no arguments\n");
-		return 2;
-	}
-	if (xnat_config_read(c->maps.config, &m) || xnat_ports_open(c->maps.ports, false, &ports)) {
-		perror("xnatctl: reading the maps");
-		return 1;
-	}
-	if (xnat_snapshot_take(c->maps.flows, sizeof(struct xnat_flow_key), sizeof(struct xnat_flow), &flows)) {
-		xnat_ports_close(&ports);
-		perror("xnatctl: reading the maps");
-		return 1;
-	}
+	if (argc)
+		return ctl_usage("mappings");
+	if (ctl_open(c))
+		return CTL_ERR;
+	err = xnat_config_read(c->maps.config, &m);
+	if (err)
+		return ctl_fail("reading " XNAT_MAP_CONFIG, err);
 	sessions = calloc(XNAT_PORT_SLOTS, sizeof(*sessions));
-	if (sessions)
-		count_sessions(sessions, &flows);
+	if (!sessions)
+		return ctl_fail("counting sessions", -ENOMEM);
+	err = count_sessions(c->maps.flows, sessions);
+	if (!err)
+		err = xnat_ports_open(c->maps.ports, false, &ports);
+	if (err) {
+		free(sessions);
+		return ctl_fail("reading " XNAT_MAP_FLOWS " and " XNAT_MAP_PORTS, err);
+	}
+
 	if (c->json) {
 		xnat_json_init(&j, stdout);
 		xnat_json_array_begin(&j);
 	} else {
-		printf("%-5s %-22s %-22s %-8s %8s %8s %10s\n", "PROTO", "EXTERNAL", "INTERNAL", "OWNER",
-		       "SESSIONS", "IDLE", "EXPIRES");
+		ctl_table_init(&t, columns, sizeof(columns) / sizeof(columns[0]));
 	}
-	/* Slots are in (protocol, port) order. */
-	for (__u32 slot = 0; sessions && slot < XNAT_PORT_SLOTS; slot++) {
+	/* Slots are in (protocol, port) order: TCP, UDP, ICMP. */
+	for (__u32 slot = 0; slot < XNAT_PORT_SLOTS; slot++) {
 		const struct xnat_port_owner *v = &ports.slots[slot];
-		__u8 proto = xnat_slot_proto(slot);
-		__be16 port = htons(xnat_slot_port(slot));
-		char ext[48], in[48], expires[24] = "never";
-		__u32 idle;
+		__u32 idle = now > v->last_used ? now - v->last_used : 0;
+		__s32 expires_in = (__s32)(v->expires - now);
 
 		if (!v->in_use)
 			continue;
-		idle = now > v->last_used ? now - v->last_used : 0;
-		ctl_endpoint(ext, sizeof(ext), m.ext_addr, port, proto);
-		ctl_endpoint(in, sizeof(in), v->int_addr, v->int_port, proto);
-		if (v->expires)
-			snprintf(expires, sizeof(expires), "%ds", (int)(v->expires - now));
-		if (!c->json) {
-			printf("%-5s %-22s %-22s %-8s %8u %7us %10s\n", ctl_proto_name(proto), ext, in,
-			       ctl_owner_name(v->owner), sessions[slot], idle, expires);
-			continue;
-		}
-		xnat_json_object_begin(&j);
-		xnat_json_kv_string(&j, "proto", ctl_proto_name(proto));
-		xnat_json_kv_string(&j, "external", ext);
-		xnat_json_kv_uint(&j, "external_port", xnat_slot_port(slot));
-		xnat_json_kv_string(&j, "internal", in);
-		xnat_json_kv_uint(&j, "internal_port", ntohs(v->int_port));
-		xnat_json_kv_string(&j, "owner", ctl_owner_name(v->owner));
-		xnat_json_kv_uint(&j, "sessions", sessions[slot]);
-		xnat_json_kv_uint(&j, "idle_seconds", idle);
-		xnat_json_key(&j, "expires_in_seconds");
-		if (v->expires)
-			xnat_json_int(&j, (int)(v->expires - now));
+		if (c->json)
+			json_row(&j, slot, v, m.ext_addr, sessions[slot], idle, expires_in);
 		else
-			xnat_json_null(&j);
-		xnat_json_object_end(&j);
+			text_row(&t, slot, v, m.ext_addr, sessions[slot], idle, expires_in);
 	}
 	if (c->json)
 		xnat_json_array_end(&j);
+	else if (ctl_table_print(&t, stdout))
+		rc = CTL_ERR;
 	free(sessions);
 	xnat_ports_close(&ports);
-	xnat_snapshot_free(&flows);
-	return 0;
+	return rc;
 }

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <arpa/inet.h>
 #include <limits.h>
 #include <net/if.h>
-#include <signal.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,20 @@
 #include "mapwalk.h"
 #include "ports.h"
 #include "xnatctl.h"
+
+static const char *const prog_names[] = { "xnat_xdp_lan", "xnat_xdp_wan", "xnat_tc_ingress",
+					  "xnat_tc_egress" };
+
+struct status {
+	struct xnat_config cfg;
+	int xnatd_pid;            /* 0: not running */
+	bool progs_pinned;
+	char ext[INET_ADDRSTRLEN];
+	char wan[IF_NAMESIZE];
+	__u32 sessions;
+	__u32 mappings;
+	__u32 by_owner[XNAT_OWNER_MAX];
+};
 
 static const char *filtering_name(__u8 f)
 {
@@ -21,7 +34,8 @@ static const char *filtering_name(__u8 f)
 	}
 }
 
-/* xnatd's pid link points at /proc/PID: readable exactly while it runs. */
+/* xnatd's pid link points at /proc/PID: there exactly while it runs (a link
+ * left by kill -9 points at a /proc entry that is gone). */
 static int xnatd_pid(const char *pin_root)
 {
 	char path[PATH_MAX + 16], target[64];
@@ -37,110 +51,147 @@ static int xnatd_pid(const char *pin_root)
 	return atoi(target + 6);
 }
 
-static int programs_pinned(const char *pin_root)
+/* xnatd pins its programs under <pin root>/progs/ once attached. */
+static bool programs_pinned(const char *pin_root)
 {
-	static const char *const progs[] = { "xnat_xdp_lan", "xnat_xdp_wan", "xnat_tc_ingress",
-					     "xnat_tc_egress" };
 	char path[PATH_MAX + 32];
 
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/progs/%s", pin_root, progs[i]);
+	for (size_t i = 0; i < sizeof(prog_names) / sizeof(prog_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/progs/%s", pin_root, prog_names[i]);
 		if (access(path, F_OK))
-			return 0;
+			return false;
 	}
-	return 1;
+	return true;
+}
+
+static int gather(struct ctl *c, struct status *s)
+{
+	struct xnat_snapshot flows;
+	struct xnat_port_table ports;
+	int err;
+
+	err = xnat_config_read(c->maps.config, &s->cfg);
+	if (err)
+		return ctl_fail("reading " XNAT_MAP_CONFIG, err);
+	err = xnat_snapshot_take(c->maps.flows, sizeof(struct xnat_flow_key), sizeof(struct xnat_flow),
+				 &flows);
+	if (err)
+		return ctl_fail("reading " XNAT_MAP_FLOWS, err);
+	for (size_t i = 0; i < flows.n; i++)
+		s->sessions += ((struct xnat_flow_key *)xnat_snapshot_key(&flows, i))->dir == XNAT_DIR_OUT;
+	xnat_snapshot_free(&flows);
+
+	err = xnat_ports_open(c->maps.ports, false, &ports);
+	if (err)
+		return ctl_fail("reading " XNAT_MAP_PORTS, err);
+	for (__u32 slot = 0; slot < XNAT_PORT_SLOTS; slot++) {
+		const struct xnat_port_owner *o = &ports.slots[slot];
+
+		if (!o->in_use)
+			continue;
+		s->mappings++;
+		if (o->owner < XNAT_OWNER_MAX)
+			s->by_owner[o->owner]++;
+	}
+	xnat_ports_close(&ports);
+
+	s->xnatd_pid = xnatd_pid(c->pin_root);
+	s->progs_pinned = programs_pinned(c->pin_root);
+	ctl_addr(s->ext, sizeof(s->ext), s->cfg.ext_addr);
+	if (!s->cfg.wan_ifindex || !if_indextoname(s->cfg.wan_ifindex, s->wan))
+		snprintf(s->wan, sizeof(s->wan), "?");
+	return CTL_OK;
+}
+
+static void print_json(const struct ctl *c, const struct status *s)
+{
+	const struct xnat_config *m = &s->cfg;
+	struct xnat_json j;
+
+	xnat_json_init(&j, stdout);
+	xnat_json_object_begin(&j);
+	xnat_json_kv_string(&j, "pin_root", c->pin_root);
+	xnat_json_kv_bool(&j, "xnatd_running", s->xnatd_pid > 0);
+	if (s->xnatd_pid > 0)
+		xnat_json_kv_uint(&j, "xnatd_pid", s->xnatd_pid);
+	else
+		xnat_json_kv_null(&j, "xnatd_pid");
+	xnat_json_kv_bool(&j, "programs_pinned", s->progs_pinned);
+	xnat_json_kv_bool(&j, "enabled", m->flags & XNAT_CFG_ENABLED);
+	xnat_json_kv_string(&j, "external_address", s->ext);
+	xnat_json_kv_uint(&j, "wan_ifindex", m->wan_ifindex);
+	xnat_json_kv_string(&j, "wan_interface", s->wan);
+	xnat_json_kv_uint(&j, "port_min", m->port_min);
+	xnat_json_kv_uint(&j, "port_max", m->port_max);
+	xnat_json_kv_string(&j, "filtering", filtering_name(m->filtering));
+	xnat_json_kv_bool(&j, "hairpin", m->flags & XNAT_CFG_HAIRPIN);
+	xnat_json_kv_uint(&j, "max_ports_per_host", m->max_ports_per_host);
+	xnat_json_key(&j, "timeouts");
+	xnat_json_object_begin(&j);
+	xnat_json_kv_uint(&j, "udp", m->timeout_udp);
+	xnat_json_kv_uint(&j, "tcp_established", m->timeout_tcp_established);
+	xnat_json_kv_uint(&j, "tcp_transitory", m->timeout_tcp_transitory);
+	xnat_json_kv_uint(&j, "icmp", m->timeout_icmp);
+	xnat_json_object_end(&j);
+	xnat_json_kv_uint(&j, "sessions", s->sessions);
+	xnat_json_kv_uint(&j, "mappings", s->mappings);
+	xnat_json_key(&j, "mappings_by_owner");
+	xnat_json_object_begin(&j);
+	for (int o = 0; o < XNAT_OWNER_MAX; o++)
+		xnat_json_kv_uint(&j, ctl_owner_name(o), s->by_owner[o]);
+	xnat_json_object_end(&j);
+	xnat_json_object_end(&j);
+}
+
+static void print_text(const struct status *s)
+{
+	const struct xnat_config *m = &s->cfg;
+	const char *sep = " (";
+
+	if (s->xnatd_pid > 0)
+		printf("xnatd:             running (pid %d)\n", s->xnatd_pid);
+	else
+		printf("xnatd:             not running\n");
+	printf("programs:          %s\n", s->progs_pinned ? "pinned" : "not pinned");
+	printf("enabled:           %s\n", m->flags & XNAT_CFG_ENABLED ? "yes" : "no (no external address yet)");
+	printf("external address:  %s\n", s->ext);
+	printf("wan interface:     %s (ifindex %u)\n", s->wan, m->wan_ifindex);
+	printf("port range:        %u-%u\n", m->port_min, m->port_max);
+	printf("filtering:         %s\n", filtering_name(m->filtering));
+	printf("hairpin:           %s\n", m->flags & XNAT_CFG_HAIRPIN ? "yes" : "no");
+	if (m->max_ports_per_host)
+		printf("ports per host:    %u\n", m->max_ports_per_host);
+	else
+		printf("ports per host:    unlimited\n");
+	printf("timeouts:          udp %us, tcp established %us, tcp transitory %us, icmp %us\n",
+	       m->timeout_udp, m->timeout_tcp_established, m->timeout_tcp_transitory, m->timeout_icmp);
+	printf("sessions:          %u\n", s->sessions);
+	printf("mappings:          %u", s->mappings);
+	for (int o = 0; o < XNAT_OWNER_MAX; o++) {
+		if (!s->by_owner[o])
+			continue;
+		printf("%s%s %u", sep, ctl_owner_name(o), s->by_owner[o]);
+		sep = ", ";
+	}
+	printf("%s\n", s->mappings ? ")" : "");
 }
 
 int cmd_status(struct ctl *c, int argc, char **argv)
 {
-	struct xnat_snapshot flows;
-	struct xnat_port_table ports;
-	__u32 sessions = 0, by_owner[XNAT_OWNER_MAX] = {};
-	char addr[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
-	struct xnat_config m;
-	int pid = xnatd_pid(c->pin_root);
+	struct status s = {};
+	int rc;
 
 	(void)argv;
-	if (argc) {
-		fprintf(stderr, "xnatctl: status takes no arguments\n");
-		return 2;
-	}
-	if (xnat_config_read(c->maps.config, &m) ||
-	    xnat_snapshot_take(c->maps.flows, sizeof(struct xnat_flow_key), sizeof(struct xnat_flow), &flows)) {
-		perror("xnatctl: reading the maps");
-		return 1;
-	}
-	if (xnat_ports_open(c->maps.ports, false, &ports)) {
-		xnat_snapshot_free(&flows);
-		perror("xnatctl: reading the maps");
-		return 1;
-	}
-	for (size_t i = 0; i < flows.n; i++)
-		sessions += ((struct xnat_flow_key *)xnat_snapshot_key(&flows, i))->dir == XNAT_DIR_OUT;
-	for (__u32 slot = 0; slot < XNAT_PORT_SLOTS; slot++) {
-		const struct xnat_port_owner *o = &ports.slots[slot];
-
-		if (o->in_use && o->owner < XNAT_OWNER_MAX)
-			by_owner[o->owner]++;
-	}
-	inet_ntop(AF_INET, &m.ext_addr, addr, sizeof(addr));
-	if_indextoname(m.wan_ifindex, ifname);
-
-	if (c->json) {
-		struct xnat_json j;
-
-		xnat_json_init(&j, stdout);
-		xnat_json_object_begin(&j);
-		xnat_json_kv_bool(&j, "xnatd_running", pid > 0);
-		if (pid > 0)
-			xnat_json_kv_uint(&j, "xnatd_pid", pid);
-		xnat_json_kv_bool(&j, "programs_pinned", programs_pinned(c->pin_root));
-		xnat_json_kv_bool(&j, "enabled", m.flags & XNAT_CFG_ENABLED);
-		xnat_json_kv_string(&j, "external_address", addr);
-		xnat_json_kv_uint(&j, "wan_ifindex", m.wan_ifindex);
-		xnat_json_kv_string(&j, "wan_interface", ifname);
-		xnat_json_kv_uint(&j, "port_min", m.port_min);
-		xnat_json_kv_uint(&j, "port_max", m.port_max);
-		xnat_json_kv_string(&j, "filtering", filtering_name(m.filtering));
-		xnat_json_kv_bool(&j, "hairpin", m.flags & XNAT_CFG_HAIRPIN);
-		xnat_json_kv_uint(&j, "max_ports_per_host", m.max_ports_per_host);
-		xnat_json_key(&j, "timeouts");
-		xnat_json_object_begin(&j);
-		xnat_json_kv_uint(&j, "udp", m.timeout_udp);
-		xnat_json_kv_uint(&j, "tcp_established", m.timeout_tcp_established);
-		xnat_json_kv_uint(&j, "tcp_transitory", m.timeout_tcp_transitory);
-		xnat_json_kv_uint(&j, "icmp", m.timeout_icmp);
-		xnat_json_object_end(&j);
-		xnat_json_kv_uint(&j, "sessions", sessions);
-		xnat_json_key(&j, "mappings");
-		xnat_json_object_begin(&j);
-		for (int o = 0; o < XNAT_OWNER_MAX; o++)
-			xnat_json_kv_uint(&j, ctl_owner_name(o), by_owner[o]);
-		xnat_json_object_end(&j);
-		xnat_json_object_end(&j);
-	} else {
-		printf("xnatd:             %s", pid > 0 ? "running" : "not running");
-		if (pid > 0)
-			printf(" (pid %d)", pid);
-		printf("\nprograms:          %s\n", programs_pinned(c->pin_root) ? "pinned" : "not pinned");
-		printf("nat:               %s\n", m.flags & XNAT_CFG_ENABLED ? "enabled" : "disabled (no external address)");
-		printf("external address:  %s on %s (ifindex %u)\n", addr, ifname, m.wan_ifindex);
-		printf("port range:        %u-%u\n", m.port_min, m.port_max);
-		printf("filtering:         %s\n", filtering_name(m.filtering));
-		printf("hairpin:           %s\n", m.flags & XNAT_CFG_HAIRPIN ? "yes" : "no");
-		printf("ports per host:    %s", m.max_ports_per_host ? "" : "unlimited\n");
-		if (m.max_ports_per_host)
-			printf("%u\n", m.max_ports_per_host);
-		printf("timeouts:          udp %us, tcp established %us, tcp transitory %us, icmp %us\n",
-		       m.timeout_udp, m.timeout_tcp_established, m.timeout_tcp_transitory, m.timeout_icmp);
-		printf("sessions:          %u\n", sessions);
-		printf("mappings:         ");
-		for (int o = 0; o < XNAT_OWNER_MAX; o++)
-			if (by_owner[o] || o == XNAT_OWNER_DYNAMIC)
-				printf(" %s %u", ctl_owner_name(o), by_owner[o]);
-		printf("\n");
-	}
-	xnat_snapshot_free(&flows);
-	xnat_ports_close(&ports);
-	return 0;
+	if (argc)
+		return ctl_usage("status");
+	if (ctl_open(c))
+		return CTL_ERR;
+	rc = gather(c, &s);
+	if (rc)
+		return rc;
+	if (c->json)
+		print_json(c, &s);
+	else
+		print_text(&s);
+	return CTL_OK;
 }
