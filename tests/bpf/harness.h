@@ -30,18 +30,32 @@ struct env {
 };
 extern struct env env;
 
+/* ---- harness.c: TAP output, the environment, program runs ---- */
+
 /* TAP: one line per check; the process exit status says if any failed. */
 void t_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A check that fails because of a reported, not yet fixed bug in bpf/: it is
+ * printed as a skip naming the bug, so the suite stays green and the check
+ * turns into a plain pass as soon as the bug is fixed. */
+void t_known_bug(bool cond, const char *bug, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int t_done(void);
 
+/* Private netns with the topology, the object loaded, maps reset. */
 int env_setup(void);
 /* The same with table sizes (0: the object's defaults). */
 int env_setup_sized(__u32 max_flows, __u32 max_mappings);
+/* Another instance of the object, unpinned, with table sizes (0: the
+ * object's defaults); a test may swap it into env.skel for a while. */
+struct xnat_bpf *skel_load(__u32 max_flows, __u32 max_mappings);
 /* Empty every state map, default config (EIF, hairpin, 1024-65535), counters marked. */
 void env_reset(void);
+/* Delete every entry of a hash map. */
+void map_empty(struct bpf_map *map);
 void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg);
-/* Packets counted as stat since the last env_reset()/stat_mark(). */
+void cfg_set_flags(struct xnat_config *c, long flags);
+void cfg_set_filtering(struct xnat_config *c, long mode);
+/* Packets counted as stat (summed over CPUs) since the last env_reset()/stat_mark(). */
 uint64_t stat_delta(enum xnat_stat stat);
 void stat_mark(void);
 
@@ -52,27 +66,50 @@ int run_xdp_lan(const struct pkt *in, struct pkt *out);
 int run_xdp_wan(const struct pkt *in, struct pkt *out);
 int run_tc_ingress(const struct pkt *in, struct pkt *out);
 int run_tc_egress(const struct pkt *in, struct pkt *out);
+typedef int (*run_fn)(const struct pkt *in, struct pkt *out);
 
+/* ---- checks.c: what the tests check ---- */
+
+/* Build s and run it; returns the verdict (-1: not built or not run). */
+int run_spec(run_fn run, const struct pkt_spec *s, struct pkt *out);
+/*
+ * Run `in`; true when the verdict is `verdict` and the packet leaves exactly
+ * as `want` (NULL: untouched). Mismatches are printed as TAP comments.
+ * The counters are marked first: stat_delta()/counted_once() then see this run.
+ * expect() builds both from specs; out, when given, gets the packet as it left.
+ */
+bool expect_pkt(run_fn run, const struct pkt *in, int verdict, const struct pkt *want, struct pkt *out);
+bool expect(run_fn run, const struct pkt_spec *in, int verdict, const struct pkt_spec *want, struct pkt *out);
 /* Byte-exact comparison; the first difference is printed as a TAP comment. */
 bool pkt_same(const struct pkt *got, const struct pkt *want);
+/* Since the last mark, exactly one packet verdict was counted and it was
+ * `stat` (events such as new_session don't count as verdicts). Marks again. */
+bool counted_once(enum xnat_stat stat);
 
-/* State checks. Ports host order. */
+/* Map state. Ports host order. */
 bool flow_exists(const char *saddr, uint16_t sport, const char *daddr, uint16_t dport, uint8_t proto,
 		 enum xnat_dir dir, struct xnat_flow *val);
 bool port_owner(uint16_t ext_port, uint8_t proto, struct xnat_port_owner *val);
 uint64_t host_alloc(const char *host);
+/* External port of an internal endpoint in xnat_eim, 0 if none. */
+uint16_t eim_port(const char *host, uint16_t port, uint8_t proto);
+unsigned int map_entries(struct bpf_map *map);
+/* A static forward (or lease) written into xnat_ports as xnatd would. */
+void add_forward(uint8_t proto, uint16_t ext_port, const char *host, uint16_t port, __u8 owner);
 
 /* The test groups, one file each. */
 void test_tcp_udp(void);
-void test_icmp(void);
+void test_stack_path(void);
+void test_icmp_echo(void);
+void test_icmp_errors(void);
 void test_fragments(void);
-void test_filtering_forwards(void);
+void test_filtering(void);
+void test_forwards(void);
 void test_hairpin(void);
 void test_limits(void);
 void test_passes(void);
+void test_malformed(void);
 void test_sip(void);
-
-#endif
 
 /* ---- packet specs of the test topology ---- */
 
@@ -118,3 +155,5 @@ static inline struct pkt_spec forwarded(struct pkt_spec s, const uint8_t *out_ma
 	s.dmac = next_hop;
 	return s;
 }
+
+#endif

@@ -15,12 +15,16 @@ int main(void)
 		return t_done();
 	}
 	test_tcp_udp();
-	test_icmp();
+	test_stack_path();
+	test_icmp_echo();
+	test_icmp_errors();
 	test_fragments();
-	test_filtering_forwards();
+	test_filtering();
+	test_forwards();
 	test_hairpin();
 	test_limits();
 	test_passes();
+	test_malformed();
 	test_sip();
 	xnat_bpf__destroy(env.skel);
 	return t_done();

@@ -4,8 +4,9 @@
 #include <netinet/in.h>
 #include "pkt.h"
 
-#define ETH_LEN 14
+#define ETH_LEN PKT_ETH_LEN
 #define IP_LEN 20
+#define IP_MAX_OPT 40
 
 uint32_t pkt_addr(const char *dotted)
 {
@@ -31,6 +32,16 @@ uint16_t pkt_csum(const void *data, size_t len, uint32_t sum)
 
 static void put16(uint8_t *b, uint16_t v) { b[0] = v >> 8; b[1] = v & 0xff; }
 
+uint16_t pkt_get16(const struct pkt *p, size_t off)
+{
+	return off + 2 <= p->len ? (uint16_t)(p->buf[off] << 8 | p->buf[off + 1]) : 0;
+}
+
+static size_t ip_hdr_len(const struct pkt_spec *s)
+{
+	return IP_LEN + s->ip_opt_len;
+}
+
 static uint32_t pseudo_sum(const uint8_t *ip, uint8_t proto, size_t l4len)
 {
 	uint32_t sum = 0;
@@ -43,9 +54,11 @@ static uint32_t pseudo_sum(const uint8_t *ip, uint8_t proto, size_t l4len)
 static void ip_header(uint8_t *ip, const struct pkt_spec *s, size_t total)
 {
 	uint32_t src = pkt_addr(s->src), dst = pkt_addr(s->dst);
+	size_t hlen = ip_hdr_len(s);
 
 	memset(ip, 0, IP_LEN);
-	ip[0] = 0x45;
+	memset(ip + IP_LEN, 1 /* NOP */, s->ip_opt_len);
+	ip[0] = (uint8_t)(0x40 | hlen / 4);
 	put16(ip + 2, (uint16_t)total);
 	put16(ip + 4, s->ip_id);
 	put16(ip + 6, s->frag);
@@ -53,7 +66,7 @@ static void ip_header(uint8_t *ip, const struct pkt_spec *s, size_t total)
 	ip[9] = s->proto;
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &dst, 4);
-	put16(ip + 10, pkt_csum(ip, IP_LEN, 0));
+	put16(ip + 10, pkt_csum(ip, hlen, 0));
 }
 
 static size_t l4_build(uint8_t *l4, const struct pkt_spec *s)
@@ -127,30 +140,36 @@ static void eth_header(uint8_t *eth, const struct pkt_spec *s)
 	eth[12] = 0x08, eth[13] = 0x00;
 }
 
+static bool spec_fits(const struct pkt_spec *s, size_t l4_len)
+{
+	return s->ip_opt_len % 4 == 0 && s->ip_opt_len <= IP_MAX_OPT &&
+	       ETH_LEN + ip_hdr_len(s) + l4_len <= PKT_MAX;
+}
+
 int pkt_build(struct pkt *p, const struct pkt_spec *s)
 {
-	uint8_t *ip = p->buf + ETH_LEN, *l4 = ip + IP_LEN;
+	uint8_t *ip = p->buf + ETH_LEN, *l4 = ip + ip_hdr_len(s);
 	size_t l4len;
 
-	if (ETH_LEN + IP_LEN + 20 + s->payload_len + s->quote_len > PKT_MAX)
+	if (!spec_fits(s, 20 + s->payload_len + s->quote_len))
 		return -1;
 	memset(p->buf, 0, sizeof(p->buf));
 	eth_header(p->buf, s);
 	l4len = l4_build(l4, s);
-	ip_header(ip, s, IP_LEN + l4len);
+	ip_header(ip, s, ip_hdr_len(s) + l4len);
 	l4_csum(ip, l4, l4len, s);
-	p->len = ETH_LEN + IP_LEN + l4len;
+	p->len = ETH_LEN + ip_hdr_len(s) + l4len;
 	return 0;
 }
 
 int pkt_build_raw(struct pkt *p, const struct pkt_spec *s, const uint8_t *data, size_t len)
 {
-	if (ETH_LEN + IP_LEN + len > PKT_MAX)
+	if (!spec_fits(s, len))
 		return -1;
 	memset(p->buf, 0, sizeof(p->buf));
 	eth_header(p->buf, s);
-	ip_header(p->buf + ETH_LEN, s, IP_LEN + len);
-	memcpy(p->buf + ETH_LEN + IP_LEN, data, len);
-	p->len = ETH_LEN + IP_LEN + len;
+	ip_header(p->buf + ETH_LEN, s, ip_hdr_len(s) + len);
+	memcpy(p->buf + ETH_LEN + ip_hdr_len(s), data, len);
+	p->len = ETH_LEN + ip_hdr_len(s) + len;
 	return 0;
 }

@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #define PKT_MAX 2048
+#define PKT_ETH_LEN 14
+#define PKT_IP_OFF PKT_ETH_LEN
+#define PKT_L4_OFF (PKT_ETH_LEN + 20) /* without IP options */
 
 struct pkt {
 	uint8_t buf[PKT_MAX];
@@ -29,6 +32,7 @@ struct pkt_spec {
 	uint8_t icmp_type, icmp_code;
 	uint16_t ip_id;
 	uint16_t frag;        /* IP flags + fragment offset field, host order */
+	uint8_t ip_opt_len;   /* bytes of IP options (NOPs), a multiple of 4 */
 	bool udp_no_csum;     /* UDP checksum 0 (not computed) */
 	const uint8_t *payload;
 	size_t payload_len;
@@ -46,5 +50,8 @@ int pkt_build_raw(struct pkt *p, const struct pkt_spec *s, const uint8_t *data, 
 
 uint16_t pkt_csum(const void *data, size_t len, uint32_t sum);
 uint32_t pkt_addr(const char *dotted); /* network order */
+
+/* The 16-bit big-endian field at byte off of the frame (ports, checksums). */
+uint16_t pkt_get16(const struct pkt *p, size_t off);
 
 #endif

@@ -2,49 +2,120 @@
 /* IPv4 fragments: later ones follow the translation of the first. */
 #include <netinet/in.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "harness.h"
-#include "mapwalk.h"
 
-/* Split a built UDP datagram's IP payload at `cut` into two fragments. */
-static void split(const struct pkt *whole, struct pkt_spec s, size_t cut, struct pkt *first,
-		  struct pkt *second)
+#define CUT 32 /* bytes of L4 in the first fragment (a multiple of 8) */
+
+static uint8_t data[48];
+
+/* The two fragments of the UDP datagram `s` (IP id s.ip_id). */
+static void fragments(struct pkt_spec s, struct pkt *first, struct pkt *second)
 {
-	const uint8_t *l4 = whole->buf + 14 + 20;
-	size_t l4len = whole->len - 14 - 20;
+	struct pkt whole;
+	const uint8_t *l4 = whole.buf + PKT_L4_OFF;
 
+	s.payload = data, s.payload_len = sizeof(data);
+	pkt_build(&whole, &s);
 	s.frag = 0x2000; /* MF, offset 0 */
-	pkt_build_raw(first, &s, l4, cut);
-	s.frag = (uint16_t)(cut / 8);
-	pkt_build_raw(second, &s, l4 + cut, l4len - cut);
+	pkt_build_raw(first, &s, l4, CUT);
+	s.frag = CUT / 8;
+	pkt_build_raw(second, &s, l4 + CUT, whole.len - PKT_L4_OFF - CUT);
+}
+
+static bool frag_recorded(const char *src, const char *dst, uint16_t id, const char *to_src, const char *to_dst)
+{
+	struct xnat_frag_key k = { .saddr = pkt_addr(src), .daddr = pkt_addr(dst), .id = htons(id),
+				   .proto = IPPROTO_UDP };
+	struct xnat_frag v;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(env.skel->maps.xnat_frags), &k, &v) &&
+	       v.saddr == pkt_addr(to_src) && v.daddr == pkt_addr(to_dst);
+}
+
+static void outbound(void)
+{
+	struct pkt_spec s = from_lan(flow_spec(IPPROTO_UDP, H1, 6000, REM, 7000), MAC_H1), want;
+	struct pkt f1, f2, e1, e2;
+
+	env_reset();
+	want = forwarded(s, MAC_GW_WAN, MAC_REM);
+	want.src = EXT;
+	fragments(s, &f1, &f2);
+	fragments(want, &e1, &e2);
+	t_ok(expect_pkt(run_xdp_lan, &f1, V_XDP_REDIRECT, &e1, NULL) && counted_once(XNAT_STAT_XLATE_OUT),
+	     "first fragment: translated with its flow (UDP checksum of the whole datagram)");
+	t_ok(map_entries(env.skel->maps.xnat_frags) == 1 && frag_recorded(H1, REM, 0x4242, EXT, REM),
+	     "first fragment: recorded in xnat_frags (192.168.1.10 -> 198.51.100.2, id 0x4242: 198.51.100.1 -> 198.51.100.2)");
+	t_ok(expect_pkt(run_xdp_lan, &f2, V_XDP_REDIRECT, &e2, NULL) && counted_once(XNAT_STAT_XLATE_FRAG),
+	     "later fragment: same addresses, IP checksum right, payload untouched, counted translated_fragment");
+	/* The same later fragment as the stack forwards it: WAN MACs, TTL already decremented. */
+	s.smac = MAC_GW_WAN, s.dmac = MAC_REM, s.ttl = 63;
+	want = s;
+	want.src = EXT;
+	fragments(s, &f1, &f2);
+	fragments(want, &e1, &e2);
+	t_ok(expect_pkt(run_tc_egress, &f2, V_TC_OK, &e2, NULL) && counted_once(XNAT_STAT_XLATE_FRAG),
+	     "later fragment through TC egress (stack path): translated too, TTL untouched");
+
+	s = from_lan(flow_spec(IPPROTO_UDP, H1, 6000, REM, 7000), MAC_H1);
+	s.ip_id = 0x7777; /* a datagram whose first fragment never came */
+	fragments(s, &f1, &f2);
+	t_ok(expect_pkt(run_xdp_lan, &f2, V_XDP_DROP, NULL, NULL) && counted_once(XNAT_STAT_DROP_FRAG_NO_STATE),
+	     "later fragment without its first: dropped, counted");
+}
+
+static void inbound(void)
+{
+	struct pkt_spec s = from_lan(flow_spec(IPPROTO_UDP, H1, 6000, REM, 7000), MAC_H1), want;
+	struct pkt f1, f2, e1, e2, out;
+
+	env_reset();
+	run_spec(run_xdp_lan, &s, &out);
+	s = from_wan(flow_spec(IPPROTO_UDP, REM, 7000, EXT, 6000), MAC_REM);
+	s.ip_id = 0x5151;
+	want = forwarded(s, MAC_GW_LAN, MAC_H1);
+	want.dst = H1;
+	fragments(s, &f1, &f2);
+	fragments(want, &e1, &e2);
+	t_ok(expect_pkt(run_xdp_wan, &f1, V_XDP_REDIRECT, &e1, NULL) && frag_recorded(REM, EXT, 0x5151, REM, H1),
+	     "inbound first fragment: to 192.168.1.10:6000, recorded");
+	t_ok(expect_pkt(run_xdp_wan, &f2, V_XDP_REDIRECT, &e2, NULL), "inbound later fragment: to 192.168.1.10");
+	want = s;
+	want.dst = H1;
+	fragments(want, &e1, &e2);
+	t_ok(expect_pkt(run_tc_ingress, &f2, V_TC_OK, &e2, NULL), "inbound later fragment (TC ingress): to 192.168.1.10");
+}
+
+/* Fragmented datagrams of the gateway itself are never NATed, and must not be dropped. */
+static void gateway_own(void)
+{
+	struct pkt_spec s = flow_spec(IPPROTO_UDP, EXT, 33000, REM, 4500);
+	struct pkt f1, f2;
+
+	env_reset();
+	s.smac = MAC_GW_WAN, s.dmac = MAC_REM, s.ip_id = 0x6161;
+	fragments(s, &f1, &f2);
+	t_ok(expect_pkt(run_tc_egress, &f1, V_TC_OK, NULL, NULL), "gateway's own first fragment (TC egress): untouched");
+	t_known_bug(expect_pkt(run_tc_egress, &f2, V_TC_OK, NULL, NULL),
+		    "bpf/nat_core.h frag_follow(): the gateway's own later fragments have no xnat_frags record (session_local() passes the first one without frag_record())",
+		    "gateway's own later fragment (TC egress): leaves untouched");
+
+	s = from_wan(flow_spec(IPPROTO_UDP, REM, 4500, EXT, 33000), MAC_REM);
+	s.ip_id = 0x6262;
+	fragments(s, &f1, &f2);
+	t_ok(expect_pkt(run_xdp_wan, &f1, V_XDP_PASS, NULL, NULL), "fragmented reply to the gateway, first fragment (XDP): passed untouched");
+	t_known_bug(expect_pkt(run_xdp_wan, &f2, V_XDP_PASS, NULL, NULL),
+		    "bpf/nat_core.h frag_follow(): later fragments for the gateway itself are dropped (the first one returns PASS_LOCAL without frag_record())",
+		    "fragmented reply to the gateway, later fragment (XDP): passed untouched");
+	t_known_bug(expect_pkt(run_tc_ingress, &f2, V_TC_OK, NULL, NULL),
+		    "the same in TC ingress", "fragmented reply to the gateway, later fragment (TC ingress): untouched");
 }
 
 void test_fragments(void)
 {
-	static uint8_t data[48];
-	struct pkt_spec s = from_lan(flow_spec(IPPROTO_UDP, H1, 6000, REM, 7000), MAC_H1), want;
-	struct pkt whole, whole_want, f1, f2, e1, e2, out;
-	int v1, v2;
-
-	env_reset();
 	memset(data, 0xab, sizeof(data));
-	s.payload = data, s.payload_len = sizeof(data);
-	want = forwarded(s, MAC_GW_WAN, MAC_REM);
-	want.src = EXT;
-	pkt_build(&whole, &s);
-	pkt_build(&whole_want, &want);
-	split(&whole, s, 32, &f1, &f2);
-	split(&whole_want, want, 32, &e1, &e2);
-
-	v1 = run_xdp_lan(&f1, &out);
-	t_ok(v1 == V_XDP_REDIRECT && pkt_same(&out, &e1), "first fragment: translated with its flow (UDP checksum of the whole datagram)");
-	t_ok(xnat_map_count(bpf_map__fd(env.skel->maps.xnat_frags)) == 1, "first fragment: recorded in xnat_frags");
-	v2 = run_xdp_lan(&f2, &out);
-	t_ok(v2 == V_XDP_REDIRECT && pkt_same(&out, &e2), "later fragment: same addresses, IP checksum right, payload untouched");
-	t_ok(stat_delta(XNAT_STAT_XLATE_FRAG) == 1, "later fragment: counted translated_fragment");
-
-	s.ip_id = 0x7777; /* a datagram whose first fragment never came */
-	split(&whole, s, 32, &f1, &f2);
-	v2 = run_xdp_lan(&f2, &out);
-	t_ok(v2 == V_XDP_DROP && stat_delta(XNAT_STAT_DROP_FRAG_NO_STATE) == 1,
-	     "later fragment without its first: dropped and counted");
+	outbound();
+	inbound();
+	gateway_own();
 }
