@@ -56,12 +56,27 @@ static __always_inline struct xnat_port_owner *port_owner(__u8 proto, __be16 por
 	return o && o->in_use ? o : NULL;
 }
 
-/* Claim a free port for word (atomically: another CPU or xnatd may race). */
-static __always_inline int port_take(__u8 proto, __u16 port, __u64 word, __u32 now)
+/* Would t, leaving from ext port, have a reply tuple some session holds
+ * already (the gateway's own flow from that port to the same remote)? */
+static __always_inline int reply_tuple_taken(const struct xnat_config *cfg,
+					     const struct xnat_tuple *t, __u16 port)
 {
-	struct xnat_port_owner *o = port_slot(proto, bpf_htons(port));
+	struct xnat_flow_key k = {
+		.saddr = t->daddr, .daddr = cfg->ext_addr, .sport = t->dport,
+		.dport = bpf_htons(port), .proto = t->proto, .dir = XNAT_DIR_IN,
+	};
 
-	if (!o || __sync_val_compare_and_swap((__u64 *)o, 0, word) != 0)
+	return bpf_map_lookup_elem(&xnat_flows, &k) != NULL;
+}
+
+/* Claim a free port for word (atomically: another CPU or xnatd may race). */
+static __always_inline int port_take(const struct xnat_config *cfg, const struct xnat_tuple *t,
+				     __u16 port, __u64 word, __u32 now)
+{
+	struct xnat_port_owner *o = port_slot(t->proto, bpf_htons(port));
+
+	if (!o || reply_tuple_taken(cfg, t, port) ||
+	    __sync_val_compare_and_swap((__u64 *)o, 0, word) != 0)
 		return -1;
 	o->last_used = now;
 	o->expires = 0;
@@ -79,8 +94,8 @@ static __always_inline void port_release(__u8 proto, __be16 port, __u64 word)
 
 /* Try `tries` ports of the range with the parity of `first`, from a random
  * one on; 0 with *port set, or -1. */
-static __always_inline int port_probe(const struct xnat_config *cfg, __u8 proto, __u64 word,
-				      __u32 first, int tries, __u32 now, __be16 *port)
+static __always_inline int port_probe(const struct xnat_config *cfg, const struct xnat_tuple *t,
+				      __u64 word, __u32 first, int tries, __u32 now, __be16 *port)
 {
 	__u32 count, start;
 	int i;
@@ -95,7 +110,7 @@ static __always_inline int port_probe(const struct xnat_config *cfg, __u8 proto,
 		if (i >= tries)
 			break;
 		cand = (__u16)(first + 2 * ((start + i) % count));
-		if (!port_take(proto, cand, word, now)) {
+		if (!port_take(cfg, t, cand, word, now)) {
 			*port = bpf_htons(cand);
 			return 0;
 		}
@@ -117,15 +132,14 @@ static __always_inline int port_claim(const struct xnat_config *cfg, const struc
 
 	if (!min || max < min)
 		return -1;
-	if (want >= min && want <= max && !port_take(t->proto, want, word, now)) {
+	if (want >= min && want <= max && !port_take(cfg, t, want, word, now)) {
 		*port = t->sport;
 		return 0;
 	}
 	same = ((min ^ want) & 1) ? min + 1u : min; /* first port with the wanted parity */
-	if (!port_probe(cfg, t->proto, word, same, XNAT_PORT_TRIES, now, port))
+	if (!port_probe(cfg, t, word, same, XNAT_PORT_TRIES, now, port))
 		return 0;
-	return port_probe(cfg, t->proto, word, same == min ? min + 1u : min, XNAT_PORT_TRIES / 4, now,
-			  port);
+	return port_probe(cfg, t, word, same == min ? min + 1u : min, XNAT_PORT_TRIES / 4, now, port);
 }
 
 /*

@@ -60,7 +60,8 @@ static __always_inline int session_local(const struct xnat_tuple *t, __u8 flags,
 
 /* LAN -> WAN: t (lan -> remote) becomes *to (ext -> remote). */
 static __always_inline int session_out(const struct xnat_config *cfg, const struct xnat_tuple *t,
-				       __u8 flags, __u8 icmp_type, __u32 now, struct xnat_tuple *to)
+				       __u8 flags, __u8 icmp_type, int from_stack, __u32 now,
+				       struct xnat_tuple *to)
 {
 	struct xnat_flow_key k = {
 		.saddr = t->saddr, .daddr = t->daddr, .sport = t->sport,
@@ -71,8 +72,10 @@ static __always_inline int session_out(const struct xnat_config *cfg, const stru
 	int err;
 
 	*to = *t;
+	/* The external address as source: the gateway's own traffic, which only
+	 * the stack path (TC egress) sees; from a LAN port it is forged. */
 	if (t->saddr == cfg->ext_addr)
-		return session_local(t, flags, now);
+		return from_stack ? session_local(t, flags, now) : XNAT_STAT_DROP_SPOOFED;
 	f = bpf_map_lookup_elem(&xnat_flows, &k);
 	if (f) {
 		flow_touch(f, flags, now);
@@ -235,16 +238,24 @@ static __always_inline void frag_key(struct xnat_frag_key *k, const struct xnat_
 	k->pad = 0;
 }
 
-/* The first fragment leaves its addresses for the ones that follow. */
-static __always_inline void frag_record(const struct xnat_pkt *p, const struct xnat_xlate *x)
+/* The first fragment leaves its fate for the ones that follow: rc 0, the
+ * addresses it was translated to; a pass (e.g. to the gateway itself), that
+ * pass, addresses untouched. A dropped first fragment leaves nothing. */
+static __always_inline int frag_settle(const struct xnat_pkt *p, const struct xnat_xlate *x, int rc)
 {
 	struct xnat_frag_key k;
 	struct xnat_frag v = { .saddr = x->to.saddr, .daddr = x->to.daddr, .stat = x->stat };
 
-	if (p->frag != XNAT_FRAG_FIRST)
-		return;
+	if (p->frag != XNAT_FRAG_FIRST || stat_is_drop(rc))
+		return rc;
+	if (rc) {
+		v.saddr = p->t.saddr;
+		v.daddr = p->t.daddr;
+		v.stat = rc;
+	}
 	frag_key(&k, p);
 	bpf_map_update_elem(&xnat_frags, &k, &v, BPF_ANY);
+	return rc;
 }
 
 /* A later fragment (no L4 header) takes the addresses of its first one. */
@@ -257,6 +268,8 @@ static __always_inline int frag_follow(const struct xnat_pkt *p, struct xnat_xla
 	v = bpf_map_lookup_elem(&xnat_frags, &k);
 	if (!v)
 		return XNAT_STAT_DROP_FRAG_NO_STATE;
+	if (!stat_is_xlate(v->stat))
+		return v->stat; /* the first one was passed: so are the others */
 	x->to = p->t;
 	x->to.saddr = v->saddr;
 	x->to.daddr = v->daddr;
@@ -276,15 +289,13 @@ static __always_inline int nat_translate(const struct xnat_config *cfg, struct x
 	if (p->icmp_error)
 		return dir == XNAT_DIR_OUT ? icmp_error_out(cfg, p, x) : icmp_error_in(p, x);
 	if (dir == XNAT_DIR_OUT) {
-		err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &x->to);
+		err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, p->from_stack, now, &x->to);
 		x->stat = XNAT_STAT_XLATE_OUT;
 	} else {
 		err = session_in(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &x->to);
 		x->stat = XNAT_STAT_XLATE_IN;
 	}
-	if (!err)
-		frag_record(p, x);
-	return err;
+	return frag_settle(p, x, err);
 }
 
 /*
@@ -299,23 +310,16 @@ static __always_inline int nat_hairpin(const struct xnat_config *cfg, struct xna
 	__u32 now = xnat_now();
 	int err;
 
-	if (!(cfg->flags & XNAT_CFG_HAIRPIN))
-		return XNAT_STAT_PASS_LOCAL;
 	if (p->frag == XNAT_FRAG_LATER)
 		return frag_follow(p, x);
-	if (p->icmp_error || p->t.proto == IPPROTO_ICMP)
-		return XNAT_STAT_PASS_LOCAL;
-	if (!port_owner(p->t.proto, p->t.dport))
-		return XNAT_STAT_PASS_LOCAL; /* a service of the gateway itself */
-	err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &mid);
-	if (err)
-		return err;
-	err = session_in(cfg, &mid, p->tcp_flags, p->icmp_type, now, &x->to);
-	if (err)
-		return err;
+	if (!(cfg->flags & XNAT_CFG_HAIRPIN) || p->icmp_error || p->t.proto == IPPROTO_ICMP ||
+	    !port_owner(p->t.proto, p->t.dport)) /* a service of the gateway itself */
+		return frag_settle(p, x, XNAT_STAT_PASS_LOCAL);
+	err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, 0, now, &mid);
+	if (!err)
+		err = session_in(cfg, &mid, p->tcp_flags, p->icmp_type, now, &x->to);
 	x->stat = XNAT_STAT_XLATE_HAIRPIN;
-	frag_record(p, x);
-	return 0;
+	return frag_settle(p, x, err);
 }
 
 #endif

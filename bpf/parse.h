@@ -47,6 +47,7 @@ struct xnat_pkt {
 	__u8 tcp_flags;   /* XNAT_FLOW_* seen in this packet */
 	__u8 icmp_type;   /* when t.proto is ICMP */
 	__u8 icmp_error;  /* 1: ICMP error whose quote was parsed into in_* */
+	__u8 from_stack;  /* set by the TC entry points: the kernel stack handed it over */
 	/* The quoted packet of an ICMP error (in_t is its tuple as it was sent). */
 	struct iphdr *in_ip;
 	struct xnat_tuple in_t;
@@ -151,6 +152,12 @@ static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, __u3
 			   &unused, NULL, 1);
 }
 
+/* The fixed header length of the protocols xnat translates, 0 for others. */
+static __always_inline __u32 l4_header_len(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? 20 : proto == IPPROTO_UDP || proto == IPPROTO_ICMP ? 8 : 0;
+}
+
 /*
  * Does the IPv4 total length fit the frame (frame_len: the whole packet,
  * which in TC may be longer than the linear data)? BIG TCP GSO packets
@@ -203,6 +210,11 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 	if (ip->frag_off & bpf_htons(IP_MF))
 		p->frag = XNAT_FRAG_FIRST;
 
+	/* The L4 header must lie within the IP total length, not just the frame
+	 * (Ethernet pads short frames). tot_len 0: BIG TCP, checked above. */
+	if (ip->tot_len && l4_header_len(p->t.proto) &&
+	    bpf_ntohs(ip->tot_len) - ihl < l4_header_len(p->t.proto))
+		return XNAT_STAT_DROP_MALFORMED;
 	l4_off = sizeof(*eth) + ihl;
 	err = parse_ports(data + l4_off, l4_off, data_end, &p->t, &p->l4,
 			  &p->icmp_type, &p->tcp_flags, 0);

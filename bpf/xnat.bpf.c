@@ -165,6 +165,29 @@ static __always_inline void tc_commit_l4(struct __sk_buff *skb, const struct xna
 		bpf_l4_csum_replace(skb, p->l4.csum_off, 0, d->data, flags);
 }
 
+/* Is addr one of the gateway's own addresses? The route to it is local. */
+static __always_inline int tc_addr_is_local(struct __sk_buff *skb, __be32 addr)
+{
+	struct bpf_fib_lookup fib = {
+		.family = AF_INET, .ipv4_dst = addr, .ifindex = skb->ifindex,
+	};
+
+	return bpf_fib_lookup(skb, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
+}
+
+/*
+ * Leaving by the WAN, a packet xnat can't translate (another protocol, an
+ * ICMP type without identifier) goes on only if the gateway itself sent it:
+ * a LAN host's would leave with its private source.
+ */
+static __always_inline int tc_untranslatable_out(struct __sk_buff *skb, const struct xnat_config *cfg,
+						 const struct xnat_pkt *p)
+{
+	if (!p->ip || p->t.saddr == cfg->ext_addr || tc_addr_is_local(skb, p->t.saddr))
+		return XNAT_STAT_PASS_UNSUPPORTED;
+	return XNAT_STAT_DROP_OUT_UNTRANSLATABLE;
+}
+
 /* The stack path, WAN only: ingress translates what XDP passed, egress what
  * the stack forwarded. TTL is the stack's business here. */
 static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
@@ -181,7 +204,10 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
+	p.from_stack = 1;
 	rc = parse_packet(data, data_end, skb->len, &p);
+	if (rc == XNAT_STAT_PASS_UNSUPPORTED && dir == XNAT_DIR_OUT)
+		return tc_untranslatable_out(skb, cfg, &p);
 	if (rc)
 		return rc;
 	if (dir == XNAT_DIR_IN && p.t.daddr != cfg->ext_addr)

@@ -42,7 +42,8 @@
 	X(DROP_ICMP_NO_STATE, "drop_icmp_error_no_state")                \
 	X(DROP_OUT_UNTRANSLATABLE, "drop_out_untranslatable")          \
 	X(DROP_HAIRPIN_UNRESOLVED, "drop_hairpin_unresolved")          \
-	X(DROP_SESSION_CONFLICT, "drop_session_conflict")
+	X(DROP_SESSION_CONFLICT, "drop_session_conflict")              \
+	X(DROP_SPOOFED,       "drop_lan_spoofed_source")
 
 #define XNAT_STAT_ENUM(name, str) XNAT_STAT_##name,
 enum xnat_stat {

@@ -97,19 +97,16 @@ static void gateway_own(void)
 	s.smac = MAC_GW_WAN, s.dmac = MAC_REM, s.ip_id = 0x6161;
 	fragments(s, &f1, &f2);
 	t_ok(expect_pkt(run_tc_egress, &f1, V_TC_OK, NULL, NULL), "gateway's own first fragment (TC egress): untouched");
-	t_known_bug(expect_pkt(run_tc_egress, &f2, V_TC_OK, NULL, NULL),
-		    "bpf/nat_core.h frag_follow(): the gateway's own later fragments have no xnat_frags record (session_local() passes the first one without frag_record())",
+	t_ok(expect_pkt(run_tc_egress, &f2, V_TC_OK, NULL, NULL),
 		    "gateway's own later fragment (TC egress): leaves untouched");
 
 	s = from_wan(flow_spec(IPPROTO_UDP, REM, 4500, EXT, 33000), MAC_REM);
 	s.ip_id = 0x6262;
 	fragments(s, &f1, &f2);
 	t_ok(expect_pkt(run_xdp_wan, &f1, V_XDP_PASS, NULL, NULL), "fragmented reply to the gateway, first fragment (XDP): passed untouched");
-	t_known_bug(expect_pkt(run_xdp_wan, &f2, V_XDP_PASS, NULL, NULL),
-		    "bpf/nat_core.h frag_follow(): later fragments for the gateway itself are dropped (the first one returns PASS_LOCAL without frag_record())",
+	t_ok(expect_pkt(run_xdp_wan, &f2, V_XDP_PASS, NULL, NULL),
 		    "fragmented reply to the gateway, later fragment (XDP): passed untouched");
-	t_known_bug(expect_pkt(run_tc_ingress, &f2, V_TC_OK, NULL, NULL),
-		    "the same in TC ingress", "fragmented reply to the gateway, later fragment (TC ingress): untouched");
+	t_ok(expect_pkt(run_tc_ingress, &f2, V_TC_OK, NULL, NULL), "fragmented reply to the gateway, later fragment (TC ingress): untouched");
 }
 
 void test_fragments(void)
