@@ -24,6 +24,17 @@ static __always_inline int nat_enabled(const struct xnat_config *cfg)
 	return cfg && (cfg->flags & XNAT_CFG_ENABLED);
 }
 
+/* Every entry point starts here: the config if NAT is on, and the parsed
+ * packet; or the reason to leave the packet alone. */
+static __always_inline int nat_begin(void *data, void *data_end, __u32 frame_len,
+				     const struct xnat_config **cfg, struct xnat_pkt *p)
+{
+	*cfg = xnat_config_get();
+	if (!nat_enabled(*cfg))
+		return XNAT_STAT_PASS_DISABLED;
+	return parse_packet(data, data_end, frame_len, p);
+}
+
 /* ---------------------------------------------------------------- XDP */
 
 static __always_inline void xdp_commit_l4(struct xnat_pkt *p, const struct xnat_l4_diff *d)
@@ -54,15 +65,13 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	const struct xnat_config *cfg = xnat_config_get();
+	const struct xnat_config *cfg;
 	struct xnat_pkt p = {};
 	struct xnat_xlate x = {};
 	struct bpf_fib_lookup fib;
 	int rc, hairpin;
 
-	if (!nat_enabled(cfg))
-		return XNAT_STAT_PASS_DISABLED;
-	rc = parse_packet(data, data_end, data_end - data, &p);
+	rc = nat_begin(data, data_end, data_end - data, &cfg, &p);
 	if (rc)
 		return rc;
 	hairpin = p.t.daddr == cfg->ext_addr;
@@ -96,15 +105,13 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	const struct xnat_config *cfg = xnat_config_get();
+	const struct xnat_config *cfg;
 	struct xnat_pkt p = {};
 	struct xnat_xlate x = {};
 	struct bpf_fib_lookup fib;
 	int rc;
 
-	if (!nat_enabled(cfg))
-		return XNAT_STAT_PASS_DISABLED;
-	rc = parse_packet(data, data_end, data_end - data, &p);
+	rc = nat_begin(data, data_end, data_end - data, &cfg, &p);
 	if (rc)
 		return rc;
 	if (p.t.daddr != cfg->ext_addr)
@@ -192,20 +199,17 @@ static __always_inline int tc_untranslatable_out(struct __sk_buff *skb, const st
  * the stack forwarded. TTL is the stack's business here. */
 static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 {
-	const struct xnat_config *cfg = xnat_config_get();
-	struct xnat_pkt p = {};
+	const struct xnat_config *cfg;
+	struct xnat_pkt p = { .from_stack = 1 };
 	struct xnat_xlate x = {};
 	struct xnat_l4_diff d;
 	void *data, *data_end;
 	int rc;
 
-	if (!nat_enabled(cfg))
-		return XNAT_STAT_PASS_DISABLED;
 	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	p.from_stack = 1;
-	rc = parse_packet(data, data_end, skb->len, &p);
+	rc = nat_begin(data, data_end, skb->len, &cfg, &p);
 	if (rc == XNAT_STAT_PASS_UNSUPPORTED && dir == XNAT_DIR_OUT)
 		return tc_untranslatable_out(skb, cfg, &p);
 	if (rc)

@@ -99,9 +99,11 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
+/* Only the length is checked here (the field must hold it); what makes a
+ * valid name is xnat_config_validate()'s to say, for file and command line alike. */
 static int copy_ifname(char *dst, const char *src, const char *what)
 {
-	if (!*src || strlen(src) >= IF_NAMESIZE || strpbrk(src, "/ \t")) {
+	if (strlen(src) >= IF_NAMESIZE) {
 		fprintf(stderr, "xnatd: bad %s interface name '%s'\n", what, src);
 		return -1;
 	}
@@ -247,10 +249,10 @@ static void reload(struct xnatd *d, const struct cli *cli)
 	next.xdp_mode = old.xdp_mode;
 	strcpy(next.pin_root, old.pin_root);
 	d->cfg = next;
-	if (xnatd_sync_forwards(d, &old)) {
+	if (xnatd_sync_forwards(d)) {
 		xlog_err("reload: keeping the running configuration");
 		d->cfg = old;
-		xnatd_sync_forwards(d, NULL);
+		xnatd_sync_forwards(d);
 		goto out;
 	}
 	xnatd_push_config(d);
@@ -342,7 +344,7 @@ static int start(struct xnatd *d)
 	if (resolve_interfaces(d) || xnatd_prepare_pin_root(d) || xnatd_load(d))
 		return -1;
 	d->ext_addr = xnatd_wan_address(d->wan_ifindex);
-	if (xnatd_push_config(d) || xnatd_sync_forwards(d, NULL))
+	if (xnatd_push_config(d) || xnatd_sync_forwards(d))
 		return -1;
 	enable_forwarding();
 	if (xnatd_attach(d))
@@ -395,7 +397,6 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	d.config_path = cli.config;
 	if (start(&d)) {
 		xnatd_unload_skeleton(&d);
 		return 1;

@@ -68,11 +68,10 @@ static void remove_stale_config_forwards(struct xnatd *d)
 }
 
 /* Make the CONFIG forwards in the maps exactly the config's. */
-int xnatd_sync_forwards(struct xnatd *d, const struct xnat_agent_config *old)
+int xnatd_sync_forwards(struct xnatd *d)
 {
 	char err[256], text[96];
 
-	(void)old;
 	remove_stale_config_forwards(d);
 	for (int i = 0; i < d->cfg.n_forwards; i++) {
 		if (xnat_forward_add(&d->maps, &d->cfg.forwards[i], err, sizeof(err))) {

@@ -12,7 +12,6 @@ struct xnat_bpf;
 
 struct xnatd {
 	struct xnat_agent_config cfg;
-	const char *config_path;      /* NULL: defaults and command line only */
 	unsigned int wan_ifindex;
 	unsigned int lan_ifindex[XNAT_MAX_LAN];
 	struct xnat_bpf *skel;
@@ -36,15 +35,14 @@ void xnatd_remove_pidlink(const char *pin_root);
 
 /* attach.c */
 int xnatd_attach(struct xnatd *d);
-/* Detach every xnat program found on this namespace's interfaces that is
- * one of the programs pinned under pin_root (or all xnat_* programs when
- * only_ours is false). */
+/* Detach, on this namespace's interfaces, every program that uses the
+ * xnat_config map pinned under pin_root (a previous xnatd's included). */
 void xnatd_detach_all(const char *pin_root);
 int xnatd_unload(const char *pin_root);
 
 /* state.c: what the fast path reads, kept in line with config and address. */
 int xnatd_push_config(struct xnatd *d);
-int xnatd_sync_forwards(struct xnatd *d, const struct xnat_agent_config *old);
+int xnatd_sync_forwards(struct xnatd *d);
 int xnatd_flush_address(struct xnatd *d, __be32 old_addr);
 
 /* wanaddr.c */

@@ -35,10 +35,6 @@ extern struct env env;
 /* TAP: one line per check; the process exit status says if any failed. */
 void t_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A check that fails because of a reported, not yet fixed bug in bpf/: it is
- * printed as a skip naming the bug, so the suite stays green and the check
- * turns into a plain pass as soon as the bug is fixed. */
-void t_known_bug(bool cond, const char *bug, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int t_done(void);
 
 /* Private netns with the topology, the object loaded, maps reset. */
