@@ -69,12 +69,15 @@ static __always_inline int reply_tuple_taken(const struct xnat_config *cfg,
 	return bpf_map_lookup_elem(&xnat_flows, &k) != NULL;
 }
 
-/* Claim a free port for word (atomically: another CPU or xnatd may race). */
+/* Claim a free port for word (atomically: another CPU or xnatd may race).
+ * pair: only if the next port is free too (an RTP port keeps RTCP's next to it). */
 static __always_inline int port_take(const struct xnat_config *cfg, const struct xnat_tuple *t,
-				     __u16 port, __u64 word, __u32 now)
+				     __u16 port, __u64 word, __u32 now, int pair)
 {
 	struct xnat_port_owner *o = port_slot(t->proto, bpf_htons(port));
 
+	if (pair && (port >= cfg->port_max || port_owner(t->proto, bpf_htons(port + 1))))
+		return -1;
 	if (!o || reply_tuple_taken(cfg, t, port) ||
 	    __sync_val_compare_and_swap((__u64 *)o, 0, word) != 0)
 		return -1;
@@ -95,7 +98,7 @@ static __always_inline void port_release(__u8 proto, __be16 port, __u64 word)
 /* Try `tries` ports of the range with the parity of `first`, from a random
  * one on; 0 with *port set, or -1. */
 static __always_inline int port_probe(const struct xnat_config *cfg, const struct xnat_tuple *t,
-				      __u64 word, __u32 first, int tries, __u32 now, __be16 *port)
+				      __u64 word, __u32 first, int tries, __u32 now, int pair, __be16 *port)
 {
 	__u32 count, start;
 	int i;
@@ -110,7 +113,7 @@ static __always_inline int port_probe(const struct xnat_config *cfg, const struc
 		if (i >= tries)
 			break;
 		cand = (__u16)(first + 2 * ((start + i) % count));
-		if (!port_take(cfg, t, cand, word, now)) {
+		if (!port_take(cfg, t, cand, word, now, pair)) {
 			*port = bpf_htons(cand);
 			return 0;
 		}
@@ -119,52 +122,58 @@ static __always_inline int port_probe(const struct xnat_config *cfg, const struc
 }
 
 /*
- * Claim one free external port; returns 0 with *port set, or -1.
- * Preference: the internal port itself (port preservation), then ports of
- * the same parity (RTP even, RTCP odd; RFC 4787 REQ-6), then any port.
+ * Claim one free external port for the internal endpoint of t; returns 0
+ * with *port set, or -1. Preference: want (host order; the internal port
+ * itself gives port preservation), then ports of want's parity (RTP even,
+ * RTCP odd; RFC 4787 REQ-6), then any port. pair: first try ports whose
+ * next port is free too.
  */
 static __always_inline int port_claim(const struct xnat_config *cfg, const struct xnat_tuple *t,
-				      __u32 now, __be16 *port)
+				      __u8 owner, __u16 want, __u32 now, int pair, __be16 *port)
 {
-	__u64 word = xnat_port_claim_word(t->saddr, t->sport, XNAT_OWNER_DYNAMIC);
-	__u16 want = bpf_ntohs(t->sport), min = cfg->port_min, max = cfg->port_max;
+	__u64 word = xnat_port_claim_word(t->saddr, t->sport, owner);
+	__u16 min = cfg->port_min, max = cfg->port_max;
 	__u32 same;
 
 	if (!min || max < min)
 		return -1;
-	if (want >= min && want <= max && !port_take(cfg, t, want, word, now)) {
-		*port = t->sport;
+	if (want >= min && want <= max && !port_take(cfg, t, want, word, now, pair)) {
+		*port = bpf_htons(want);
 		return 0;
 	}
 	same = ((min ^ want) & 1) ? min + 1u : min; /* first port with the wanted parity */
-	if (!port_probe(cfg, t, word, same, XNAT_PORT_TRIES, now, port))
+	if (pair && !port_probe(cfg, t, word, same, XNAT_PORT_TRIES / 2, now, 1, port))
 		return 0;
-	return port_probe(cfg, t, word, same == min ? min + 1u : min, XNAT_PORT_TRIES / 4, now, port);
+	if (!port_probe(cfg, t, word, same, XNAT_PORT_TRIES, now, 0, port))
+		return 0;
+	return port_probe(cfg, t, word, same == min ? min + 1u : min, XNAT_PORT_TRIES / 4, now, 0, port);
 }
 
 /*
  * The external port of the internal endpoint (t->saddr, t->sport): the
- * existing mapping, or a new one. Returns 0 or an XNAT_STAT_DROP_* reason.
+ * existing mapping, or a new one for owner, preferably on port want (host
+ * order). Returns 0 or an XNAT_STAT_DROP_* reason; *created says which.
  */
-static __always_inline int mapping_get(const struct xnat_config *cfg, const struct xnat_tuple *t,
-				       __u32 now, __be16 *ext_port)
+static __always_inline int mapping_get_owned(const struct xnat_config *cfg, const struct xnat_tuple *t,
+					     __u8 owner, __u16 want, int pair, __u32 now,
+					     __be16 *ext_port, int *created)
 {
 	struct xnat_eim_key ek = { .int_addr = t->saddr, .int_port = t->sport, .proto = t->proto };
 	struct xnat_eim *em = bpf_map_lookup_elem(&xnat_eim, &ek);
 	struct xnat_eim ev = { .created = now };
 
+	*created = 0;
 	if (em) {
 		*ext_port = em->ext_port;
 		return 0;
 	}
 	if (cfg->max_ports_per_host && host_in_use(t->saddr) >= cfg->max_ports_per_host)
 		return XNAT_STAT_DROP_HOST_QUOTA;
-	if (port_claim(cfg, t, now, &ev.ext_port))
+	if (port_claim(cfg, t, owner, want, now, pair, &ev.ext_port))
 		return XNAT_STAT_DROP_PORTS_EXHAUSTED;
 	if (bpf_map_update_elem(&xnat_eim, &ek, &ev, BPF_NOEXIST)) {
 		/* Another CPU mapped this endpoint first, or the table is full. */
-		port_release(t->proto, ev.ext_port,
-			     xnat_port_claim_word(t->saddr, t->sport, XNAT_OWNER_DYNAMIC));
+		port_release(t->proto, ev.ext_port, xnat_port_claim_word(t->saddr, t->sport, owner));
 		em = bpf_map_lookup_elem(&xnat_eim, &ek);
 		if (!em)
 			return XNAT_STAT_DROP_TABLE_FULL;
@@ -174,7 +183,18 @@ static __always_inline int mapping_get(const struct xnat_config *cfg, const stru
 	host_count_alloc(t->saddr);
 	count_event(XNAT_STAT_NEW_MAPPING);
 	*ext_port = ev.ext_port;
+	*created = 1;
 	return 0;
+}
+
+/* A flow's first packet: its mapping, allocated by the fast path if new. */
+static __always_inline int mapping_get(const struct xnat_config *cfg, const struct xnat_tuple *t,
+				       __u32 now, __be16 *ext_port)
+{
+	int created;
+
+	return mapping_get_owned(cfg, t, XNAT_OWNER_DYNAMIC, bpf_ntohs(t->sport), 0, now, ext_port,
+				 &created);
 }
 
 #endif

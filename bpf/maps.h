@@ -75,6 +75,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_host_freed SEC(".maps");
 
+/* SIP calls and registrations (see nat.h), written by the ALG, collected by xnatd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_MAX_SIP_DIALOGS);
+	__type(key, struct xnat_sip_dialog_key);
+	__type(value, struct xnat_sip_dialog);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_sip_dialogs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XNAT_STAT_MAX);

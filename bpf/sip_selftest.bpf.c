@@ -10,9 +10,9 @@
 #include <xnat/sip_rewrite.h>
 
 struct sip_scratch {
-	__u8 in[XNAT_SIP_MAX];
-	__u8 out[XNAT_SIP_MAX];
-	__u8 body[XNAT_SIP_MAX];
+	struct xnat_sip_buf in;
+	struct xnat_sip_buf out;
+	struct xnat_sip_buf body;
 	struct xnat_sip_scan scan;
 	struct xnat_sip_walk w;
 	struct xnat_sip_subst s;
@@ -39,7 +39,7 @@ static long copy_in(__u32 i, void *ctx)
 
 	if ((void *)(p + 1) > end)
 		return 1;
-	c->sc->in[i & (XNAT_SIP_MAX - 1)] = *p;
+	c->sc->in.b[i & (XNAT_SIP_MAX - 1)] = *p;
 	c->len = i + 1;
 	return 0;
 }
@@ -53,21 +53,21 @@ static long scan(__u32 i __attribute__((unused)), void *ctx)
 {
 	struct sip_scratch *sc = ((struct step_ctx *)ctx)->sc;
 
-	return xnat_sip_scan_step(&sc->scan, sc->in) ? 0 : 1;
+	return xnat_sip_scan_step(&sc->scan, &sc->in) ? 0 : 1;
 }
 
 static long step_body(__u32 i __attribute__((unused)), void *ctx)
 {
 	struct sip_scratch *sc = ((struct step_ctx *)ctx)->sc;
 
-	return xnat_sip_step(&sc->w, sc->in, sc->body, &sc->s) ? 0 : 1;
+	return xnat_sip_step(&sc->w, &sc->in, &sc->body, &sc->s) ? 0 : 1;
 }
 
 static long step_head(__u32 i __attribute__((unused)), void *ctx)
 {
 	struct sip_scratch *sc = ((struct step_ctx *)ctx)->sc;
 
-	return xnat_sip_step(&sc->w, sc->in, sc->out, &sc->s) ? 0 : 1;
+	return xnat_sip_step(&sc->w, &sc->in, &sc->out, &sc->s) ? 0 : 1;
 }
 
 /* out = rewritten headers + rewritten body */
@@ -77,7 +77,7 @@ static long append_body(__u32 i, void *ctx)
 
 	if (i >= sc->w.cl_value)
 		return 1;
-	sc->out[XNAT_SIP_IDX(sc->head_len + i)] = sc->body[XNAT_SIP_IDX(i)];
+	sc->out.b[XNAT_SIP_IDX(sc->head_len + i)] = sc->body.b[XNAT_SIP_IDX(i)];
 	return 0;
 }
 

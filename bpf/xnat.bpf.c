@@ -14,6 +14,30 @@
 #include "nat_core.h"
 #include "rewrite.h"
 #include "forward.h"
+#include "sip_alg.h"
+
+/* The SIP programs (end of file), one array each: a program array holds
+ * programs of one type. libbpf fills them at load. */
+int xnat_sip_xdp(struct xdp_md *ctx);
+int xnat_sip_tc(struct __sk_buff *skb);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(struct xdp_md *));
+} xnat_sip_xdp_prog SEC(".maps") = {
+	.values = { [0] = (void *)&xnat_sip_xdp },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(struct __sk_buff *));
+} xnat_sip_tc_prog SEC(".maps") = {
+	.values = { [0] = (void *)&xnat_sip_tc },
+};
 
 /* Enough linear bytes for Ethernet, IPv4 with options, an ICMP error and the
  * quoted IPv4 header with options and a TCP header. */
@@ -35,6 +59,51 @@ static __always_inline int nat_begin(void *data, void *data_end, __u32 frame_len
 	return parse_packet(data, data_end, frame_len, p);
 }
 
+/*
+ * The SIP ALG on a packet whose translation is decided (both hooks), then
+ * the packet parsed again: its pointers died with the resize. Returns 0 or
+ * the verdict for the packet.
+ */
+static __always_inline int nat_sip(void *ctx, int xdp, const struct xnat_config *cfg,
+				   struct xnat_pkt *p, const struct xnat_xlate *x, enum xnat_dir dir,
+				   struct sip_change *sip)
+{
+	void *data, *data_end;
+	__u32 frame_len;
+	int rc;
+
+	rc = sip_alg(ctx, xdp, cfg, p, x, dir, sip);
+	if (rc)
+		return rc;
+	/* Parsed again even when unchanged: a failed resize kills the pointers too. */
+	if (xdp) {
+		struct xdp_md *xd = ctx;
+
+		data = (void *)(long)xd->data;
+		data_end = (void *)(long)xd->data_end;
+		frame_len = data_end - data;
+	} else {
+		struct __sk_buff *skb = ctx;
+
+		bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		frame_len = skb->len;
+	}
+	/* Every pointer is stale: start from an empty parse. */
+	*p = (struct xnat_pkt){ .from_stack = p->from_stack };
+	rc = parse_packet(data, data_end, frame_len, p);
+	return rc || p->t.proto != IPPROTO_UDP ? XNAT_STAT_DROP_MALFORMED : 0;
+}
+
+static __always_inline void sip_fold_diff(struct xnat_l4_diff *d, const struct sip_change *sip)
+{
+	if (!sip || !sip->changed)
+		return;
+	d->pseudo = xnat_csum_add(d->pseudo, sip->pseudo);
+	d->data = xnat_csum_add(d->data, sip->data);
+}
+
 /* ---------------------------------------------------------------- XDP */
 
 static __always_inline void xdp_commit_l4(struct xnat_pkt *p, const struct xnat_l4_diff *d)
@@ -42,12 +111,15 @@ static __always_inline void xdp_commit_l4(struct xnat_pkt *p, const struct xnat_
 	fix_csum(p->l4.csum, xnat_csum_add(d->pseudo, d->data), p->t.proto == IPPROTO_UDP, NULL);
 }
 
+/* Translate and send; sip: the ALG's checksum changes to fold in. */
 static __always_inline __u32 xdp_send(struct xnat_pkt *p, const struct xnat_xlate *x,
-				      const struct bpf_fib_lookup *fib, __u32 *ifindex)
+				      const struct bpf_fib_lookup *fib, const struct sip_change *sip,
+				      __u32 *ifindex)
 {
 	struct xnat_l4_diff d;
 
 	rewrite_packet(p, x, &d);
+	sip_fold_diff(&d, sip);
 	xdp_commit_l4(p, &d);
 	ip_decrease_ttl(p->ip);
 	eth_set_addrs(p->eth, fib);
@@ -88,7 +160,11 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 		return XNAT_STAT_PASS_TTL; /* the stack sends time-exceeded */
 	if (!hairpin) {
 		rc = nat_translate(cfg, &p, XNAT_DIR_OUT, &x);
-		return rc ? rc : xdp_send(&p, &x, &fib, ifindex);
+		if (rc)
+			return rc;
+		if (sip_wanted(cfg, &p, XNAT_DIR_OUT))
+			sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, &fib, XNAT_DIR_OUT);
+		return xdp_send(&p, &x, &fib, NULL, ifindex);
 	}
 	rc = nat_hairpin(cfg, &p, &x);
 	if (rc)
@@ -96,7 +172,7 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 	/* Handed to the stack, a hairpinned packet would be delivered locally. */
 	if (fib_lookup_v4(ctx, &p, x.to.saddr, x.to.daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
 		return XNAT_STAT_DROP_HAIRPIN_UNRESOLVED;
-	return xdp_send(&p, &x, &fib, ifindex);
+	return xdp_send(&p, &x, &fib, NULL, ifindex);
 }
 
 /* WAN -> LAN. Decided before rewriting: what XDP can't send goes to the
@@ -123,7 +199,9 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 		return rc;
 	if (fib_lookup_v4(ctx, &p, x.to.saddr, x.to.daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
 		return XNAT_STAT_PASS_FIB;
-	return xdp_send(&p, &x, &fib, ifindex);
+	if (sip_wanted(cfg, &p, XNAT_DIR_IN))
+		sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, &fib, XNAT_DIR_IN);
+	return xdp_send(&p, &x, &fib, NULL, ifindex);
 }
 
 static __always_inline int xdp_verdict(struct xdp_md *ctx, __u32 stat, __u32 ifindex)
@@ -172,6 +250,17 @@ static __always_inline void tc_commit_l4(struct __sk_buff *skb, const struct xna
 		bpf_l4_csum_replace(skb, p->l4.csum_off, 0, d->data, flags);
 }
 
+static __always_inline __u32 tc_send(struct __sk_buff *skb, struct xnat_pkt *p,
+				     const struct xnat_xlate *x, const struct sip_change *sip)
+{
+	struct xnat_l4_diff d;
+
+	rewrite_packet(p, x, &d);
+	sip_fold_diff(&d, sip);
+	tc_commit_l4(skb, p, &d);
+	return x->stat;
+}
+
 /* Is addr one of the gateway's own addresses? The route to it is local. */
 static __always_inline int tc_addr_is_local(struct __sk_buff *skb, __be32 addr)
 {
@@ -202,7 +291,6 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	const struct xnat_config *cfg;
 	struct xnat_pkt p = { .from_stack = 1 };
 	struct xnat_xlate x = {};
-	struct xnat_l4_diff d;
 	void *data, *data_end;
 	int rc;
 
@@ -219,9 +307,9 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	rc = nat_translate(cfg, &p, dir, &x);
 	if (rc)
 		return rc;
-	rewrite_packet(&p, &x, &d);
-	tc_commit_l4(skb, &p, &d);
-	return x.stat;
+	if (sip_wanted(cfg, &p, dir))
+		sip_hand_over(skb, &xnat_sip_tc_prog, &x, NULL, dir);
+	return tc_send(skb, &p, &x, NULL);
 }
 
 static __always_inline int tc_verdict(struct __sk_buff *skb, __u32 stat)
@@ -240,6 +328,71 @@ SEC("tc")
 int xnat_tc_egress(struct __sk_buff *skb)
 {
 	return tc_verdict(skb, tc_nat(skb, XNAT_DIR_OUT));
+}
+
+/* ---------------------------------------------------------------- SIP */
+
+/*
+ * The SIP ALG runs in programs of its own, tail-called by the entry points
+ * once a SIP packet's translation is decided (sip_hand_over()): a fresh
+ * stack for the rewriter, and the common path carries none of it. They
+ * parse the packet again, take the translation from the per-CPU scratch,
+ * run the ALG and finish the packet as the entry point would have.
+ */
+static __always_inline __u32 xdp_sip(struct xdp_md *ctx, __u32 *ifindex)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sip_scratch *sc = sip_scratch_get();
+	const struct xnat_config *cfg;
+	struct xnat_pkt p = {};
+	struct sip_change sip = {};
+	int rc;
+
+	if (!sc)
+		return XNAT_STAT_DROP_MALFORMED;
+	rc = nat_begin(data, data_end, data_end - data, &cfg, &p);
+	if (!rc)
+		rc = nat_sip(ctx, 1, cfg, &p, &sc->pending.x, sc->pending.dir, &sip);
+	if (rc)
+		return rc;
+	return xdp_send(&p, &sc->pending.x, &sc->pending.fib, &sip, ifindex);
+}
+
+SEC("xdp")
+int xnat_sip_xdp(struct xdp_md *ctx)
+{
+	__u32 ifindex = 0;
+
+	return xdp_verdict(ctx, xdp_sip(ctx, &ifindex), ifindex);
+}
+
+static __always_inline __u32 tc_sip(struct __sk_buff *skb)
+{
+	struct sip_scratch *sc = sip_scratch_get();
+	const struct xnat_config *cfg;
+	struct xnat_pkt p = { .from_stack = 1 };
+	struct sip_change sip = {};
+	void *data, *data_end;
+	int rc;
+
+	if (!sc)
+		return XNAT_STAT_DROP_MALFORMED;
+	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	rc = nat_begin(data, data_end, skb->len, &cfg, &p);
+	if (!rc)
+		rc = nat_sip(skb, 0, cfg, &p, &sc->pending.x, sc->pending.dir, &sip);
+	if (rc)
+		return rc;
+	return tc_send(skb, &p, &sc->pending.x, &sip);
+}
+
+SEC("tc")
+int xnat_sip_tc(struct __sk_buff *skb)
+{
+	return tc_verdict(skb, tc_sip(skb));
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -39,6 +39,11 @@ void xnat_config_defaults(struct xnat_agent_config *c)
 	c->timeout_tcp_established = XNAT_MIN_TIMEOUT_TCP_EST;
 	c->timeout_tcp_transitory = 240;
 	c->timeout_icmp = 60;
+	c->timeout_sip_dialog = 3600; /* nf_conntrack_sip's sip_timeout */
+	c->sip_enabled = true;
+	c->sip[0] = (struct xnat_sip_port){ .port = XNAT_SIP_DEFAULT_PORT,
+					    .dirs = XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN };
+	c->n_sip = 1;
 	c->gc_interval = 5;
 	strcpy(c->pin_root, XNAT_PIN_ROOT);
 }
@@ -266,6 +271,8 @@ static int on_timeouts(struct parse_state *st, const char *name, const char *val
 		field = &c->timeout_tcp_transitory;
 	else if (!strcmp(name, "icmp"))
 		field = &c->timeout_icmp;
+	else if (!strcmp(name, "sip-dialog"))
+		field = &c->timeout_sip_dialog;
 	else
 		return fail(st, sec, name, "unknown option");
 	if (parse_seconds(value, MAX_TIMEOUT, &v))
@@ -276,6 +283,55 @@ static int on_timeouts(struct parse_state *st, const char *name, const char *val
 	if (v < min)
 		return fail(st, sec, name, "must be at least %u second", min);
 	*field = v;
+	return 1;
+}
+
+/* "PORT [both|outbound|inbound|off]" */
+static int add_sip_port(struct parse_state *st, const char *name, const char *value)
+{
+	struct xnat_agent_config *c = st->c;
+	char num[16], dir[16] = "both", extra[2];
+	int n = sscanf(value, "%15s %15s %1s", num, dir, extra);
+	__u32 port;
+	__u8 dirs;
+
+	if (n < 1 || n > 2 || parse_u32(num, 1, 65535, &port))
+		return fail(st, "sip", name, "'%s': expected PORT [both|outbound|inbound|off]", value);
+	if (!strcmp(dir, "both"))
+		dirs = XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN;
+	else if (!strcmp(dir, "outbound"))
+		dirs = XNAT_SIP_DIR_OUT;
+	else if (!strcmp(dir, "inbound"))
+		dirs = XNAT_SIP_DIR_IN;
+	else if (!strcmp(dir, "off"))
+		dirs = 0;
+	else
+		return fail(st, "sip", name, "'%s': expected both, outbound, inbound or off", dir);
+	if (!c->sip_ports_set) { /* the first port line replaces the default */
+		c->sip_ports_set = true;
+		c->n_sip = 0;
+	}
+	for (int i = 0; i < c->n_sip; i++)
+		if (c->sip[i].port == port)
+			return fail(st, "sip", name, "port %u is listed twice", port);
+	if (c->n_sip == XNAT_SIP_PORTS)
+		return fail(st, "sip", name, "more than %d ports", XNAT_SIP_PORTS);
+	c->sip[c->n_sip++] = (struct xnat_sip_port){ .port = (__u16)port, .dirs = dirs };
+	return 1;
+}
+
+static int on_sip(struct parse_state *st, const char *name, const char *value)
+{
+	struct xnat_agent_config *c = st->c;
+
+	if (!strcmp(name, "alg")) {
+		if (parse_bool(value, &c->sip_enabled))
+			return fail(st, "sip", name, "'%s': expected yes or no", value);
+	} else if (!strcmp(name, "port")) {
+		return add_sip_port(st, name, value);
+	} else {
+		return fail(st, "sip", name, "unknown option");
+	}
 	return 1;
 }
 
@@ -325,6 +381,7 @@ static const struct section {
 	{ "timeouts", on_timeouts },
 	{ "agent", on_agent },
 	{ "forward", on_forward },
+	{ "sip", on_sip },
 };
 
 static const struct section *find_section(const char *name)
@@ -368,7 +425,7 @@ static char *check_header(struct parse_state *st, char *line)
 
 		snprintf(where, sizeof(where), "[%s]", name);
 		return fail_line(st, where, "unknown section (expected [interfaces], [nat], "
-				 "[timeouts], [agent] or [forward])");
+				 "[timeouts], [sip], [agent] or [forward])");
 	}
 	return line;
 }
@@ -506,7 +563,8 @@ static int validate_nat(const struct xnat_agent_config *c, char *err, size_t err
 			 "of %u seconds", c->timeout_tcp_established, XNAT_MIN_TIMEOUT_TCP_EST);
 		return -1;
 	}
-	if (!c->timeout_tcp_transitory || !c->timeout_icmp || !c->gc_interval) {
+	if (!c->timeout_tcp_transitory || !c->timeout_icmp || !c->timeout_sip_dialog ||
+	    !c->gc_interval) {
 		snprintf(err, errlen, "timeouts and gc-interval must be at least 1 second");
 		return -1;
 	}
@@ -557,4 +615,8 @@ void xnat_config_to_map(const struct xnat_agent_config *c, struct xnat_config *m
 	m->timeout_tcp_established = c->timeout_tcp_established;
 	m->timeout_tcp_transitory = c->timeout_tcp_transitory;
 	m->timeout_icmp = c->timeout_icmp;
+	m->timeout_sip_dialog = c->timeout_sip_dialog;
+	memset(m->sip, 0, sizeof(m->sip));
+	for (int i = 0; c->sip_enabled && i < c->n_sip && i < XNAT_SIP_PORTS; i++)
+		m->sip[i] = c->sip[i];
 }

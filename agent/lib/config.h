@@ -45,6 +45,12 @@ struct xnat_agent_config {
 	__u32 timeout_tcp_established;
 	__u32 timeout_tcp_transitory;
 	__u32 timeout_icmp;
+	__u32 timeout_sip_dialog;
+	/* [sip] */
+	bool sip_enabled;
+	bool sip_ports_set;                /* a port line replaced the default */
+	struct xnat_sip_port sip[XNAT_SIP_PORTS];
+	int n_sip;
 	/* [agent] */
 	__u32 gc_interval;                 /* seconds between collections */
 	char pin_root[PATH_MAX];
@@ -55,7 +61,8 @@ struct xnat_agent_config {
 
 /* Defaults: ports 1024-65535, endpoint-independent filtering, hairpin on,
  * no quota, 131072 sessions and mappings, UDP 300, TCP est 7440, TCP trans
- * 240, ICMP 60, gc every 5 s, pin root XNAT_PIN_ROOT, xdp native. */
+ * 240, ICMP 60, SIP dialog 3600, the SIP ALG on UDP 5060 both ways, gc every
+ * 5 s, pin root XNAT_PIN_ROOT, xdp native. */
 void xnat_config_defaults(struct xnat_agent_config *c);
 
 /*

@@ -3,16 +3,25 @@
 #include "sip.h"
 
 /* What bpf_loop() does in the fast path, with for loops. */
-void xnat_sip_scan(const __u8 *in, __u32 len, struct xnat_sip_scan *sc)
+void xnat_sip_scan_matching(const __u8 *in, __u32 len, const struct xnat_sip_subst *s,
+			    struct xnat_sip_scan *sc)
 {
 	xnat_sip_scan_init(sc, len > XNAT_SIP_MAX ? XNAT_SIP_MAX : len);
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_scan_step(sc, in); i++)
+	if (s)
+		xnat_sip_scan_match(sc, s);
+	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_scan_step(sc, (const struct xnat_sip_buf *)in); i++)
 		;
+}
+
+void xnat_sip_scan(const __u8 *in, __u32 len, struct xnat_sip_scan *sc)
+{
+	xnat_sip_scan_matching(in, len, NULL, sc);
 }
 
 static void walk(struct xnat_sip_walk *w, const __u8 *in, __u8 *out, const struct xnat_sip_subst *s)
 {
-	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_step(w, in, out, s); i++)
+	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_step(w, (const struct xnat_sip_buf *)in,
+							   (struct xnat_sip_buf *)out, s); i++)
 		;
 }
 

@@ -8,6 +8,10 @@
 /* The pre-pass over in[0..len): where the body starts, its media ports. */
 void xnat_sip_scan(const __u8 *in, __u32 len, struct xnat_sip_scan *sc);
 
+/* The same, counting as ours only the media streams whose c= address is s->from. */
+void xnat_sip_scan_matching(const __u8 *in, __u32 len, const struct xnat_sip_subst *s,
+			    struct xnat_sip_scan *sc);
+
 /*
  * Rewrite the scanned message into out (in and out XNAT_SIP_MAX bytes; in
  * is read through index masks, so bytes past the message must be readable).

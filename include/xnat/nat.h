@@ -36,12 +36,14 @@
 #define XNAT_MAP_HOST_ALLOC "xnat_host_alloc"
 #define XNAT_MAP_HOST_FREED "xnat_host_freed"
 #define XNAT_MAP_STATS      "xnat_stats"
+#define XNAT_MAP_SIP_DIALOGS "xnat_sip_dialogs"
 
 /* Default table sizes (entries); xnatd may change them before loading. */
 #define XNAT_DEFAULT_MAX_FLOWS    262144 /* two entries per session */
 #define XNAT_DEFAULT_MAX_MAPPINGS 131072
 #define XNAT_DEFAULT_MAX_HOSTS    4096
 #define XNAT_MAX_FRAGS            8192
+#define XNAT_MAX_SIP_DIALOGS      8192
 
 enum xnat_dir {
 	XNAT_DIR_OUT = 0, /* LAN -> WAN: source is rewritten */
@@ -71,6 +73,18 @@ enum xnat_owner {
 #define XNAT_CFG_ENABLED (1u << 0) /* 0 until xnatd knows the external address */
 #define XNAT_CFG_HAIRPIN (1u << 1)
 
+/* The SIP ALG on one UDP port: xnat_config.sip[]. */
+#define XNAT_SIP_PORTS 4
+#define XNAT_SIP_DIR_OUT (1u << 0) /* rewrite LAN -> WAN messages */
+#define XNAT_SIP_DIR_IN  (1u << 1) /* rewrite WAN -> LAN messages */
+#define XNAT_SIP_DEFAULT_PORT 5060
+
+struct xnat_sip_port {
+	__u16 port; /* host order; 0: unused */
+	__u8 dirs;  /* XNAT_SIP_DIR_* */
+	__u8 pad;
+};
+
 /* Runtime settings: the single entry (key 0) of the array map xnat_config. */
 struct xnat_config {
 	__be32 ext_addr;         /* external (public) IPv4 address */
@@ -86,6 +100,9 @@ struct xnat_config {
 	__u32 timeout_tcp_established;
 	__u32 timeout_tcp_transitory;
 	__u32 timeout_icmp;
+	__u32 timeout_sip_dialog; /* a call with neither signalling nor media for this long ends */
+	/* SIP ALG: the ports whose UDP messages are rewritten (either end of the flow) */
+	struct xnat_sip_port sip[XNAT_SIP_PORTS];
 };
 
 /*
@@ -225,6 +242,39 @@ struct xnat_adf_key {
 	__be16 ext_port;
 	__u8 proto;
 	__u8 pad;
+};
+
+/*
+ * SIP dialogs (xnat_sip_dialogs): what the ALG learnt of a call or a
+ * registration, keyed by the Call-ID (hashed) and the phone's LAN address.
+ * The fast path creates and updates them; xnatd's collector removes ended
+ * and expired ones with the media mappings they own.
+ */
+#define XNAT_SIP_DIALOG_PORTS 16
+
+enum xnat_sip_state {
+	XNAT_SIP_EARLY = 0,      /* INVITE sent or received, no 2xx yet */
+	XNAT_SIP_CONFIRMED = 1,  /* 2xx to the INVITE */
+	XNAT_SIP_ENDED = 2,      /* BYE, CANCEL, failure, unregistered: remove */
+	XNAT_SIP_REGISTERING = 3, /* REGISTER sent, no 2xx yet */
+	XNAT_SIP_REGISTERED = 4, /* the binding lives until expires */
+};
+
+struct xnat_sip_dialog_key {
+	__u64 call_id;   /* FNV-1a hash of the Call-ID */
+	__be32 lan_addr; /* the phone */
+	__u32 pad;
+};
+
+struct xnat_sip_dialog {
+	__u32 last_seen; /* seconds: the last message, or media seen by the collector */
+	__u32 expires;   /* REGISTERED: the binding's end (seconds); 0 otherwise */
+	__be16 lan_port; /* the phone's signalling port ... */
+	__be16 ext_port; /* ... and its external port (kept mapped while the dialog lives) */
+	__u8 state;      /* enum xnat_sip_state */
+	__u8 n_ports;    /* media_ext[] entries in use */
+	__u16 pad;
+	__be16 media_ext[XNAT_SIP_DIALOG_PORTS]; /* UDP ports of the media mappings it owns */
 };
 
 /* Key of xnat_frags (LRU): a datagram's fragments, as they arrive. */

@@ -29,12 +29,34 @@
  * the verifier doesn't) and the verifier sees every index within the buffer.
  */
 #ifdef __bpf__
-#define XNAT_SIP_IDX(i) ({ __u64 __i = (i); asm volatile("%0 &= %1" : "+r"(__i) : "i"(XNAT_SIP_MAX - 1)); __i; })
+#define XNAT_SIP_MASK(i, m) ({ __u64 __i = (i); asm volatile("%0 &= %1" : "+r"(__i) : "i"(m)); __i; })
 #else
-#define XNAT_SIP_IDX(i) ((i) & (XNAT_SIP_MAX - 1))
+#define XNAT_SIP_MASK(i, m) ((i) & (m))
 #endif
+#define XNAT_SIP_IDX(i) XNAT_SIP_MASK(i, XNAT_SIP_MAX - 1)
+#define XNAT_SIP_MIDX(i) XNAT_SIP_MASK(i, XNAT_SIP_MAX_MEDIA - 1) /* a media stream's index */
 
-#define XNAT_SIP_MAX_MEDIA 8 /* m= lines handled per message */
+#define XNAT_SIP_MAX_MEDIA 8  /* m= lines handled per message; a power of two (index masks) */
+#define XNAT_SIP_MAX_SUBST 16 /* media ports translated per message: RTP and a=rtcp: of each */
+
+/* A message buffer. A struct, so that BPF global functions can take it. */
+struct xnat_sip_buf {
+	__u8 b[XNAT_SIP_MAX];
+};
+
+/*
+ * The per-line functions are BPF global functions: the verifier checks each
+ * once, on its own, instead of once per position of every bpf_loop() that
+ * reaches it (which exceeds its budget). They return int for that reason,
+ * and check their pointers.
+ */
+#ifdef __bpf__
+#define XNAT_SIP_GLOBAL __attribute__((noinline))
+#define XNAT_SIP_INLINE static inline __attribute__((always_inline))
+#else
+#define XNAT_SIP_GLOBAL static inline
+#define XNAT_SIP_INLINE static inline
+#endif
 
 struct xnat_sip_subst {
 	char from[XNAT_SIP_ADDR_MAX];
@@ -45,8 +67,8 @@ struct xnat_sip_subst {
 	__u16 sig_from;
 	__u16 sig_to;
 	/* SDP media ports (m= and a=rtcp:): media_from[i] becomes media_to[i] */
-	__u16 media_from[XNAT_SIP_MAX_MEDIA];
-	__u16 media_to[XNAT_SIP_MAX_MEDIA];
+	__u16 media_from[XNAT_SIP_MAX_SUBST];
+	__u16 media_to[XNAT_SIP_MAX_SUBST];
 	__u32 n_media;
 };
 
@@ -71,31 +93,51 @@ struct xnat_sip_walk {
 	__u8 error;         /* 1: output would overflow; the caller passes the message unchanged */
 };
 
-static inline __u8 xnat_sip_lower(__u8 c)
+XNAT_SIP_INLINE __u8 xnat_sip_lower(__u8 c)
 {
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-static inline int xnat_sip_is_addr_char(__u8 c)
+XNAT_SIP_INLINE int xnat_sip_is_addr_char(__u8 c)
 {
 	return (c >= '0' && c <= '9') || c == '.';
 }
 
+/* addr (network order) as dotted decimal into buf (XNAT_SIP_ADDR_MAX bytes); returns its length. */
+XNAT_SIP_INLINE __u32 xnat_sip_format_addr(__be32 addr, char *buf)
+{
+	const __u8 *b = (const __u8 *)&addr;
+	__u32 n = 0, i;
+
+	for (i = 0; i < 4; i++) {
+		__u8 v = b[i];
+
+		if (v >= 100)
+			buf[n++ & (XNAT_SIP_ADDR_MAX - 1)] = '0' + v / 100;
+		if (v >= 10)
+			buf[n++ & (XNAT_SIP_ADDR_MAX - 1)] = '0' + v / 10 % 10;
+		buf[n++ & (XNAT_SIP_ADDR_MAX - 1)] = '0' + v % 10;
+		if (i < 3)
+			buf[n++ & (XNAT_SIP_ADDR_MAX - 1)] = '.';
+	}
+	return n;
+}
+
 /* Does the input at pos start with the lower-case word w (len n), case-insensitively? */
-static inline int xnat_sip_match_ci(const __u8 *in, __u32 in_len, __u32 pos, const char *w, __u32 n)
+XNAT_SIP_INLINE int xnat_sip_match_ci(const struct xnat_sip_buf *in, __u32 in_len, __u32 pos, const char *w, __u32 n)
 {
 	__u32 i;
 
 	if (pos + n > in_len)
 		return 0;
 	for (i = 0; i < 16 && i < n; i++)
-		if (xnat_sip_lower(in[XNAT_SIP_IDX(pos + i)]) != (__u8)w[i])
+		if (xnat_sip_lower(in->b[XNAT_SIP_IDX(pos + i)]) != (__u8)w[i])
 			return 0;
 	return 1;
 }
 
 /* A header name at pos followed by optional blanks and ':'. */
-static inline int xnat_sip_header_is(const __u8 *in, __u32 in_len, __u32 pos, const char *name, __u32 n)
+XNAT_SIP_INLINE int xnat_sip_header_is(const struct xnat_sip_buf *in, __u32 in_len, __u32 pos, const char *name, __u32 n)
 {
 	__u32 i;
 
@@ -107,7 +149,7 @@ static inline int xnat_sip_header_is(const __u8 *in, __u32 in_len, __u32 pos, co
 
 		if (p >= in_len)
 			return 0;
-		c = in[XNAT_SIP_IDX(p)];
+		c = in->b[XNAT_SIP_IDX(p)];
 		if (c == ':')
 			return 1;
 		if (c != ' ' && c != '\t')
@@ -117,14 +159,14 @@ static inline int xnat_sip_header_is(const __u8 *in, __u32 in_len, __u32 pos, co
 }
 
 /* SDP lines that carry the address: o= (origin) and c= (connection). */
-static inline int xnat_sip_sdp_addr_line(const __u8 *in, __u32 len, __u32 pos)
+XNAT_SIP_INLINE int xnat_sip_sdp_addr_line(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
 {
 	return xnat_sip_match_ci(in, len, pos, "o=", 2) || xnat_sip_match_ci(in, len, pos, "c=", 2);
 }
 
 /* Position of the port in an m= line ("m=audio 49170 RTP/AVP 0"): after the
  * first blank, or XNAT_SIP_NO_PORT. */
-static inline __u32 xnat_sip_m_port(const __u8 *in, __u32 len, __u32 pos)
+XNAT_SIP_INLINE __u32 xnat_sip_m_port(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
 {
 	__u32 i;
 
@@ -133,32 +175,39 @@ static inline __u32 xnat_sip_m_port(const __u8 *in, __u32 len, __u32 pos)
 
 		if (p >= len)
 			return XNAT_SIP_NO_PORT;
-		if (in[XNAT_SIP_IDX(p)] == ' ')
+		if (in->b[XNAT_SIP_IDX(p)] == ' ')
 			return p + 1;
-		if (in[XNAT_SIP_IDX(p)] == '\n')
+		if (in->b[XNAT_SIP_IDX(p)] == '\n')
 			return XNAT_SIP_NO_PORT;
 	}
 	return XNAT_SIP_NO_PORT;
 }
 
 /* Classify the line that starts at pos. */
-static inline void xnat_sip_classify(struct xnat_sip_walk *w, const __u8 *in, __u32 pos)
+XNAT_SIP_GLOBAL int xnat_sip_classify(struct xnat_sip_walk *w, const struct xnat_sip_buf *in, __u32 pos)
 {
-	__u32 len = w->in_len;
+	__u32 len;
 
+	if (!w || !in)
+		return 0;
+	len = w->in_len;
 	w->line_is_cl = 0;
 	if (pos >= w->body_start) {
 		w->line_rewrites = xnat_sip_sdp_addr_line(in, len, pos);
-		if (xnat_sip_match_ci(in, len, pos, "m=", 2))
+		if (xnat_sip_match_ci(in, len, pos, "m=", 2)) {
 			w->port_at = xnat_sip_m_port(in, len, pos);
-		else if (xnat_sip_match_ci(in, len, pos, "a=rtcp:", 7))
-			w->port_at = pos + 7;
+		} else if (xnat_sip_match_ci(in, len, pos, "a=rtcp:", 7)) {
+			w->port_at = pos + 7; /* "a=rtcp:53021 IN IP4 addr" (RFC 3605) */
+			w->line_rewrites = 1;
+		}
 		w->port_kind = XNAT_SIP_PORT_MEDIA;
-		return;
+		return 0;
 	}
+	if (pos > 0 && (in->b[XNAT_SIP_IDX(pos)] == ' ' || in->b[XNAT_SIP_IDX(pos)] == '\t'))
+		return 0; /* a folded continuation line: part of the header above */
 	if (pos == 0) { /* request line (a status line has no address to rewrite) */
 		w->line_rewrites = !xnat_sip_match_ci(in, len, pos, "sip/2.0", 7);
-		return;
+		return 0;
 	}
 	w->line_is_cl = xnat_sip_header_is(in, len, pos, "content-length", 14) ||
 			xnat_sip_header_is(in, len, pos, "l", 1);
@@ -173,38 +222,43 @@ static inline void xnat_sip_classify(struct xnat_sip_walk *w, const __u8 *in, __
 			   xnat_sip_header_is(in, len, pos, "record-route", 12) ||
 			   xnat_sip_header_is(in, len, pos, "route", 5) ||
 			   xnat_sip_header_is(in, len, pos, "path", 4);
+	return 0;
 }
 
-static inline void xnat_sip_put(struct xnat_sip_walk *w, __u8 *out, __u8 c)
+XNAT_SIP_INLINE void xnat_sip_put(struct xnat_sip_walk *w, struct xnat_sip_buf *out, __u8 c)
 {
 	if (w->out_len >= XNAT_SIP_MAX) {
 		w->error = 1;
 		return;
 	}
-	out[XNAT_SIP_IDX(w->out_len)] = c;
+	out->b[XNAT_SIP_IDX(w->out_len)] = c;
 	w->out_len++;
 }
 
 /* Is the address `from` at pos, as a whole token? */
-static inline int xnat_sip_addr_at(const struct xnat_sip_walk *w, const __u8 *in, __u32 pos,
-				   const struct xnat_sip_subst *s)
+XNAT_SIP_GLOBAL int xnat_sip_addr_at(const struct xnat_sip_walk *w, const struct xnat_sip_buf *in, __u32 pos,
+				    const struct xnat_sip_subst *s)
 {
-	__u32 i, end = pos + s->from_len;
+	__u32 i, end;
+
+	if (!w || !in || !s)
+		return 0;
+	end = pos + s->from_len;
 
 	if (!s->from_len || s->from_len >= XNAT_SIP_ADDR_MAX || end > w->in_len)
 		return 0;
-	if (pos > 0 && xnat_sip_is_addr_char(in[XNAT_SIP_IDX(pos - 1)]))
+	if (pos > 0 && xnat_sip_is_addr_char(in->b[XNAT_SIP_IDX(pos - 1)]))
 		return 0;
-	if (end < w->in_len && xnat_sip_is_addr_char(in[XNAT_SIP_IDX(end)]))
+	if (end < w->in_len && xnat_sip_is_addr_char(in->b[XNAT_SIP_IDX(end)]))
 		return 0;
 	for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < s->from_len; i++)
-		if (in[XNAT_SIP_IDX(pos + i)] != (__u8)s->from[i])
+		if (in->b[XNAT_SIP_IDX(pos + i)] != (__u8)s->from[i])
 			return 0;
 	return 1;
 }
 
 /* Write the decimal value v. */
-static inline void xnat_sip_put_uint(struct xnat_sip_walk *w, __u8 *out, __u32 v)
+XNAT_SIP_INLINE void xnat_sip_put_uint(struct xnat_sip_walk *w, struct xnat_sip_buf *out, __u32 v)
 {
 	__u8 digits[10];
 	int n = 0, i;
@@ -221,7 +275,7 @@ static inline void xnat_sip_put_uint(struct xnat_sip_walk *w, __u8 *out, __u32 v
 }
 
 /* The decimal number at pos (at most 5 digits): its value, and *n its digits. */
-static inline __u32 xnat_sip_number(const __u8 *in, __u32 end, __u32 pos, __u32 *n)
+XNAT_SIP_INLINE __u32 xnat_sip_number(const struct xnat_sip_buf *in, __u32 end, __u32 pos, __u32 *n)
 {
 	__u32 v = 0, i;
 
@@ -231,7 +285,7 @@ static inline __u32 xnat_sip_number(const __u8 *in, __u32 end, __u32 pos, __u32 
 
 		if (pos + i >= end)
 			break;
-		c = in[XNAT_SIP_IDX(pos + i)];
+		c = in->b[XNAT_SIP_IDX(pos + i)];
 		if (c < '0' || c > '9')
 			break;
 		v = v * 10 + (c - '0');
@@ -241,14 +295,14 @@ static inline __u32 xnat_sip_number(const __u8 *in, __u32 end, __u32 pos, __u32 
 }
 
 /* What port v becomes. */
-static inline __u32 xnat_sip_port_map(const struct xnat_sip_walk *w, const struct xnat_sip_subst *s,
+XNAT_SIP_INLINE __u32 xnat_sip_port_map(const struct xnat_sip_walk *w, const struct xnat_sip_subst *s,
 				      __u32 v)
 {
 	__u32 i;
 
 	if (w->port_kind == XNAT_SIP_PORT_SIG)
 		return s->sig_from && v == s->sig_from ? s->sig_to : v;
-	for (i = 0; i < XNAT_SIP_MAX_MEDIA; i++)
+	for (i = 0; i < XNAT_SIP_MAX_SUBST; i++)
 		if (i < s->n_media && v == s->media_from[i])
 			return s->media_to[i];
 	return v;
@@ -258,7 +312,7 @@ static inline __u32 xnat_sip_port_map(const struct xnat_sip_walk *w, const struc
  * One step: consume at least one input byte at w->in_pos. Returns 1 while
  * the part has input left, 0 at its end (or on error).
  */
-static inline int xnat_sip_step(struct xnat_sip_walk *w, const __u8 *in, __u8 *out,
+XNAT_SIP_INLINE int xnat_sip_step(struct xnat_sip_walk *w, const struct xnat_sip_buf *in, struct xnat_sip_buf *out,
 				const struct xnat_sip_subst *s)
 {
 	__u32 pos = w->in_pos, i, n, v, to;
@@ -271,7 +325,7 @@ static inline int xnat_sip_step(struct xnat_sip_walk *w, const __u8 *in, __u8 *o
 		xnat_sip_classify(w, in, pos);
 		w->line_start = 0;
 	}
-	c = in[XNAT_SIP_IDX(pos)];
+	c = in->b[XNAT_SIP_IDX(pos)];
 	if (w->line_is_cl && c >= '0' && c <= '9') {
 		/* The old value's digits are replaced by the rewritten body's length. */
 		xnat_sip_put_uint(w, out, w->cl_value);
@@ -294,7 +348,7 @@ static inline int xnat_sip_step(struct xnat_sip_walk *w, const __u8 *in, __u8 *o
 	if (w->line_rewrites && c == 'r' && xnat_sip_match_ci(in, w->end, pos, "rport=", 6)) {
 		/* Via's rport=PORT names the signalling port too */
 		for (i = 0; i < 6; i++)
-			xnat_sip_put(w, out, in[XNAT_SIP_IDX(pos + i)]);
+			xnat_sip_put(w, out, in->b[XNAT_SIP_IDX(pos + i)]);
 		w->port_at = pos + 6;
 		w->port_kind = XNAT_SIP_PORT_SIG;
 		w->in_pos = pos + 6;
@@ -306,7 +360,7 @@ static inline int xnat_sip_step(struct xnat_sip_walk *w, const __u8 *in, __u8 *o
 		w->in_pos = pos + s->from_len;
 		w->replaced++;
 		/* "addr:port": the port comes next */
-		if (w->in_pos + 1 < w->end && in[XNAT_SIP_IDX(w->in_pos)] == ':') {
+		if (w->in_pos + 1 < w->end && in->b[XNAT_SIP_IDX(w->in_pos)] == ':') {
 			w->port_at = w->in_pos + 1;
 			w->port_kind = XNAT_SIP_PORT_SIG;
 		}
@@ -320,66 +374,349 @@ static inline int xnat_sip_step(struct xnat_sip_walk *w, const __u8 *in, __u8 *o
 }
 
 /*
- * The pre-pass, one position per step like the rewrite: finds where the body
- * starts (after the first empty line) and the media ports of its m= lines,
- * which the caller maps before the rewrite.
+ * The pre-pass, one position per step like the rewrite. It finds where the
+ * body starts, what the message is (method, status, the CSeq method of a
+ * response, a hash of Call-ID, the registration's expiry) and the SDP media
+ * streams (port, a=rtcp: port, rtcp-mux, and whether their connection
+ * address is the one being translated), which the caller maps before the
+ * rewrite.
  */
+enum xnat_sip_method {
+	XNAT_SIP_OTHER = 0,
+	XNAT_SIP_INVITE,
+	XNAT_SIP_ACK,
+	XNAT_SIP_BYE,
+	XNAT_SIP_CANCEL,
+	XNAT_SIP_REGISTER,
+};
+
+/* media_flags of a stream */
+#define XNAT_SIP_MEDIA_MUX    (1u << 0) /* a=rtcp-mux: RTCP shares the RTP port */
+#define XNAT_SIP_MEDIA_C_SEEN (1u << 1) /* the stream has its own c= line */
+#define XNAT_SIP_MEDIA_C_OURS (1u << 2) /* ... carrying the translated address */
+
+#define XNAT_SIP_NO_EXPIRES 0xffffffffu
+#define XNAT_SIP_NO_MEDIA 0xff
+
+/* What the line being scanned is, for the checks made on every byte. */
+enum { XNAT_SIP_LINE_OTHER = 0, XNAT_SIP_LINE_CALLID, XNAT_SIP_LINE_CONTACT };
+
 struct xnat_sip_scan {
 	__u32 pos;
 	__u32 len;
 	__u32 body_start; /* == len while no empty line was seen */
 	__u32 n_media;
 	__u16 media[XNAT_SIP_MAX_MEDIA];
+	__u16 rtcp[XNAT_SIP_MAX_MEDIA];       /* a=rtcp: port, 0 when none */
+	__u8 media_flags[XNAT_SIP_MAX_MEDIA]; /* XNAT_SIP_MEDIA_* */
+	__u64 call_id;            /* FNV-1a of the Call-ID value (blanks skipped), 0 when none */
+	__u32 expires;            /* Expires header, or XNAT_SIP_NO_EXPIRES */
+	__u32 contact_expires;    /* the first Contact's ;expires=, or XNAT_SIP_NO_EXPIRES */
+	__u16 status;             /* status code of a response, 0 for a request */
+	__u8 method;              /* enum xnat_sip_method: of a request, or a response's CSeq */
 	__u8 in_body;
+	__u8 line;                /* XNAT_SIP_LINE_* */
+	__u8 callid_value;        /* past the ':' of the Call-ID line */
+	__u8 cur_media;           /* index of the stream whose lines these are, or XNAT_SIP_NO_MEDIA */
+	__u8 candidate;           /* a=candidate: an ICE-aware phone, left alone */
+	__u8 session_c_seen;      /* a session-level c= line ... */
+	__u8 session_c_ours;      /* ... carrying the translated address */
+	__u8 sip;                 /* the first line is a SIP request or status line */
+	__u8 first_line_done;
+	__u8 method_line_ok;      /* the request line starts with a token and a blank */
+	__u8 match_len;           /* the translated address (0: every stream counts as ours) */
+	char match[XNAT_SIP_ADDR_MAX];
 };
 
-static inline void xnat_sip_scan_init(struct xnat_sip_scan *sc, __u32 len)
+XNAT_SIP_INLINE void xnat_sip_scan_init(struct xnat_sip_scan *sc, __u32 len)
 {
 	__builtin_memset(sc, 0, sizeof(*sc));
 	sc->len = len;
 	sc->body_start = len;
+	sc->expires = XNAT_SIP_NO_EXPIRES;
+	sc->contact_expires = XNAT_SIP_NO_EXPIRES;
+	sc->cur_media = XNAT_SIP_NO_MEDIA;
 }
 
-static inline __u8 xnat_sip_at(const __u8 *in, __u32 len, __u32 pos)
+/* The media streams that count are those whose address is s->from. */
+XNAT_SIP_INLINE void xnat_sip_scan_match(struct xnat_sip_scan *sc, const struct xnat_sip_subst *s)
 {
-	return pos < len ? in[XNAT_SIP_IDX(pos)] : 0;
+	__u32 i;
+
+	if (s->from_len >= XNAT_SIP_ADDR_MAX)
+		return;
+	for (i = 0; i < XNAT_SIP_ADDR_MAX; i++)
+		sc->match[i] = s->from[i];
+	sc->match_len = (__u8)s->from_len;
+}
+
+XNAT_SIP_INLINE __u8 xnat_sip_at(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
+{
+	return pos < len ? in->b[XNAT_SIP_IDX(pos)] : 0;
+}
+
+/* The decimal number at pos, at most 9 digits: for Expires values. */
+XNAT_SIP_INLINE __u32 xnat_sip_long_number(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
+{
+	__u32 v = 0, i;
+
+	for (i = 0; i < 9; i++) {
+		__u8 c = xnat_sip_at(in, len, pos + i);
+
+		if (c < '0' || c > '9')
+			return i ? v : XNAT_SIP_NO_EXPIRES;
+		v = v * 10 + (c - '0');
+	}
+	return v;
+}
+
+/* Position after a header's ':' and the blanks that follow (at most 16 bytes on). */
+XNAT_SIP_INLINE __u32 xnat_sip_value_at(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
+{
+	__u32 i, colon = 0;
+
+	for (i = 0; i < 24; i++) {
+		__u8 c = xnat_sip_at(in, len, pos + i);
+
+		if (!c || c == '\n')
+			return len;
+		if (!colon) {
+			colon = c == ':';
+			continue;
+		}
+		if (c != ' ' && c != '\t')
+			return pos + i;
+	}
+	return len;
+}
+
+/* The method named at pos, followed by a blank or the end of line. */
+XNAT_SIP_INLINE __u8 xnat_sip_method_at(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
+{
+	if (xnat_sip_match_ci(in, len, pos, "invite", 6))
+		return XNAT_SIP_INVITE;
+	if (xnat_sip_match_ci(in, len, pos, "ack", 3))
+		return XNAT_SIP_ACK;
+	if (xnat_sip_match_ci(in, len, pos, "bye", 3))
+		return XNAT_SIP_BYE;
+	if (xnat_sip_match_ci(in, len, pos, "cancel", 6))
+		return XNAT_SIP_CANCEL;
+	if (xnat_sip_match_ci(in, len, pos, "register", 8))
+		return XNAT_SIP_REGISTER;
+	return XNAT_SIP_OTHER;
+}
+
+/* The method of "CSeq: 314159 INVITE", the value starting at pos. */
+XNAT_SIP_INLINE __u8 xnat_sip_cseq_method(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
+{
+	__u32 i, at = len;
+
+	for (i = 0; i < 16; i++) {
+		__u8 c = xnat_sip_at(in, len, pos + i);
+
+		if ((c < '0' || c > '9') && c != ' ' && c != '\t') {
+			at = pos + i;
+			break;
+		}
+	}
+	return at < len ? xnat_sip_method_at(in, len, at) : XNAT_SIP_OTHER;
+}
+
+/* Does the c= line at pos ("c=IN IP4 ADDR") carry the translated address? */
+XNAT_SIP_INLINE int xnat_sip_c_is_ours(const struct xnat_sip_scan *sc, const struct xnat_sip_buf *in, __u32 pos)
+{
+	__u32 a = pos + 9, i;
+
+	if (!sc->match_len || !xnat_sip_match_ci(in, sc->len, pos + 2, "in ip4 ", 7))
+		return 0;
+	for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < sc->match_len; i++)
+		if (xnat_sip_at(in, sc->len, a + i) != (__u8)sc->match[i])
+			return 0;
+	return !xnat_sip_is_addr_char(xnat_sip_at(in, sc->len, a + sc->match_len));
+}
+
+/* Does the message start with a token (letters) followed by a blank, as a method does? */
+XNAT_SIP_INLINE int xnat_sip_token_blank(const struct xnat_sip_buf *in, __u32 len)
+{
+	__u32 i;
+
+	for (i = 0; i < 16; i++) {
+		__u8 c = xnat_sip_lower(xnat_sip_at(in, len, i));
+
+		if (c == ' ')
+			return i > 0;
+		if (c < 'a' || c > 'z')
+			return 0;
+	}
+	return 0;
+}
+
+/* A header line starting at pos: what the message says about itself. */
+XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct xnat_sip_buf *in, __u32 pos)
+{
+	__u32 len, v;
+
+	if (!sc || !in)
+		return 0;
+	len = sc->len;
+
+	if (pos == 0) { /* request line or status line */
+		if (xnat_sip_match_ci(in, len, 0, "sip/2.0 ", 8)) {
+			v = xnat_sip_long_number(in, len, 8);
+			sc->status = v >= 100 && v <= 699 ? (__u16)v : 0;
+		} else {
+			sc->method = xnat_sip_method_at(in, len, 0);
+			sc->method_line_ok = xnat_sip_token_blank(in, len);
+		}
+		return 0;
+	}
+	if (xnat_sip_header_is(in, len, pos, "call-id", 7) || xnat_sip_header_is(in, len, pos, "i", 1)) {
+		sc->line = XNAT_SIP_LINE_CALLID;
+		sc->call_id = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
+		sc->callid_value = 0;
+	} else if (xnat_sip_header_is(in, len, pos, "contact", 7) || xnat_sip_header_is(in, len, pos, "m", 1)) {
+		sc->line = XNAT_SIP_LINE_CONTACT;
+	} else if (xnat_sip_header_is(in, len, pos, "cseq", 4)) {
+		if (sc->status)
+			sc->method = xnat_sip_cseq_method(in, len, xnat_sip_value_at(in, len, pos));
+	} else if (xnat_sip_header_is(in, len, pos, "expires", 7)) {
+		v = xnat_sip_long_number(in, len, xnat_sip_value_at(in, len, pos));
+		sc->expires = v;
+	}
+	return 0;
+}
+
+/* A body (SDP) line starting at pos. */
+XNAT_SIP_GLOBAL int xnat_sip_scan_sdp(struct xnat_sip_scan *sc, const struct xnat_sip_buf *in, __u32 pos)
+{
+	__u32 len, port, n, v, m;
+	int ours;
+
+	if (!sc || !in)
+		return 0;
+	len = sc->len;
+	m = sc->cur_media;
+
+	if (xnat_sip_match_ci(in, len, pos, "m=", 2)) {
+		sc->cur_media = XNAT_SIP_NO_MEDIA - 1; /* lines of a stream beyond the table */
+		if (sc->n_media >= XNAT_SIP_MAX_MEDIA)
+			return 0;
+		port = xnat_sip_m_port(in, len, pos);
+		if (port == XNAT_SIP_NO_PORT)
+			return 0;
+		v = xnat_sip_number(in, len, port, &n);
+		if (!n)
+			return 0;
+		m = XNAT_SIP_MIDX(sc->n_media++);
+		sc->media[XNAT_SIP_MIDX(m)] = (__u16)v;
+		sc->cur_media = (__u8)m;
+		return 0;
+	}
+	if (xnat_sip_match_ci(in, len, pos, "c=", 2)) {
+		ours = xnat_sip_c_is_ours(sc, in, pos);
+		if (m == XNAT_SIP_NO_MEDIA) {
+			sc->session_c_seen = 1;
+			sc->session_c_ours = (__u8)ours;
+		} else if (m < XNAT_SIP_MAX_MEDIA) {
+			sc->media_flags[XNAT_SIP_MIDX(m)] |= XNAT_SIP_MEDIA_C_SEEN | (ours ? XNAT_SIP_MEDIA_C_OURS : 0);
+		}
+		return 0;
+	}
+	if (xnat_sip_match_ci(in, len, pos, "a=candidate", 11)) {
+		sc->candidate = 1;
+		return 0;
+	}
+	if (m >= XNAT_SIP_MAX_MEDIA)
+		return 0;
+	if (xnat_sip_match_ci(in, len, pos, "a=rtcp-mux", 10)) {
+		sc->media_flags[XNAT_SIP_MIDX(m)] |= XNAT_SIP_MEDIA_MUX;
+	} else if (xnat_sip_match_ci(in, len, pos, "a=rtcp:", 7)) {
+		v = xnat_sip_number(in, len, pos + 7, &n);
+		if (n)
+			sc->rtcp[XNAT_SIP_MIDX(m)] = (__u16)v;
+	}
+	return 0;
+}
+
+/* Is media stream i sent to the translated address (and so to be mapped)? */
+XNAT_SIP_INLINE int xnat_sip_media_ours(const struct xnat_sip_scan *sc, __u32 i)
+{
+	__u8 f;
+
+	if (i >= XNAT_SIP_MAX_MEDIA || i >= sc->n_media || !sc->media[XNAT_SIP_MIDX(i)])
+		return 0; /* port 0: a disabled stream */
+	if (!sc->match_len)
+		return 1;
+	f = sc->media_flags[XNAT_SIP_MIDX(i)];
+	if (f & XNAT_SIP_MEDIA_C_SEEN)
+		return !!(f & XNAT_SIP_MEDIA_C_OURS);
+	return sc->session_c_ours;
+}
+
+/* The registration's lifetime: the Contact's expires=, the Expires header, or RFC 3261's default. */
+XNAT_SIP_INLINE __u32 xnat_sip_reg_expires(const struct xnat_sip_scan *sc)
+{
+	if (sc->contact_expires != XNAT_SIP_NO_EXPIRES)
+		return sc->contact_expires;
+	if (sc->expires != XNAT_SIP_NO_EXPIRES)
+		return sc->expires;
+	return 3600;
 }
 
 /* One position of the pre-pass. Returns 1 while there is input left. */
-static inline int xnat_sip_scan_step(struct xnat_sip_scan *sc, const __u8 *in)
+XNAT_SIP_INLINE int xnat_sip_scan_step(struct xnat_sip_scan *sc, const struct xnat_sip_buf *in)
 {
-	__u32 pos = sc->pos, len = sc->len, port, n, v;
-	__u8 c;
+	__u32 pos = sc->pos, len = sc->len;
+	__u8 c, prev;
 
 	if (pos >= len || pos >= XNAT_SIP_MAX)
 		return 0;
-	c = in[XNAT_SIP_IDX(pos)];
+	c = in->b[XNAT_SIP_IDX(pos)];
+	prev = pos ? xnat_sip_at(in, len, pos - 1) : '\n';
 	sc->pos = pos + 1;
-	if (!sc->in_body) {
-		__u8 n1 = xnat_sip_at(in, len, pos + 1), n2 = xnat_sip_at(in, len, pos + 2);
-
-		if (c == '\n' && (n1 == '\n' || (n1 == '\r' && n2 == '\n'))) {
-			sc->in_body = 1;
-			sc->body_start = pos + (n1 == '\n' ? 2 : 3);
-			sc->pos = sc->body_start;
-		}
+	if (sc->in_body) {
+		if (prev == '\n')
+			xnat_sip_scan_sdp(sc, in, pos);
 		return 1;
 	}
-	if ((pos == sc->body_start || xnat_sip_at(in, len, pos - 1) == '\n') &&
-	    xnat_sip_match_ci(in, len, pos, "m=", 2) && sc->n_media < XNAT_SIP_MAX_MEDIA) {
-		port = xnat_sip_m_port(in, len, pos);
-		if (port != XNAT_SIP_NO_PORT) {
-			v = xnat_sip_number(in, len, port, &n);
-			if (n)
-				sc->media[sc->n_media++ & (XNAT_SIP_MAX_MEDIA - 1)] = (__u16)v;
+	if (prev == '\n') {
+		__u8 n1 = xnat_sip_at(in, len, pos + 1);
+
+		if (c == '\n' || (c == '\r' && n1 == '\n')) {
+			sc->in_body = 1;
+			sc->body_start = pos + (c == '\n' ? 1 : 2);
+			sc->pos = sc->body_start;
+			return 1;
 		}
+		if (c != ' ' && c != '\t') { /* not a folded continuation */
+			sc->line = XNAT_SIP_LINE_OTHER;
+			xnat_sip_scan_header(sc, in, pos);
+		}
+	}
+	if (c == '\n' && !sc->first_line_done) {
+		/* "METHOD uri SIP/2.0" or "SIP/2.0 200 OK" */
+		__u32 e = pos >= 1 && xnat_sip_at(in, len, pos - 1) == '\r' ? pos - 1 : pos;
+
+		sc->first_line_done = 1;
+		sc->sip = sc->status >= 100 ||
+			  (e >= 9 && sc->method_line_ok && xnat_sip_match_ci(in, len, e - 8, " sip/2.0", 8));
+	}
+	if (sc->line == XNAT_SIP_LINE_CALLID) {
+		if (!sc->callid_value)
+			sc->callid_value = c == ':';
+		else if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			sc->call_id = (sc->call_id ^ c) * 0x100000001b3ull;
+	} else if (sc->line == XNAT_SIP_LINE_CONTACT && c == ';' &&
+		   sc->contact_expires == XNAT_SIP_NO_EXPIRES &&
+		   xnat_sip_match_ci(in, len, pos + 1, "expires=", 8)) {
+		sc->contact_expires = xnat_sip_long_number(in, len, pos + 9);
 	}
 	return 1;
 }
 
 /* Set up the rewrite of one part: the body [body_start, len) first, then the
  * headers [0, body_start) with the rewritten body's length as Content-Length. */
-static inline void xnat_sip_begin_part(struct xnat_sip_walk *w, const struct xnat_sip_scan *sc,
+XNAT_SIP_INLINE void xnat_sip_begin_part(struct xnat_sip_walk *w, const struct xnat_sip_scan *sc,
 				       int body, __u32 body_out_len)
 {
 	__builtin_memset(w, 0, sizeof(*w));

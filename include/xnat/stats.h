@@ -24,6 +24,14 @@
 	X(NEW_SESSION,        "new_session")                             \
 	X(NEW_MAPPING,        "new_mapping")                             \
 	X(REDIRECT,           "xdp_redirected")                          \
+	X(SIP_REWRITTEN,      "sip_rewritten")                           \
+	X(SIP_MEDIA_MAPPED,   "sip_media_mapping")                       \
+	X(SIP_MEDIA_FAILED,   "sip_media_mapping_failed")                \
+	X(SIP_DIALOG_ENDED,   "sip_dialog_ended")                        \
+	X(SIP_UNCHANGED_UNPARSED, "sip_unchanged_unparsable")            \
+	X(SIP_UNCHANGED_TOO_BIG, "sip_unchanged_too_big")                \
+	X(SIP_UNCHANGED_ICE,  "sip_unchanged_ice")                       \
+	X(SIP_UNCHANGED_FRAGMENT, "sip_unchanged_fragment")              \
 	/* passed to the kernel stack untouched */                       \
 	X(PASS_NOT_IPV4,      "pass_not_ipv4")                           \
 	X(PASS_NOT_NAT,       "pass_not_for_nat")                        \
@@ -32,6 +40,7 @@
 	X(PASS_TTL,           "pass_ttl_expiring")                       \
 	X(PASS_UNSUPPORTED,   "pass_unsupported")                        \
 	X(PASS_DISABLED,      "pass_nat_disabled")                       \
+	X(PASS_SIP_SLOW,      "pass_sip_to_stack")                       \
 	/* dropped */                                                    \
 	X(DROP_MALFORMED,     "drop_malformed")                          \
 	X(DROP_PORTS_EXHAUSTED, "drop_ports_exhausted")                  \

@@ -187,6 +187,7 @@ void env_reset(void)
 	map_clear(bpf_map__fd(s->maps.xnat_frags));
 	map_clear(bpf_map__fd(s->maps.xnat_host_alloc));
 	map_clear(bpf_map__fd(s->maps.xnat_host_freed));
+	map_clear(bpf_map__fd(s->maps.xnat_sip_dialogs));
 	bpf_map_update_elem(bpf_map__fd(s->maps.xnat_config), &zero, &c, BPF_ANY);
 	stat_mark();
 }

@@ -106,6 +106,7 @@ void test_limits(void);
 void test_passes(void);
 void test_malformed(void);
 void test_sip(void);
+void test_sip_alg(void);
 
 /* ---- packet specs of the test topology ---- */
 

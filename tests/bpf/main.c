@@ -26,6 +26,7 @@ int main(void)
 	test_passes();
 	test_malformed();
 	test_sip();
+	test_sip_alg();
 	xnat_bpf__destroy(env.skel);
 	return t_done();
 }

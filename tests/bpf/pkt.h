@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PKT_MAX 2048
+#define PKT_MAX 3072 /* a SIP message of 2 KiB and its headers */
 #define PKT_ETH_LEN 14
 #define PKT_IP_OFF PKT_ETH_LEN
 #define PKT_L4_OFF (PKT_ETH_LEN + 20) /* without IP options */
