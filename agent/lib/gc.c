@@ -8,34 +8,7 @@
 #include "gc.h"
 #include "mapwalk.h"
 #include "ports.h"
-
-/* Sorted sets of what live sessions use, for bsearch. */
-struct u64_set {
-	__u64 *v;
-	size_t n;
-};
-
-static int cmp_u64(const void *a, const void *b)
-{
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int set_has(const struct u64_set *s, __u64 v)
-{
-	return s->n && bsearch(&v, s->v, s->n, sizeof(*s->v), cmp_u64);
-}
-
-static __u64 port_id(__u8 proto, __be16 port)
-{
-	return (__u64)proto << 16 | port;
-}
-
-static __u64 adf_id(__u8 proto, __be32 rem, __be16 port)
-{
-	return (__u64)rem << 24 | (__u64)port << 8 | proto;
-}
+#include "gc_internal.h"
 
 /* Is the session's mapping still the one it was made through? */
 static int mapping_holds(const struct xnat_port_table *t, const struct xnat_flow_key *out,
@@ -52,15 +25,6 @@ static int mapping_holds(const struct xnat_port_table *t, const struct xnat_flow
 	return o->in_use && o->int_addr == out->saddr && o->int_port == out->sport;
 }
 
-struct gc_ctx {
-	const struct xnat_map_fds *m;
-	struct xnat_port_table ports;
-	const struct xnat_config *cfg;
-	__u32 now;
-	struct xnat_gc_result *r;
-	struct u64_set ports_in_use;
-	struct u64_set adf_in_use;
-};
 
 /* Sessions, seen from their OUT entries; fills the in-use sets. */
 static void collect_sessions(struct gc_ctx *g, const struct xnat_snapshot *flows)
@@ -71,7 +35,7 @@ static void collect_sessions(struct gc_ctx *g, const struct xnat_snapshot *flows
 		struct xnat_flow_key ki;
 		struct xnat_flow vi;
 		__u32 last, timeout;
-		int has_in;
+		int has_in, bound;
 
 		if (ko->dir != XNAT_DIR_OUT)
 			continue;
@@ -82,9 +46,11 @@ static void collect_sessions(struct gc_ctx *g, const struct xnat_snapshot *flows
 			last = vi.last_seen;
 		timeout = xnat_session_timeout(g->cfg, ko->proto, vo->flags, has_in ? vi.flags : 0);
 
+		/* A phone's signalling session lives as long as its SIP dialog or registration. */
+		bound = ko->proto == IPPROTO_UDP && set_has(&g->sip_bindings, endpoint_id(ko->saddr, ko->sport));
 		if (!has_in && xnat_idle_for(g->now, vo->last_seen, XNAT_GC_HALF_GRACE))
 			g->r->half_sessions++;
-		else if (xnat_idle_for(g->now, last, timeout))
+		else if (!bound && xnat_idle_for(g->now, last, timeout))
 			g->r->sessions_expired++;
 		else if (!mapping_holds(&g->ports, ko, vo))
 			g->r->sessions_unmapped++;
@@ -99,8 +65,8 @@ static void collect_sessions(struct gc_ctx *g, const struct xnat_snapshot *flows
 		if (has_in)
 			bpf_map_delete_elem(g->m->flows, &ki);
 	}
-	qsort(g->ports_in_use.v, g->ports_in_use.n, sizeof(__u64), cmp_u64);
-	qsort(g->adf_in_use.v, g->adf_in_use.n, sizeof(__u64), cmp_u64);
+	set_sort(&g->ports_in_use);
+	set_sort(&g->adf_in_use);
 }
 
 /* IN entries whose OUT entry is gone. */
@@ -123,7 +89,7 @@ static void collect_half_in(struct gc_ctx *g, const struct xnat_snapshot *flows)
 	}
 }
 
-static void host_freed_inc(int fd, __be32 host)
+void xnat_gc_host_freed_inc(int fd, __be32 host)
 {
 	__u64 n = 0;
 
@@ -134,7 +100,7 @@ static void host_freed_inc(int fd, __be32 host)
 
 /* Remove a mapping: the EIM entry first (no new session can find it), then
  * the port, only if it still holds the same mapping. */
-static int mapping_remove(struct gc_ctx *g, __u32 slot, const struct xnat_port_owner *o)
+int xnat_gc_mapping_remove(struct gc_ctx *g, __u32 slot, const struct xnat_port_owner *o)
 {
 	__u8 proto = xnat_slot_proto(slot);
 	struct xnat_eim_key ek = { .int_addr = o->int_addr, .int_port = o->int_port, .proto = proto };
@@ -154,16 +120,19 @@ static void collect_mappings(struct gc_ctx *g)
 
 		if (!o.in_use)
 			continue;
-		if (o.owner == XNAT_OWNER_DYNAMIC) {
+		if (o.owner == XNAT_OWNER_SIP && set_has(&g->sip_ports, port_id(proto, port)))
+			continue; /* a live dialog's media */
+		/* Dynamic mappings, and SIP ones no dialog owns, go with their last session. */
+		if (o.owner == XNAT_OWNER_DYNAMIC || o.owner == XNAT_OWNER_SIP) {
 			if (set_has(&g->ports_in_use, port_id(proto, port)) ||
 			    !xnat_idle_for(g->now, o.last_used, XNAT_GC_MAPPING_GRACE))
 				continue;
-			if (mapping_remove(g, slot, &o))
+			if (xnat_gc_mapping_remove(g, slot, &o))
 				continue; /* taken again meanwhile */
-			host_freed_inc(g->m->host_freed, o.int_addr);
+			xnat_gc_host_freed_inc(g->m->host_freed, o.int_addr);
 			g->r->mappings_freed++;
 		} else if (o.expires && xnat_idle_for(g->now, o.expires, 0)) {
-			if (!mapping_remove(g, slot, &o))
+			if (!xnat_gc_mapping_remove(g, slot, &o))
 				g->r->leases_expired++;
 		}
 	}
@@ -223,9 +192,12 @@ int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u
 		err = -ENOMEM;
 		goto out;
 	}
+	err = xnat_gc_sip_bindings(&g);
+	if (err)
+		goto out;
 	collect_sessions(&g, &flows);
 	collect_half_in(&g, &flows);
-
+	xnat_gc_sip_dialogs(&g);
 	collect_mappings(&g);
 	err = xnat_snapshot_take(m->eim, sizeof(struct xnat_eim_key), sizeof(struct xnat_eim), &eim);
 	if (err)
@@ -238,6 +210,9 @@ int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u
 out:
 	free(g.ports_in_use.v);
 	free(g.adf_in_use.v);
+	free(g.sip_bindings.v);
+	free(g.sip_ports.v);
+	xnat_snapshot_free(&g.dialogs);
 	xnat_ports_close(&g.ports);
 	xnat_snapshot_free(&flows);
 	xnat_snapshot_free(&eim);

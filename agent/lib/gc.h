@@ -3,7 +3,8 @@
  * The collector: the fast path creates state, xnatd removes it. One pass
  * removes idle sessions (both entries), half sessions, sessions whose mapping
  * is gone, dynamic mappings no session uses, expired leases, stale EIM and
- * address-filter entries, and counts freed mappings per host for the quota.
+ * address-filter entries, ended SIP dialogs with their media mappings, and
+ * counts freed mappings per host for the quota.
  */
 #ifndef XNAT_AGENT_GC_H
 #define XNAT_AGENT_GC_H
@@ -24,6 +25,8 @@ struct xnat_gc_result {
 	__u32 leases_expired;     /* UPnP / NAT-PMP / PCP / SIP mappings past expiry */
 	__u32 eim_stale;
 	__u32 adf_stale;
+	__u32 sip_dialogs_removed;  /* ended, expired or idle calls and registrations */
+	__u32 sip_mappings_removed; /* the media mappings they owned */
 };
 
 /* One collection at time `now` (seconds of CLOCK_MONOTONIC). Returns 0 or -errno. */

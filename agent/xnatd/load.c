@@ -110,10 +110,23 @@ static int pin_programs(struct xnatd *d)
 	struct bpf_program *prog;
 	char path[PATH_MAX + 64];
 
+	struct bpf_map *arrays[] = { d->skel->maps.xnat_sip_xdp_prog, d->skel->maps.xnat_sip_tc_prog };
+
 	bpf_object__for_each_program(prog, d->skel->obj) {
 		snprintf(path, sizeof(path), "%s/progs/%s", d->cfg.pin_root, bpf_program__name(prog));
 		unlink(path); /* a previous xnatd's program; its attachments are replaced next */
 		if (bpf_program__pin(prog, path)) {
+			xlog_err("cannot pin %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	/* The kernel empties a program array when no file refers to it any
+	 * more: pinned, the SIP programs stay reachable after xnatd exits
+	 * (SIGUSR2 handover, a crash) with the entry points still attached. */
+	for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+		snprintf(path, sizeof(path), "%s/progs/%s", d->cfg.pin_root, bpf_map__name(arrays[i]));
+		unlink(path);
+		if (bpf_map__pin(arrays[i], path)) {
 			xlog_err("cannot pin %s: %s", path, strerror(errno));
 			return -1;
 		}
@@ -152,6 +165,7 @@ int xnatd_load(struct xnatd *d)
 	d->maps.host_alloc = bpf_map__fd(skel->maps.xnat_host_alloc);
 	d->maps.host_freed = bpf_map__fd(skel->maps.xnat_host_freed);
 	d->maps.stats = bpf_map__fd(skel->maps.xnat_stats);
+	d->maps.sip_dialogs = bpf_map__fd(skel->maps.xnat_sip_dialogs);
 	return pin_programs(d);
 }
 

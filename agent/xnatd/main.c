@@ -223,10 +223,11 @@ static void collect(struct xnatd *d)
 		return;
 	}
 	if (r.sessions_expired || r.sessions_unmapped || r.half_sessions || r.mappings_freed ||
-	    r.leases_expired)
+	    r.leases_expired || r.sip_dialogs_removed)
 		xlog_info("collected: %u sessions expired, %u unmapped, %u half, %u mappings freed, "
-			  "%u leases expired", r.sessions_expired, r.sessions_unmapped, r.half_sessions,
-			  r.mappings_freed, r.leases_expired);
+			  "%u leases expired, %u SIP dialogs ended with %u media mappings",
+			  r.sessions_expired, r.sessions_unmapped, r.half_sessions, r.mappings_freed,
+			  r.leases_expired, r.sip_dialogs_removed, r.sip_mappings_removed);
 }
 
 /* SIGHUP: a bad file changes nothing; interfaces need a restart. */

@@ -186,6 +186,45 @@ static void test_values(void **state)
 	assert_int_equal(c.gc_interval, 60);
 }
 
+static void test_sip(void **state)
+{
+	struct xnat_agent_config c;
+	struct xnat_config m = { 0 };
+
+	(void)state;
+	expect_ok("[nat]\nhairpin = yes\n", &c); /* the default: 5060 both ways */
+	assert_true(c.sip_enabled);
+	assert_int_equal(c.n_sip, 1);
+	assert_int_equal(c.sip[0].port, 5060);
+	assert_int_equal(c.sip[0].dirs, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	assert_int_equal(c.timeout_sip_dialog, 3600);
+	expect_ok("[sip]\nport = 5080 outbound\nport = 5070\nport = 5090 off\n"
+		  "[timeouts]\nsip-dialog = 2h\n", &c);
+	assert_int_equal(c.n_sip, 3); /* the default 5060 replaced */
+	assert_int_equal(c.sip[0].port, 5080);
+	assert_int_equal(c.sip[0].dirs, XNAT_SIP_DIR_OUT);
+	assert_int_equal(c.sip[1].dirs, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	assert_int_equal(c.sip[2].dirs, 0);
+	assert_int_equal(c.timeout_sip_dialog, 7200);
+	xnat_config_to_map(&c, &m);
+	assert_int_equal(m.sip[0].port, 5080);
+	assert_int_equal(m.sip[1].port, 5070);
+	assert_int_equal(m.sip[3].port, 0);
+	assert_int_equal(m.timeout_sip_dialog, 7200);
+	expect_ok("[sip]\nalg = no\n", &c);
+	xnat_config_to_map(&c, &m);
+	assert_int_equal(m.sip[0].port, 0); /* off: no port reaches the fast path */
+	expect_exact_error("[sip]\nport = 5060 sideways\n",
+			   "2: [sip] port: 'sideways': expected both, outbound, inbound or off");
+	expect_exact_error("[sip]\nport = 0\n",
+			   "2: [sip] port: '0': expected PORT [both|outbound|inbound|off]");
+	expect_exact_error("[sip]\nport = 5060\nport = 5060 inbound\n",
+			   "3: [sip] port: port 5060 is listed twice");
+	expect_exact_error("[sip]\nport = 1\nport = 2\nport = 3\nport = 4\nport = 5\n",
+			   "6: [sip] port: more than 4 ports");
+	expect_exact_error("[sip]\nalg = perhaps\n", "2: [sip] alg: 'perhaps': expected yes or no");
+}
+
 static void test_units_and_rfc_minimums(void **state)
 {
 	struct xnat_agent_config c;
@@ -484,6 +523,8 @@ static void test_example_file(void **state)
 	assert_int_equal(d.forwards[2].int_addr, inet_addr("192.168.1.10"));
 	d.n_forwards = 0;
 	memset(d.forwards, 0, sizeof(d.forwards));
+	assert_true(d.sip_ports_set); /* "port = 5060 both" was read: the default again */
+	d.sip_ports_set = false;
 	assert_memory_equal(&c, &d, sizeof(c));
 	free(text);
 }
@@ -503,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_to_map),
 		cmocka_unit_test(test_example_file),
+		cmocka_unit_test(test_sip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The collector on real (unattached) BPF maps with the fast path's layouts. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -23,7 +24,7 @@
 static const struct xnat_config cfg = {
 	.port_min = 1024, .port_max = 65535, .flags = XNAT_CFG_ENABLED,
 	.timeout_udp = 300, .timeout_tcp_established = 7440, .timeout_tcp_transitory = 240,
-	.timeout_icmp = 60,
+	.timeout_icmp = 60, .timeout_sip_dialog = 3600,
 };
 
 static struct xnat_map_fds m;
@@ -48,6 +49,7 @@ static int setup(void **state)
 	assert_true(m.ports >= 0);
 	m.adf = mk(sizeof(struct xnat_adf_key), sizeof(__u32));
 	m.host_freed = mk(sizeof(__be32), sizeof(__u64));
+	m.sip_dialogs = mk(sizeof(struct xnat_sip_dialog_key), sizeof(struct xnat_sip_dialog));
 	return 0;
 }
 
@@ -97,7 +99,7 @@ static void add_session(__u8 proto, __u16 lport, __u16 rport, __u16 eport, __u8 
 
 static void clear_all(void)
 {
-	int fds[] = { m.flows, m.eim, m.adf, m.host_freed };
+	int fds[] = { m.flows, m.eim, m.adf, m.host_freed, m.sip_dialogs };
 	struct xnat_port_table t;
 	char key[64];
 
@@ -271,6 +273,116 @@ static void test_tcp_state_from_flags(void **state)
 	assert_false(xnat_idle_for(5, 10, 1));            /* in the future: not idle */
 }
 
+/* A SIP dialog of the phone LAN (signalling port 5060) owning media ports. */
+static void add_dialog(__u64 call_id, __u8 state, __u32 last_seen, __u32 expires, const __u16 *media, int n)
+{
+	struct xnat_sip_dialog_key k = { .call_id = call_id, .lan_addr = LAN };
+	struct xnat_sip_dialog d = { .last_seen = last_seen, .expires = expires, .state = state,
+				     .lan_port = htons(5060), .ext_port = htons(5060), .n_ports = (__u8)n };
+
+	for (int i = 0; i < n; i++)
+		d.media_ext[i] = htons(media[i]);
+	assert_int_equal(bpf_map_update_elem(m.sip_dialogs, &k, &d, BPF_ANY), 0);
+}
+
+static bool dialog_there(__u64 call_id, struct xnat_sip_dialog *d)
+{
+	struct xnat_sip_dialog_key k = { .call_id = call_id, .lan_addr = LAN };
+
+	return !bpf_map_lookup_elem(m.sip_dialogs, &k, d);
+}
+
+static void test_sip_ended_dialog_takes_its_media(void **state)
+{
+	const __u16 media[] = { 40000, 40001 };
+	struct xnat_sip_dialog d;
+	struct xnat_gc_result r;
+	__u64 freed = 0;
+	__be32 host = LAN;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_UDP, 49170, 40000, XNAT_OWNER_SIP, NOW - 60, 0);
+	add_mapping(IPPROTO_UDP, 49171, 40001, XNAT_OWNER_SIP, NOW - 60, 0);
+	add_session(IPPROTO_UDP, 49170, 7000, 40000, XNAT_OWNER_DYNAMIC, NOW, 0, NOW, 0, 1);
+	add_dialog(1, XNAT_SIP_ENDED, NOW, 0, media, 2);
+	r = gc();
+	assert_int_equal(r.sip_dialogs_removed, 1);
+	assert_int_equal(r.sip_mappings_removed, 2);
+	assert_false(dialog_there(1, &d));
+	assert_int_equal(xnat_ports_in_use(m.ports), 0);
+	assert_int_equal(bpf_map_lookup_elem(m.host_freed, &host, &freed), 0);
+	assert_int_equal(freed, 2);
+	r = gc(); /* the RTP session lost its mapping: gone on the next pass */
+	assert_int_equal(r.sessions_unmapped, 1);
+	assert_int_equal(xnat_map_count(m.flows), 0);
+}
+
+static void test_sip_call_lives_while_media_flows(void **state)
+{
+	const __u16 media[] = { 40000 };
+	struct xnat_sip_dialog d;
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_UDP, 49170, 40000, XNAT_OWNER_SIP, NOW - 7200, 0);
+	add_session(IPPROTO_UDP, 49170, 7000, 40000, XNAT_OWNER_DYNAMIC, NOW - 10, 0, NOW - 10, 0, 1);
+	add_dialog(2, XNAT_SIP_CONFIRMED, NOW - 3601, 0, media, 1); /* no signalling for an hour */
+	r = gc();
+	assert_int_equal(r.sip_dialogs_removed, 0);
+	assert_true(dialog_there(2, &d));
+	assert_int_equal(d.last_seen, NOW); /* the media refreshed it */
+	assert_int_equal(xnat_ports_in_use(m.ports), 1);
+
+	clear_all(); /* the same call without media: over */
+	add_mapping(IPPROTO_UDP, 49170, 40000, XNAT_OWNER_SIP, NOW - 7200, 0);
+	add_dialog(2, XNAT_SIP_CONFIRMED, NOW - 3601, 0, media, 1);
+	r = gc();
+	assert_int_equal(r.sip_dialogs_removed, 1);
+	assert_int_equal(xnat_ports_in_use(m.ports), 0);
+}
+
+static void test_sip_registration_keeps_the_phone_reachable(void **state)
+{
+	struct xnat_gc_result r;
+	struct xnat_sip_dialog d;
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_UDP, 5060, 5060, XNAT_OWNER_DYNAMIC, NOW - 1000, 0);
+	/* idle past the UDP timeout, but the registration runs for 10 more minutes */
+	add_session(IPPROTO_UDP, 5060, 5060, 5060, XNAT_OWNER_DYNAMIC, NOW - 400, 0, NOW - 400, 0, 1);
+	add_dialog(3, XNAT_SIP_REGISTERED, NOW - 400, NOW + 600, NULL, 0);
+	r = gc();
+	assert_int_equal(r.sessions_expired, 0);
+	assert_int_equal(xnat_map_count(m.flows), 2);
+	assert_int_equal(xnat_ports_in_use(m.ports), 1);
+	assert_true(dialog_there(3, &d));
+
+	add_dialog(3, XNAT_SIP_REGISTERED, NOW - 400, NOW - 1, NULL, 0); /* expired */
+	r = gc();
+	assert_int_equal(r.sip_dialogs_removed, 1);
+	assert_int_equal(r.sessions_expired, 1);
+}
+
+static void test_sip_orphan_media_mapping_freed(void **state)
+{
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	/* a sip mapping no dialog owns (its dialog could not be stored) */
+	add_mapping(IPPROTO_UDP, 49170, 40000, XNAT_OWNER_SIP, NOW - 60, 0);
+	r = gc();
+	assert_int_equal(r.mappings_freed, 1);
+	assert_int_equal(xnat_ports_in_use(m.ports), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +394,10 @@ int main(void)
 		cmocka_unit_test(test_leases_expire_forwards_stay),
 		cmocka_unit_test(test_sessions_of_removed_mapping_go),
 		cmocka_unit_test(test_stale_eim_and_adf_removed),
+		cmocka_unit_test(test_sip_ended_dialog_takes_its_media),
+		cmocka_unit_test(test_sip_call_lives_while_media_flows),
+		cmocka_unit_test(test_sip_registration_keeps_the_phone_reachable),
+		cmocka_unit_test(test_sip_orphan_media_mapping_freed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
