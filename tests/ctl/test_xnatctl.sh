@@ -66,9 +66,11 @@ EXT=203.0.113.5 H1=192.168.1.10 H2=192.168.1.20 R1=198.51.100.7 R2=198.51.100.9
 TCP=6 UDP=17 ICMP=1
 NOW=$(now)
 
-# xnat_config: enabled + hairpin, WAN lo, ports 1024-65535, 100 per host, address-dependent
+# xnat_config: enabled + hairpin, WAN lo, ports 1024-65535, 100 per host, address-dependent,
+# timeouts, the SIP ALG on 5060 both ways
 update xnat_config "$(le32 0)" "$(ip4 $EXT) $(le32 1) $(le16 1024) $(le16 65535) $(le32 3) $(le32 100) \
-	$(u8 1) 00 00 00 $(le32 300) $(le32 7440) $(le32 240) $(le32 60)"
+	$(u8 1) 00 00 00 $(le32 300) $(le32 7440) $(le32 240) $(le32 60) $(le32 3600) \
+	$(le16 5060) 03 00 $(le32 0) $(le32 0) $(le32 0)"
 
 # port_slot SLOT ADDR PORT OWNER LAST_USED EXPIRES
 port_slot() { update xnat_ports "$(le32 $1)" "$(ip4 $2) $(be16 $3) $(u8 $4) 01 $(le32 $5) $(le32 $6)"; }

@@ -103,6 +103,24 @@ static int gather(struct ctl *c, struct status *s)
 	return CTL_OK;
 }
 
+static const char *sip_dirs_name(__u8 dirs)
+{
+	switch (dirs & (XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN)) {
+	case XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN: return "both";
+	case XNAT_SIP_DIR_OUT: return "outbound";
+	case XNAT_SIP_DIR_IN: return "inbound";
+	default: return "off";
+	}
+}
+
+static int sip_alg_on(const struct xnat_config *m)
+{
+	for (int i = 0; i < XNAT_SIP_PORTS; i++)
+		if (m->sip[i].port)
+			return 1;
+	return 0;
+}
+
 static void print_json(const struct ctl *c, const struct status *s)
 {
 	const struct xnat_config *m = &s->cfg;
@@ -132,7 +150,19 @@ static void print_json(const struct ctl *c, const struct status *s)
 	xnat_json_kv_uint(&j, "tcp_established", m->timeout_tcp_established);
 	xnat_json_kv_uint(&j, "tcp_transitory", m->timeout_tcp_transitory);
 	xnat_json_kv_uint(&j, "icmp", m->timeout_icmp);
+	xnat_json_kv_uint(&j, "sip_dialog", m->timeout_sip_dialog);
 	xnat_json_object_end(&j);
+	xnat_json_key(&j, "sip_alg");
+	xnat_json_array_begin(&j);
+	for (int i = 0; i < XNAT_SIP_PORTS; i++) {
+		if (!m->sip[i].port)
+			continue;
+		xnat_json_object_begin(&j);
+		xnat_json_kv_uint(&j, "port", m->sip[i].port);
+		xnat_json_kv_string(&j, "directions", sip_dirs_name(m->sip[i].dirs));
+		xnat_json_object_end(&j);
+	}
+	xnat_json_array_end(&j);
 	xnat_json_kv_uint(&j, "sessions", s->sessions);
 	xnat_json_kv_uint(&j, "mappings", s->mappings);
 	xnat_json_key(&j, "mappings_by_owner");
@@ -163,8 +193,14 @@ static void print_text(const struct status *s)
 		printf("ports per host:    %u\n", m->max_ports_per_host);
 	else
 		printf("ports per host:    unlimited\n");
-	printf("timeouts:          udp %us, tcp established %us, tcp transitory %us, icmp %us\n",
-	       m->timeout_udp, m->timeout_tcp_established, m->timeout_tcp_transitory, m->timeout_icmp);
+	printf("timeouts:          udp %us, tcp established %us, tcp transitory %us, icmp %us, "
+	       "sip dialog %us\n", m->timeout_udp, m->timeout_tcp_established, m->timeout_tcp_transitory,
+	       m->timeout_icmp, m->timeout_sip_dialog);
+	printf("sip alg:           ");
+	for (int i = 0, n = 0; i < XNAT_SIP_PORTS; i++)
+		if (m->sip[i].port)
+			printf("%sudp %u %s", n++ ? ", " : "", m->sip[i].port, sip_dirs_name(m->sip[i].dirs));
+	printf("%s\n", sip_alg_on(m) ? "" : "off");
 	printf("sessions:          %u\n", s->sessions);
 	printf("mappings:          %u", s->mappings);
 	for (int o = 0; o < XNAT_OWNER_MAX; o++) {
