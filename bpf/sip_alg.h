@@ -21,6 +21,7 @@
 #define XNAT_BPF_SIP_ALG_H
 
 #include <xnat/sip_rewrite.h>
+#include "sip_drive.h"
 #include <xnat/csum.h>
 #include "maps.h"
 #include "parse.h"
@@ -39,12 +40,7 @@ struct sip_pending {
 
 struct sip_scratch {
 	struct sip_pending pending;
-	struct xnat_sip_buf in;
-	struct xnat_sip_buf out;
-	struct xnat_sip_buf body;
-	struct xnat_sip_scan scan;
-	struct xnat_sip_walk w;
-	struct xnat_sip_subst s;
+	struct sip_work wk;
 };
 
 struct {
@@ -286,21 +282,21 @@ static __always_inline int sip_media_map(struct sip_loop *l, __u16 port, __u16 w
 static __always_inline void sip_media_out(struct sip_loop *l, __u32 i)
 {
 	struct sip_scratch *sc = l->sc;
-	__u16 rtp = sc->scan.media[XNAT_SIP_MIDX(i)];
-	__u16 rtcp = sc->scan.rtcp[XNAT_SIP_MIDX(i)];
-	int mux = sc->scan.media_flags[XNAT_SIP_MIDX(i)] & XNAT_SIP_MEDIA_MUX;
+	__u16 rtp = sc->wk.scan.media[XNAT_SIP_MIDX(i)];
+	__u16 rtcp = sc->wk.scan.rtcp[XNAT_SIP_MIDX(i)];
+	int mux = sc->wk.scan.media_flags[XNAT_SIP_MIDX(i)] & XNAT_SIP_MEDIA_MUX;
 	__be16 ext_rtp, ext_rtcp;
 
 	if (sip_media_map(l, rtp, rtp, !mux, &ext_rtp))
 		return;
-	sip_subst_add(&sc->s, rtp, bpf_ntohs(ext_rtp));
+	sip_subst_add(&sc->wk.s, rtp, bpf_ntohs(ext_rtp));
 	if (mux && !rtcp)
 		return;
 	if (!rtcp)
 		rtcp = rtp + 1; /* RFC 3550: RTCP on the next port */
 	if (sip_media_map(l, rtcp, bpf_ntohs(ext_rtp) + 1, 0, &ext_rtcp))
 		return;
-	sip_subst_add(&sc->s, rtcp, bpf_ntohs(ext_rtcp));
+	sip_subst_add(&sc->wk.s, rtcp, bpf_ntohs(ext_rtcp));
 }
 
 /* Inbound: a public media port of this phone goes back to its own. */
@@ -309,7 +305,7 @@ static __always_inline void sip_media_in_port(struct sip_loop *l, __u16 port)
 	struct xnat_port_owner *o = port_owner(IPPROTO_UDP, bpf_htons(port));
 
 	if (port && o && o->int_addr == l->lan)
-		sip_subst_add(&l->sc->s, port, bpf_ntohs(o->int_port));
+		sip_subst_add(&l->sc->wk.s, port, bpf_ntohs(o->int_port));
 }
 
 static long sip_media_cb(__u32 i, void *ctx)
@@ -317,50 +313,16 @@ static long sip_media_cb(__u32 i, void *ctx)
 	struct sip_loop *l = ctx;
 	struct sip_scratch *sc = l->sc;
 
-	if (i >= XNAT_SIP_MAX_MEDIA || i >= sc->scan.n_media)
+	if (i >= XNAT_SIP_MAX_MEDIA || i >= sc->wk.scan.n_media)
 		return 1;
-	if (!xnat_sip_media_ours(&sc->scan, i))
+	if (!xnat_sip_media_ours(&sc->wk.scan, i))
 		return 0;
 	if (l->dir == XNAT_DIR_OUT) {
 		sip_media_out(l, i);
 	} else {
-		sip_media_in_port(l, sc->scan.media[XNAT_SIP_MIDX(i)]);
-		sip_media_in_port(l, sc->scan.rtcp[XNAT_SIP_MIDX(i)]);
+		sip_media_in_port(l, sc->wk.scan.media[XNAT_SIP_MIDX(i)]);
+		sip_media_in_port(l, sc->wk.scan.rtcp[XNAT_SIP_MIDX(i)]);
 	}
-	return 0;
-}
-
-/* ------------------------------------------------ scan and rewrite steps */
-
-static long sip_scan_cb(__u32 i __attribute__((unused)), void *ctx)
-{
-	struct sip_scratch *sc = ((struct sip_loop *)ctx)->sc;
-
-	return xnat_sip_scan_step(&sc->scan, &sc->in) ? 0 : 1;
-}
-
-static long sip_body_cb(__u32 i __attribute__((unused)), void *ctx)
-{
-	struct sip_scratch *sc = ((struct sip_loop *)ctx)->sc;
-
-	return xnat_sip_step(&sc->w, &sc->in, &sc->body, &sc->s) ? 0 : 1;
-}
-
-static long sip_head_cb(__u32 i __attribute__((unused)), void *ctx)
-{
-	struct sip_scratch *sc = ((struct sip_loop *)ctx)->sc;
-
-	return xnat_sip_step(&sc->w, &sc->in, &sc->out, &sc->s) ? 0 : 1;
-}
-
-/* out = rewritten headers, then the rewritten body (w: the headers' walk). */
-static long sip_append_cb(__u32 i, void *ctx)
-{
-	struct sip_scratch *sc = ((struct sip_loop *)ctx)->sc;
-
-	if (i >= sc->w.cl_value)
-		return 1;
-	sc->out.b[XNAT_SIP_IDX(sc->w.out_len + i)] = sc->body.b[XNAT_SIP_IDX(i)];
 	return 0;
 }
 
@@ -377,7 +339,7 @@ struct sip_csum_loop {
 static long sip_csum_cb(__u32 i, void *ctx)
 {
 	struct sip_csum_loop *c = ctx;
-	__u8 *buf = c->out ? c->sc->out.b : c->sc->in.b;
+	__u8 *buf = c->out ? c->sc->wk.out.b : c->sc->wk.in.b;
 	__u32 at = i * 2, hi, lo;
 
 	if (at >= c->len)
@@ -457,11 +419,11 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 				   const struct xnat_pkt *p, const struct xnat_xlate *x,
 				   enum xnat_dir dir, struct sip_change *chg)
 {
-	__u32 ihl, tot, len, new_len, store_len, pay_off, udp_len, replaced;
+	__u32 ihl, tot, len, new_len, store_len, pay_off, udp_len;
 	struct sip_scratch *sc;
 	struct sip_loop l = {};
 	struct udphdr *udp;
-	int delta;
+	int delta, rc;
 
 	chg->changed = 0;
 	if (p->t.proto != IPPROTO_UDP || p->icmp_error || !sip_port_match(cfg, &p->t, dir))
@@ -491,7 +453,7 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	if (!sc)
 		return 0;
 	pay_off = sizeof(struct ethhdr) + ihl + sizeof(*udp);
-	if (sip_pkt_load(ctx, xdp, pay_off, sc->in.b, len))
+	if (sip_pkt_load(ctx, xdp, pay_off, sc->wk.in.b, len))
 		return 0;
 
 	l.sc = sc;
@@ -499,41 +461,31 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	l.now = xnat_now();
 	l.dir = dir;
 	l.lan = dir == XNAT_DIR_OUT ? p->t.saddr : x->to.daddr;
-	sip_subst_init(&sc->s, p, x, dir);
-	xnat_sip_scan_init(&sc->scan, len);
-	xnat_sip_scan_match(&sc->scan, &sc->s);
-	bpf_loop(XNAT_SIP_MAX, sip_scan_cb, &l, 0);
-	if (!sc->scan.sip) {
+	sip_subst_init(&sc->wk.s, p, x, dir);
+	sip_drive_scan(&sc->wk, len);
+	if (!sc->wk.scan.sip) {
 		count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
 		return 0;
 	}
-	if (sc->scan.candidate) {
+	if (sc->wk.scan.candidate) {
 		count_event(XNAT_STAT_SIP_UNCHANGED_ICE);
 		return 0;
 	}
-	l.dlg = sip_dialog_get(&sc->scan, l.lan, l.now);
+	l.dlg = sip_dialog_get(&sc->wk.scan, l.lan, l.now);
 	if (l.dlg) {
-		sip_dialog_update(l.dlg, &sc->scan, l.now);
+		sip_dialog_update(l.dlg, &sc->wk.scan, l.now);
 		l.dlg->lan_port = dir == XNAT_DIR_OUT ? p->t.sport : x->to.dport;
 		l.dlg->ext_port = dir == XNAT_DIR_OUT ? x->to.sport : p->t.dport;
 	}
 	bpf_loop(XNAT_SIP_MAX_MEDIA, sip_media_cb, &l, 0);
 
-	/* The body first: the headers then carry its new length. */
-	xnat_sip_begin_part(&sc->w, &sc->scan, 1, 0);
-	bpf_loop(XNAT_SIP_MAX, sip_body_cb, &l, 0);
-	if (sc->w.error)
+	rc = sip_drive_rewrite(&sc->wk);
+	if (rc < 0)
 		goto too_big;
-	replaced = sc->w.replaced;
-	xnat_sip_begin_part(&sc->w, &sc->scan, 0, sc->w.out_len);
-	bpf_loop(XNAT_SIP_MAX, sip_head_cb, &l, 0);
-	if (sc->w.error || sc->w.out_len + sc->w.cl_value > XNAT_SIP_MAX)
-		goto too_big;
-	if (!replaced && !sc->w.replaced)
+	if (!rc)
 		return 0; /* nothing of ours in it: not a byte changes */
-	bpf_loop(XNAT_SIP_MAX, sip_append_cb, &l, 0);
-	new_len = sc->w.out_len + sc->w.cl_value;
-	if (!new_len || new_len >= XNAT_SIP_MAX)
+	new_len = rc;
+	if (new_len >= XNAT_SIP_MAX)
 		goto too_big;
 
 	/* UDP checksum: the payload's change, and the UDP length counted twice
@@ -551,7 +503,7 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	/* From here on the packet is half-written: a failure drops it. The
 	 * length is bounded again where the verifier can see it. */
 	store_len = XNAT_SIP_IDX(new_len - 1) + 1; /* new_len >= 1: the same value, seen in [1, MAX] */
-	if (sip_pkt_store(ctx, xdp, pay_off, sc->out.b, store_len) ||
+	if (sip_pkt_store(ctx, xdp, pay_off, sc->wk.out.b, store_len) ||
 	    sip_set_lengths(ctx, xdp, store_len))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (delta < 0)
