@@ -366,3 +366,124 @@ tcp_both_ways() {
 	wait $SRV_PID
 	expect_eq "$1: 2 MB download arrives intact" "$(sha256sum <"$TMP/down")" "$want"
 }
+
+# ---------------------------------------------------------------- SIP
+# nft_sip_helper: for GW=nft, the conntrack SIP helper (nf_conntrack_sip and
+# nf_nat_sip) on UDP 5060, the reference for xnat's SIP ALG. Automatic helper
+# assignment is gone from the kernel: a rule must attach it.
+nft_sip_helper() {
+	[[ $GW == nft ]] || return 0
+	gw nft -f - <<-NFT
+	table ip xe {
+		ct helper sip-5060 { type "sip" protocol udp; }
+		chain helpers {
+			type filter hook prerouting priority filter;
+			udp dport 5060 ct helper set "sip-5060"
+		}
+	}
+	NFT
+}
+
+# udp_peer NAME NSNAME ADDR PORT...: a media endpoint (tests/e2e/sip/udp-peer.py)
+# in the background, one socket per ADDR:PORT that both sends and receives,
+# as a phone's RTP socket does. What it receives goes to $TMP/NAME.rx as
+# "PORT FROM_ADDR:FROM_PORT PAYLOAD"; udp_send gives it datagrams to send.
+declare -A UDP_PEER_FD=()
+udp_peer() {
+	local name=$1 ns=$2 addr=$3 fd
+	shift 3
+	mkfifo "$TMP/$name.ctl" || return 1
+	ip netns exec "$ns" timeout "$E2E_TIMEOUT" python3 tests/e2e/sip/udp-peer.py "$addr" "$@" \
+		<"$TMP/$name.ctl" >"$TMP/$name.rx" 2>"$TMP/$name.err" &
+	exec {fd}>"$TMP/$name.ctl" # blocks until the peer has opened its end
+	UDP_PEER_FD[$name]=$fd
+	wait_listen "$ns" udp "$1"
+}
+# udp_send NAME PORT DEST DPORT PAYLOAD: NAME sends PAYLOAD from its PORT.
+# (In a subshell: if the peer has died, SIGPIPE ends that, not the script.)
+udp_send() { (echo "$2 $3 $4 $5" >&"${UDP_PEER_FD[$1]}") 2>/dev/null; }
+# udp_got NAME REGEX [TRIES]: whether NAME received a line matching REGEX,
+# waiting up to TRIES x 50 ms (default 20: a datagram on veth takes
+# microseconds, and a short wait keeps a failing case from eating a call's
+# hold time).
+udp_got() {
+	local _
+	for _ in $(seq "${3:-20}"); do
+		grep -qE -- "$2" "$TMP/$1.rx" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# xnat_age SECONDS: every timestamp in xnatd's maps moves SECONDS into the
+# past (sessions' last_seen, mappings' last_used and lease expiry, EIM
+# creation, address filters, SIP dialogs' last message and registration
+# expiry): to the collector, the whole state has been idle that much longer.
+# How a test passes a timeout it cannot wait for (UDP's is at least 120 s,
+# more than a script may run); xnatd's next collection acts on it. Traffic
+# should be quiet meanwhile: a refresh between the read and the write is lost.
+# Field offsets are those of include/xnat/nat.h, checked against bpftool's
+# BTF view of each entry, so a layout change fails here rather than ageing
+# the wrong bytes.
+xnat_age() {
+	xnatctl mappings --json >"$TMP/age-mappings.json" || return 1
+	python3 - "$1" "$PIN" "$TMP/age-mappings.json" <<-'PY'
+	import json, subprocess, sys
+	age, pin, mappings = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+	# map -> [(byte offset of a little-endian __u32, BTF field name or None)]
+	FIELDS = {
+	    "xnat_flows": [(8, "last_seen")],
+	    "xnat_eim": [(4, "created")],
+	    "xnat_adf": [(0, None)],
+	    "xnat_sip_dialogs": [(0, "last_seen"), (4, "expires")],
+	    "xnat_ports": [(8, "last_used"), (12, "expires")],
+	}
+	def bpftool(*args):
+	    out = subprocess.run(["bpftool", "-j", *args], check=True, capture_output=True, text=True)
+	    return json.loads(out.stdout) if out.stdout.strip() else None
+	def aged(name, e):
+	    val = [int(b, 16) for b in e["value"]]
+	    for off, field in FIELDS[name]:
+	        t = int.from_bytes(bytes(val[off:off + 4]), "little")
+	        btf = e["formatted"]["value"]
+	        if (btf[field] if field else btf) != t:
+	            sys.exit(f"xnat_age: {name} layout changed ({field} not at byte {off})")
+	        if t:  # 0: never (no expiry)
+	            val[off:off + 4] = max(t - age, 1).to_bytes(4, "little")
+	    return val
+	def hexs(b):
+	    return " ".join(f"{int(x, 16) if isinstance(x, str) else x:02x}" for x in b)
+	cmds = []
+	for name in ("xnat_flows", "xnat_eim", "xnat_adf", "xnat_sip_dialogs"):
+	    for e in bpftool("map", "dump", "pinned", f"{pin}/{name}") or []:
+	        cmds.append(f"map update pinned {pin}/{name} key hex {hexs(e['key'])} "
+	                    f"value hex {hexs(aged(name, e))}")
+	base = {"tcp": 0, "udp": 65536, "icmp": 2 * 65536}
+	for m in json.load(open(mappings)):
+	    slot = (base[m["proto"]] + m["external_port"]).to_bytes(4, "little")
+	    e = bpftool("map", "lookup", "pinned", f"{pin}/xnat_ports", "key", "hex",
+	                *(f"{b:02x}" for b in slot))
+	    cmds.append(f"map update pinned {pin}/xnat_ports key hex {hexs(e['key'])} "
+	                f"value hex {hexs(aged('xnat_ports', e))}")
+	with open(mappings + ".batch", "w") as f:
+	    f.write("\n".join(cmds) + "\n")
+	if cmds:
+	    subprocess.run(["bpftool", "batch", "file", mappings + ".batch"], check=True,
+	                   stdout=subprocess.DEVNULL)
+	PY
+}
+
+# sip_msg FILE TO REGEX: from a `tcpdump -n -A` capture, the first packet
+# sent to TO (ADDR.PORT, or ADDR. for any port) with a line matching REGEX:
+# its summary line and its payload. (The payload's first line follows the IP
+# and UDP headers printed as text, which may hold newlines: match on a header
+# line, not on line 1.)
+sip_msg() {
+	local to="> $2"
+	[[ $to == *. ]] || to+=:
+	awk -v to="$to" -v re="$3" '
+		function flush() { if (hit) { printf "%s", buf; exit } }
+		/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]+ IP / { flush(); buf = ""; mine = index($0, to) > 0; hit = 0 }
+		{ buf = buf $0 "\n"; if (mine && $0 ~ re) hit = 1 }
+		END { flush() }' "$1"
+}
