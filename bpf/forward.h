@@ -17,7 +17,8 @@ static __always_inline int fib_lookup_v4(struct xdp_md *ctx, const struct xnat_p
 	fib->family = AF_INET;
 	fib->tos = p->ip->tos;
 	fib->l4_protocol = p->t.proto;
-	fib->tot_len = bpf_ntohs(p->ip->tot_len);
+	/* A datagram xnatd reassembled may be over the MTU: xnatd fragments it. */
+	fib->tot_len = p->slow ? 0 : bpf_ntohs(p->ip->tot_len);
 	fib->ipv4_src = saddr;
 	fib->ipv4_dst = daddr;
 	fib->ifindex = ctx->ingress_ifindex;

@@ -21,6 +21,7 @@ struct xnat_xlate {
 	struct xnat_tuple to;
 	struct xnat_tuple in_to;
 	__u32 stat; /* XNAT_STAT_XLATE_* to count when sent */
+	__u8 slow;  /* a later fragment whose first one went to the slow path */
 };
 
 static __always_inline const struct xnat_config *xnat_config_get(void)
@@ -274,7 +275,20 @@ static __always_inline int frag_follow(const struct xnat_pkt *p, struct xnat_xla
 	x->to.saddr = v->saddr;
 	x->to.daddr = v->daddr;
 	x->stat = XNAT_STAT_XLATE_FRAG;
+	x->slow = v->slow;
 	return 0;
+}
+
+/* The first fragment went to the slow path: the ones that follow go too. */
+static __always_inline void frag_mark_slow(const struct xnat_pkt *p)
+{
+	struct xnat_frag_key k;
+	struct xnat_frag *v;
+
+	frag_key(&k, p);
+	v = bpf_map_lookup_elem(&xnat_frags, &k);
+	if (v)
+		v->slow = 1;
 }
 
 /* One direction of translation, for every kind of packet. */

@@ -48,6 +48,7 @@ struct xnat_pkt {
 	__u8 icmp_type;   /* when t.proto is ICMP */
 	__u8 icmp_error;  /* 1: ICMP error whose quote was parsed into in_* */
 	__u8 from_stack;  /* set by the TC entry points: the kernel stack handed it over */
+	__u8 slow;        /* enum xnat_slow_flags: xnatd's slow path runs it (0: off the wire) */
 	/* The quoted packet of an ICMP error (in_t is its tuple as it was sent). */
 	struct iphdr *in_ip;
 	struct xnat_tuple in_t;

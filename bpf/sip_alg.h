@@ -29,6 +29,7 @@
 #include "mapping.h"
 #include "nat_core.h"
 #include "rewrite.h"
+#include "slowpath.h"
 #include "stats.h"
 
 /* The translation an entry point decided, for the SIP program it tail-calls. */
@@ -429,6 +430,12 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	if (p->t.proto != IPPROTO_UDP || p->icmp_error || !sip_port_match(cfg, &p->t, dir))
 		return 0;
 	if (p->frag) {
+		/* A piece of a message: xnatd reassembles it and runs it
+		 * through this program whole (include/xnat/slowpath.h). */
+		if (slow_divert(ctx, xdp, p, dir)) {
+			frag_mark_slow(p);
+			return XNAT_STAT_SLOW_PATH;
+		}
 		count_event(XNAT_STAT_SIP_UNCHANGED_FRAGMENT);
 		return 0;
 	}

@@ -22,7 +22,8 @@ static __always_inline void count_event(__u32 stat)
 
 static __always_inline int stat_is_drop(__u32 stat)
 {
-	return stat >= XNAT_STAT_DROP_MALFORMED;
+	/* Handed to the slow path: dropped here, xnatd sends it on. */
+	return stat >= XNAT_STAT_SLOW_PATH;
 }
 
 static __always_inline int stat_is_xlate(__u32 stat)

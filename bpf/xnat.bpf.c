@@ -15,6 +15,7 @@
 #include "rewrite.h"
 #include "forward.h"
 #include "sip_alg.h"
+#include "slowpath.h"
 
 /* The SIP programs (end of file), one array each: a program array holds
  * programs of one type. libbpf fills them at load. */
@@ -91,7 +92,7 @@ static __always_inline int nat_sip(void *ctx, int xdp, const struct xnat_config 
 		frame_len = skb->len;
 	}
 	/* Every pointer is stale: start from an empty parse. */
-	*p = (struct xnat_pkt){ .from_stack = p->from_stack };
+	*p = (struct xnat_pkt){ .from_stack = p->from_stack, .slow = p->slow };
 	rc = parse_packet(data, data_end, frame_len, p);
 	return rc || p->t.proto != IPPROTO_UDP ? XNAT_STAT_DROP_MALFORMED : 0;
 }
@@ -121,7 +122,8 @@ static __always_inline __u32 xdp_send(struct xnat_pkt *p, const struct xnat_xlat
 	rewrite_packet(p, x, &d);
 	sip_fold_diff(&d, sip);
 	xdp_commit_l4(p, &d);
-	ip_decrease_ttl(p->ip);
+	if (!(p->slow & XNAT_SLOW_FROM_STACK)) /* else the stack did, before TC egress */
+		ip_decrease_ttl(p->ip);
 	eth_set_addrs(p->eth, fib);
 	*ifindex = fib->ifindex;
 	return x->stat;
@@ -138,7 +140,7 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct xnat_config *cfg;
-	struct xnat_pkt p = {};
+	struct xnat_pkt p = { .slow = slow_flags(ctx) };
 	struct xnat_xlate x = {};
 	struct bpf_fib_lookup fib;
 	int rc, hairpin;
@@ -162,6 +164,8 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 		rc = nat_translate(cfg, &p, XNAT_DIR_OUT, &x);
 		if (rc)
 			return rc;
+		if (x.slow && slow_divert(ctx, 1, &p, XNAT_DIR_OUT))
+			return XNAT_STAT_SLOW_PATH;
 		if (sip_wanted(cfg, &p, XNAT_DIR_OUT))
 			sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, &fib, XNAT_DIR_OUT);
 		return xdp_send(&p, &x, &fib, NULL, ifindex);
@@ -182,7 +186,7 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	const struct xnat_config *cfg;
-	struct xnat_pkt p = {};
+	struct xnat_pkt p = { .slow = slow_flags(ctx) };
 	struct xnat_xlate x = {};
 	struct bpf_fib_lookup fib;
 	int rc;
@@ -197,6 +201,8 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 	rc = nat_translate(cfg, &p, XNAT_DIR_IN, &x);
 	if (rc)
 		return rc;
+	if (x.slow && slow_divert(ctx, 1, &p, XNAT_DIR_IN))
+		return XNAT_STAT_SLOW_PATH;
 	if (fib_lookup_v4(ctx, &p, x.to.saddr, x.to.daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
 		return XNAT_STAT_PASS_FIB;
 	if (sip_wanted(cfg, &p, XNAT_DIR_IN))
@@ -207,6 +213,7 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 static __always_inline int xdp_verdict(struct xdp_md *ctx, __u32 stat, __u32 ifindex)
 {
 	count_packet(stat, ctx->data_end - ctx->data);
+	slow_report(ctx, stat, stat_is_xlate(stat) ? ifindex : 0);
 	if (stat_is_xlate(stat)) {
 		count_event(XNAT_STAT_REDIRECT);
 		/* Also back out of the interface it came in by (hairpin): veth
@@ -307,6 +314,8 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	rc = nat_translate(cfg, &p, dir, &x);
 	if (rc)
 		return rc;
+	if (x.slow && slow_divert(skb, 0, &p, dir))
+		return XNAT_STAT_SLOW_PATH;
 	if (sip_wanted(cfg, &p, dir))
 		sip_hand_over(skb, &xnat_sip_tc_prog, &x, NULL, dir);
 	return tc_send(skb, &p, &x, NULL);
@@ -345,7 +354,7 @@ static __always_inline __u32 xdp_sip(struct xdp_md *ctx, __u32 *ifindex)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct sip_scratch *sc = sip_scratch_get();
 	const struct xnat_config *cfg;
-	struct xnat_pkt p = {};
+	struct xnat_pkt p = { .slow = slow_flags(ctx) };
 	struct sip_change sip = {};
 	int rc;
 

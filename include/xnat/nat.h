@@ -290,7 +290,9 @@ struct xnat_frag_key {
 struct xnat_frag {
 	__be32 saddr;
 	__be32 daddr;
-	__u32 stat; /* enum xnat_stat the first fragment was counted as */
+	__u16 stat; /* enum xnat_stat the first fragment was counted as */
+	__u8 slow;  /* the first one went to xnatd's slow path: so do the others */
+	__u8 pad;
 };
 
 /*

@@ -41,6 +41,8 @@
 	X(PASS_UNSUPPORTED,   "pass_unsupported")                        \
 	X(PASS_DISABLED,      "pass_nat_disabled")                       \
 	X(PASS_SIP_SLOW,      "pass_sip_to_stack")                       \
+	/* handed to xnatd (SIP fragments), which sends it on */         \
+	X(SLOW_PATH,          "to_slow_path")                            \
 	/* dropped */                                                    \
 	X(DROP_MALFORMED,     "drop_malformed")                          \
 	X(DROP_PORTS_EXHAUSTED, "drop_ports_exhausted")                  \

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "maps.h"
 #include "ports.h"
+#include <xnat/slowpath.h>
 #include "harness.h"
 
 const uint8_t MAC_GW_LAN[6] = { 2, 0, 0, 0, 1, 1 }, MAC_GW_WAN[6] = { 2, 0, 0, 0, 2, 1 };
@@ -189,6 +190,8 @@ void env_reset(void)
 	map_clear(bpf_map__fd(s->maps.xnat_host_freed));
 	map_clear(bpf_map__fd(s->maps.xnat_sip_dialogs));
 	bpf_map_update_elem(bpf_map__fd(s->maps.xnat_config), &zero, &c, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(s->maps.xnat_slow_state), &zero,
+			    &(struct xnat_slow_state){ 0 }, BPF_ANY); /* no consumer */
 	stat_mark();
 }
 

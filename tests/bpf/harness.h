@@ -107,6 +107,7 @@ void test_passes(void);
 void test_malformed(void);
 void test_sip(void);
 void test_sip_alg(void);
+void test_sip_slow(void);
 
 /* ---- packet specs of the test topology ---- */
 

@@ -27,6 +27,7 @@ int main(void)
 	test_malformed();
 	test_sip();
 	test_sip_alg();
+	test_sip_slow();
 	xnat_bpf__destroy(env.skel);
 	return t_done();
 }
