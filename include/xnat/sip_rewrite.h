@@ -411,7 +411,10 @@ struct xnat_sip_scan {
 	__u8 media_flags[XNAT_SIP_MAX_MEDIA]; /* XNAT_SIP_MEDIA_* */
 	__u64 call_id;            /* FNV-1a of the Call-ID value (blanks skipped), 0 when none */
 	__u32 expires;            /* Expires header, or XNAT_SIP_NO_EXPIRES */
-	__u32 contact_expires;    /* the first Contact's ;expires=, or XNAT_SIP_NO_EXPIRES */
+	__u32 contact_expires;    /* ;expires= of the first Contact that is ours (any, without a
+				   match address), or XNAT_SIP_NO_EXPIRES */
+	__u32 cur_contact_expires; /* ... of the contact being scanned */
+	__u8 cur_contact_ours;    /* the contact being scanned carries the match address */
 	__u16 status;             /* status code of a response, 0 for a request */
 	__u8 method;              /* enum xnat_sip_method: of a request, or a response's CSeq */
 	__u8 in_body;
@@ -435,6 +438,7 @@ XNAT_SIP_INLINE void xnat_sip_scan_init(struct xnat_sip_scan *sc, __u32 len)
 	sc->body_start = len;
 	sc->expires = XNAT_SIP_NO_EXPIRES;
 	sc->contact_expires = XNAT_SIP_NO_EXPIRES;
+	sc->cur_contact_expires = XNAT_SIP_NO_EXPIRES;
 	sc->cur_media = XNAT_SIP_NO_MEDIA;
 }
 
@@ -535,6 +539,20 @@ XNAT_SIP_INLINE int xnat_sip_c_is_ours(const struct xnat_sip_scan *sc, const str
 	return !xnat_sip_is_addr_char(xnat_sip_at(in, sc->len, a + sc->match_len));
 }
 
+/*
+ * A contact ends (a comma, the end of its header line): its expires= counts if
+ * it is the phone's. A registrar's 2xx lists every binding of the AOR, each
+ * with its own expires=; ours is the one with our address.
+ */
+XNAT_SIP_INLINE void xnat_sip_contact_end(struct xnat_sip_scan *sc)
+{
+	if (sc->contact_expires == XNAT_SIP_NO_EXPIRES && sc->cur_contact_expires != XNAT_SIP_NO_EXPIRES &&
+	    (!sc->match_len || sc->cur_contact_ours))
+		sc->contact_expires = sc->cur_contact_expires;
+	sc->cur_contact_expires = XNAT_SIP_NO_EXPIRES;
+	sc->cur_contact_ours = 0;
+}
+
 /* Does the message start with a token (letters) followed by a blank, as a method does? */
 XNAT_SIP_INLINE int xnat_sip_token_blank(const struct xnat_sip_buf *in, __u32 len)
 {
@@ -582,6 +600,32 @@ XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct 
 	} else if (xnat_sip_header_is(in, len, pos, "expires", 7)) {
 		v = xnat_sip_long_number(in, len, xnat_sip_value_at(in, len, pos));
 		sc->expires = v;
+	}
+	return 0;
+}
+
+/* A ',', ';', ':' or '@' at pos of a Contact line: a contact ends, a
+ * parameter starts, or a URI's host (maybe ours) follows. */
+XNAT_SIP_GLOBAL int xnat_sip_scan_contact(struct xnat_sip_scan *sc, const struct xnat_sip_buf *in, __u32 pos)
+{
+	__u32 len, i;
+	__u8 c;
+
+	if (!sc || !in)
+		return 0;
+	len = sc->len;
+	c = xnat_sip_at(in, len, pos);
+	if (c == ',') {
+		xnat_sip_contact_end(sc);
+	} else if (c == ';') {
+		if (sc->cur_contact_expires == XNAT_SIP_NO_EXPIRES && xnat_sip_match_ci(in, len, pos + 1, "expires=", 8))
+			sc->cur_contact_expires = xnat_sip_long_number(in, len, pos + 9);
+	} else if (sc->match_len && sc->match_len < XNAT_SIP_ADDR_MAX) {
+		for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < sc->match_len; i++)
+			if (xnat_sip_at(in, len, pos + 1 + i) != (__u8)sc->match[i])
+				return 0;
+		if (!xnat_sip_is_addr_char(xnat_sip_at(in, len, pos + 1 + sc->match_len)))
+			sc->cur_contact_ours = 1;
 	}
 	return 0;
 }
@@ -682,6 +726,8 @@ XNAT_SIP_INLINE int xnat_sip_scan_step(struct xnat_sip_scan *sc, const struct xn
 	if (prev == '\n') {
 		__u8 n1 = xnat_sip_at(in, len, pos + 1);
 
+		if (sc->line == XNAT_SIP_LINE_CONTACT && c != ' ' && c != '\t')
+			xnat_sip_contact_end(sc); /* the Contact line ended */
 		if (c == '\n' || (c == '\r' && n1 == '\n')) {
 			sc->in_body = 1;
 			sc->body_start = pos + (c == '\n' ? 1 : 2);
@@ -706,10 +752,8 @@ XNAT_SIP_INLINE int xnat_sip_scan_step(struct xnat_sip_scan *sc, const struct xn
 			sc->callid_value = c == ':';
 		else if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
 			sc->call_id = (sc->call_id ^ c) * 0x100000001b3ull;
-	} else if (sc->line == XNAT_SIP_LINE_CONTACT && c == ';' &&
-		   sc->contact_expires == XNAT_SIP_NO_EXPIRES &&
-		   xnat_sip_match_ci(in, len, pos + 1, "expires=", 8)) {
-		sc->contact_expires = xnat_sip_long_number(in, len, pos + 9);
+	} else if (sc->line == XNAT_SIP_LINE_CONTACT && (c == ',' || c == ';' || c == ':' || c == '@')) {
+		xnat_sip_scan_contact(sc, in, pos);
 	}
 	return 1;
 }

@@ -316,6 +316,17 @@ static void register_binding(void)
 		"Call-ID: reg-1@192.168.1.10\r\n"
 		"CSeq: 1 REGISTER\r\n"
 		"Contact: <sip:alice@%1$s:%2$u>;expires=120\r\n";
+	/* The registrar lists every binding of the AOR: another phone's first, ours in
+	 * the second line, a third after a comma. Ours is the one with our address. */
+	static const char reg_ok_many_head[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP %1$s:%2$u;branch=z9hG4bK-r\r\n"
+		"From: <sip:alice@198.51.100.2>;tag=r\r\n"
+		"To: <sip:alice@198.51.100.2>;tag=x\r\n"
+		"Call-ID: reg-1@192.168.1.10\r\n"
+		"CSeq: 2 REGISTER\r\n"
+		"Contact: \"Desk, office\" <sip:alice@203.0.113.77:5060>;expires=3000\r\n"
+		"Contact: <sip:alice@%1$s:%2$u>;q=0.5;expires=90, <sip:alice@%1$s0:5062>;expires=7000\r\n";
 	struct xnat_sip_dialog d;
 	struct pkt_spec s;
 	struct timespec ts;
@@ -334,6 +345,14 @@ static void register_binding(void)
 	t_ok(dialog_of(msg_in, n, &d) && d.state == XNAT_SIP_REGISTERED &&
 	     d.expires >= ts.tv_sec + 118 && d.expires <= ts.tv_sec + 121 && d.lan_port == htons(SIP),
 	     "sip register 200 in: registered, the binding 192.168.1.10:5060 lives for the Contact's expires=120");
+	n = sip_msg(msg_in, "", reg_ok_many_head, EXT, SIP);
+	s = sip_in(EXT, SIP, msg_in, n);
+	run_spec(run_xdp_wan, &s, &(struct pkt){ 0 });
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t_ok(dialog_of(msg_in, n, &d) && d.state == XNAT_SIP_REGISTERED &&
+	     d.expires >= ts.tv_sec + 88 && d.expires <= ts.tv_sec + 91,
+	     "sip register 200 listing 3 bindings: ours (our address, second line) gives expires=90, "
+	     "not another phone's 3000 nor a lookalike address's 7000");
 }
 
 /* What the ALG leaves alone: the payload goes on unchanged, still translated, counted. */
