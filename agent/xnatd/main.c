@@ -209,6 +209,28 @@ static void follow_address(struct xnatd *d)
 	notify_status(d);
 }
 
+/* What the SIP fragment slow path did since the last time it was logged. */
+static void log_slow_path(struct xnatd *d)
+{
+	static struct xnatd_slow_stats last;
+	struct xnatd_slow_stats st;
+
+	xnatd_slow_stats(d, &st);
+	if (st.fragments_in == last.fragments_in && st.timed_out == last.timed_out)
+		return;
+	xlog_info("SIP fragments: %llu in, %llu datagrams rewritten whole, %llu given back as they were "
+		  "(%llu datagrams incomplete), %llu frames sent, %llu not forwarded, %llu errors",
+		  (unsigned long long)(st.fragments_in - last.fragments_in),
+		  (unsigned long long)(st.datagrams - last.datagrams),
+		  (unsigned long long)(st.given_back - last.given_back),
+		  (unsigned long long)(st.timed_out - last.timed_out),
+		  (unsigned long long)(st.frames_sent - last.frames_sent),
+		  (unsigned long long)(st.not_forwarded - last.not_forwarded),
+		  (unsigned long long)(st.run_errors + st.send_errors + st.bad_records -
+				       last.run_errors - last.send_errors - last.bad_records));
+	last = st;
+}
+
 static void collect(struct xnatd *d)
 {
 	struct xnat_config m;
@@ -228,6 +250,7 @@ static void collect(struct xnatd *d)
 			  "%u leases expired, %u SIP dialogs ended with %u media mappings",
 			  r.sessions_expired, r.sessions_unmapped, r.half_sessions, r.mappings_freed,
 			  r.leases_expired, r.sip_dialogs_removed, r.sip_mappings_removed);
+	log_slow_path(d);
 }
 
 /* SIGHUP: a bad file changes nothing; interfaces need a restart. */
@@ -303,20 +326,25 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 	if (setup_fds(d, &sig_fd, &timer_fd))
 		return RUN_FAILED;
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = timer_fd, .events = POLLIN },
 			{ .fd = d->nl_fd, .events = POLLIN },
+			{ .fd = xnatd_slow_fd(d), .events = POLLIN },
 		};
 		struct signalfd_siginfo si;
 		__u64 ticks;
 
-		if (poll(p, 3, -1) < 0) {
+		/* Woken at least once a second: the slow path's promise to the fast path. */
+		if (poll(p, 4, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			xlog_err("poll: %s", strerror(errno));
 			return RUN_FAILED;
 		}
+		if (p[3].revents & POLLIN)
+			xnatd_slow_poll(d);
+		xnatd_slow_tick(d);
 		if ((p[2].revents & POLLIN) && xnatd_netlink_changed(d->nl_fd, d->wan_ifindex))
 			follow_address(d);
 		if ((p[1].revents & POLLIN) && read(timer_fd, &ticks, sizeof(ticks)) > 0)
@@ -350,6 +378,7 @@ static int start(struct xnatd *d)
 	enable_forwarding();
 	if (xnatd_attach(d))
 		return -1;
+	xnatd_slow_start(d); /* without it SIP fragments go on unchanged: not fatal */
 	return 0;
 }
 
@@ -412,6 +441,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 	notify_status(&d);
 	end = run(&d, &cli);
+	xnatd_slow_stop(&d);
 	if (end != RUN_HANDOVER)
 		xnatd_detach_all(d.cfg.pin_root);
 	xnatd_remove_pidlink(d.cfg.pin_root);

@@ -9,6 +9,7 @@
 #include "maps.h"
 
 struct xnat_bpf;
+struct xnatd_slow;
 
 struct xnatd {
 	struct xnat_agent_config cfg;
@@ -19,6 +20,7 @@ struct xnatd {
 	int lock_fd;                  /* flock on the pin root: one xnatd per root */
 	__be32 ext_addr;              /* 0 until the WAN has an IPv4 address */
 	int nl_fd;                    /* rtnetlink, RTMGRP_IPV4_IFADDR */
+	struct xnatd_slow *slow;      /* NULL: SIP fragments stay in the fast path */
 };
 
 /* log.c: messages to stderr, which journald keeps (with priority prefixes). */
@@ -50,5 +52,23 @@ __be32 xnatd_wan_address(unsigned int ifindex);
 int xnatd_netlink_open(void);
 /* Drain the netlink socket; returns 1 when an IPv4 address of ifindex changed. */
 int xnatd_netlink_changed(int fd, unsigned int ifindex);
+
+/* slowpath.c: SIP fragments reassembled and rewritten (include/xnat/slowpath.h). */
+struct xnatd_slow_stats {
+	__u64 fragments_in;  /* records taken from the ring */
+	__u64 datagrams;     /* reassembled and run whole */
+	__u64 given_back;    /* fragments run as they are (reassembly gave up) */
+	__u64 timed_out;     /* datagrams whose pieces did not all come */
+	__u64 frames_sent;
+	__u64 not_forwarded; /* the program dropped or passed the run */
+	__u64 run_errors, send_errors, bad_records;
+};
+int xnatd_slow_start(struct xnatd *d);
+int xnatd_slow_fd(const struct xnatd *d);
+void xnatd_slow_poll(struct xnatd *d);
+/* Once a second: the promise to the fast path, reassembly timeouts. */
+void xnatd_slow_tick(struct xnatd *d);
+void xnatd_slow_stats(const struct xnatd *d, struct xnatd_slow_stats *st);
+void xnatd_slow_stop(struct xnatd *d);
 
 #endif

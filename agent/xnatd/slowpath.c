@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * xnatd's side of the slow path (include/xnat/slowpath.h): SIP fragments
+ * come out of the fast path's ring buffer, are reassembled, run whole
+ * through the fast path's own XDP program (agent/lib/slowrun.c: the same
+ * translation, ALG and maps), fragmented again to the egress MTU and sent
+ * on the interface the program chose. What can't be reassembled (a lost
+ * piece, overlaps, too big) is given back: each fragment is translated as
+ * it is and sent, as the fast path would have without us.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xnat/slowpath.h>
+#include "ipfrag.h"
+#include "slowrun.h"
+#include "xnatd.h"
+#include "xnat.skel.h"
+
+#define REASM_DATAGRAMS 64
+#define REASM_TIMEOUT_NS (2ull * 1000000000ull)
+
+struct xnatd_slow {
+	struct ring_buffer *rb;
+	struct xnat_reasm *reasm;
+	int pkt_fd;   /* AF_PACKET, qdisc bypassed: TC egress must not translate it twice */
+	int mtu_fd;   /* any socket, for SIOCGIFMTU */
+	int prog_lan, prog_wan, state_fd;
+	__u32 alive_until;
+	struct xnatd_slow_stats st, logged;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A record's origin, kept with its fragments: the ingress interface, the
+ * direction and whether the stack had forwarded it. */
+static uint32_t tag_of(const struct xnat_slow_frame *r)
+{
+	return r->ifindex << 2 | (uint32_t)(r->dir & 1) << 1 | !!(r->flags & XNAT_SLOW_FROM_STACK);
+}
+
+static uint32_t tag_ifindex(uint32_t tag) { return tag >> 2; }
+static int tag_dir(uint32_t tag) { return (tag >> 1) & 1; }
+static uint32_t tag_flags(uint32_t tag) { return (tag & 1) ? XNAT_SLOW_FROM_STACK : 0; }
+
+static unsigned int if_mtu(struct xnatd_slow *s, uint32_t ifindex)
+{
+	struct ifreq ifr = { 0 };
+
+	if (!if_indextoname(ifindex, ifr.ifr_name) || ioctl(s->mtu_fd, SIOCGIFMTU, &ifr))
+		return 1500;
+	return (unsigned int)ifr.ifr_mtu;
+}
+
+static void send_frame(const uint8_t *frame, size_t len, uint32_t ifindex, void *arg)
+{
+	struct xnatd_slow *s = arg;
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET, .sll_ifindex = (int)ifindex, .sll_halen = ETH_ALEN,
+	};
+
+	memcpy(to.sll_addr, frame, ETH_ALEN);
+	if (sendto(s->pkt_fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len)
+		s->st.frames_sent++;
+	else
+		s->st.send_errors++;
+}
+
+/* Run one frame through the fast path and send what it decided to send. */
+static void run_and_send(struct xnatd_slow *s, const uint8_t *frame, size_t len, uint32_t tag, uint32_t flags)
+{
+	static uint8_t out[XNAT_SLOW_RUN_MAX];
+	struct xnat_slow_meta meta;
+	size_t out_len;
+	int prog = tag_dir(tag) == XNAT_DIR_OUT ? s->prog_lan : s->prog_wan;
+	int v;
+
+	v = xnat_slow_run(prog, tag_ifindex(tag), flags | tag_flags(tag), frame, len, out, &out_len, &meta);
+	if (v != XDP_REDIRECT || !meta.out_ifindex) {
+		/* Dropped or passed by the program (counted there), or the run failed. */
+		if (v < 0)
+			s->st.run_errors++;
+		else
+			s->st.not_forwarded++;
+		return;
+	}
+	/* The ifindex rides in the tag argument of the emit callback. */
+	if (xnat_ip_fragment(out, out_len, if_mtu(s, meta.out_ifindex), send_frame, s, meta.out_ifindex) < 0)
+		s->st.send_errors++; /* DF set on a datagram that was fragmented: can't happen unless forged */
+}
+
+static void give_back(const uint8_t *frame, size_t len, uint32_t tag, void *arg)
+{
+	struct xnatd_slow *s = arg;
+
+	s->st.given_back++;
+	run_and_send(s, frame, len, tag, XNAT_SLOW_NO_DIVERT);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	static uint8_t whole[XNAT_SLOW_RUN_MAX];
+	struct xnatd_slow *s = ctx;
+	const struct xnat_slow_frame *r = data;
+	uint32_t tag;
+	size_t len;
+
+	if (size < sizeof(*r) || r->len > XNAT_SLOW_FRAME_MAX) {
+		s->st.bad_records++;
+		return 0;
+	}
+	s->st.fragments_in++;
+	tag = tag_of(r);
+	switch (xnat_reasm_add(s->reasm, r->frame, r->len, tag, now_ns(), whole, sizeof(whole), &len, give_back, s)) {
+	case XNAT_REASM_COMPLETE:
+		s->st.datagrams++;
+		run_and_send(s, whole, len, tag, 0);
+		break;
+	case XNAT_REASM_INVALID:
+		give_back(r->frame, r->len, tag, s); /* the fast path decides what it is */
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Promise the fast path a consumer for the next seconds (every tick). */
+static void keep_alive(struct xnatd_slow *s, __u32 until)
+{
+	struct xnat_slow_state st = { .alive_until = until };
+	__u32 zero = 0;
+
+	if (!bpf_map_update_elem(s->state_fd, &zero, &st, BPF_ANY))
+		s->alive_until = until;
+}
+
+int xnatd_slow_start(struct xnatd *d)
+{
+	struct xnat_reasm_limits lim = {
+		.max_datagrams = REASM_DATAGRAMS, .max_frame = XNAT_SLOW_RUN_MAX, .timeout_ns = REASM_TIMEOUT_NS,
+	};
+	struct xnatd_slow *s = calloc(1, sizeof(*s));
+	int one = 1;
+
+	if (!s)
+		return -1;
+	s->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* protocol 0: sends only */
+	s->mtu_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s->reasm = xnat_reasm_new(&lim);
+	s->rb = ring_buffer__new(bpf_map__fd(d->skel->maps.xnat_slow_frames), on_record, s, NULL);
+	s->prog_lan = bpf_program__fd(d->skel->progs.xnat_xdp_lan);
+	s->prog_wan = bpf_program__fd(d->skel->progs.xnat_xdp_wan);
+	s->state_fd = bpf_map__fd(d->skel->maps.xnat_slow_state);
+	if (s->pkt_fd < 0 || s->mtu_fd < 0 || !s->reasm || !s->rb ||
+	    setsockopt(s->pkt_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		xlog_warn("SIP fragments stay unchanged: no slow path (%s)", strerror(errno));
+		d->slow = s;
+		xnatd_slow_stop(d);
+		return -1;
+	}
+	d->slow = s;
+	xnatd_slow_tick(d);
+	return 0;
+}
+
+int xnatd_slow_fd(const struct xnatd *d)
+{
+	return d->slow ? ring_buffer__epoll_fd(d->slow->rb) : -1;
+}
+
+void xnatd_slow_poll(struct xnatd *d)
+{
+	if (d->slow)
+		ring_buffer__consume(d->slow->rb);
+}
+
+void xnatd_slow_tick(struct xnatd *d)
+{
+	struct xnatd_slow *s = d->slow;
+	__u32 now = xnat_now();
+
+	if (!s)
+		return;
+	if (s->alive_until < now + XNAT_SLOW_ALIVE_SECS)
+		keep_alive(s, now + XNAT_SLOW_ALIVE_SECS);
+	s->st.timed_out += xnat_reasm_expire(s->reasm, now_ns(), give_back, s);
+}
+
+void xnatd_slow_stats(const struct xnatd *d, struct xnatd_slow_stats *st)
+{
+	if (d->slow)
+		*st = d->slow->st;
+	else
+		memset(st, 0, sizeof(*st));
+}
+
+/* The fast path keeps its fragments from now on; what is held goes out as it is. */
+void xnatd_slow_stop(struct xnatd *d)
+{
+	struct xnatd_slow *s = d->slow;
+
+	if (!s)
+		return;
+	if (s->state_fd >= 0)
+		keep_alive(s, 0);
+	if (s->rb) {
+		ring_buffer__consume(s->rb);
+		ring_buffer__free(s->rb);
+	}
+	if (s->reasm) {
+		xnat_reasm_expire(s->reasm, UINT64_MAX, give_back, s);
+		xnat_reasm_free(s->reasm);
+	}
+	if (s->pkt_fd >= 0)
+		close(s->pkt_fd);
+	if (s->mtu_fd >= 0)
+		close(s->mtu_fd);
+	free(s);
+	d->slow = NULL;
+}
