@@ -121,17 +121,35 @@ $(OUT)/tests/bpf_prog_tests: $(BPFT_OBJS) $(OUT)/libxnat.a
 
 TEST_BINS := $(UNIT_BINS) $(if $(BPFT_SRCS),$(OUT)/tests/bpf_prog_tests)
 
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer targets (clang, ASan + UBSan) over the code that parses what the
+# network sends; tests/fuzz/corpus/NAME holds each one's seeds. `make fuzz`
+# runs each for FUZZ_SECONDS; `make test` runs each for 20 s.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -D_GNU_SOURCE -Iinclude -Iagent/lib
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(OUT)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(OUT)/fuzz/fuzz_sip: tests/fuzz/fuzz_sip.c agent/lib/sip.c $(USER_HDRS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) tests/fuzz/fuzz_sip.c agent/lib/sip.c -o $@
+
 # ---------------------------------------------------------------- goals
 $(OUT)/bpf:
 	$(Q)mkdir -p $@
 
 all: $(BPF_OBJS) $(SKELS) $(OUT)/xnatd $(OUT)/xnatctl
 
-tests: all $(TEST_BINS)
+tests: all $(TEST_BINS) $(FUZZ_TARGETS)
 
 # Every suite; the runner prints the summary line last. Needs root.
 test: tests
 	$(Q)tests/run
+
+fuzz: $(FUZZ_TARGETS)
+	$(Q)for t in $(FUZZ_TARGETS); do tests/fuzz/run.sh $$t $(FUZZ_SECONDS) || exit 1; done
 
 demo:
 	$(Q)tools/demo.sh
@@ -155,4 +173,4 @@ install: all
 clean:
 	rm -rf $(OUT) $(VMLINUX_H)
 
-.PHONY: all tests test demo bench deps install clean
+.PHONY: all tests test fuzz demo bench deps install clean

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-make gcc clang llvm pkg-config bpftool
+make gcc clang llvm libclang-rt-dev pkg-config bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 libinih-dev libsystemd-dev libmnl-dev libcmocka-dev
 iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux sip-tester

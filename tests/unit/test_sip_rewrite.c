@@ -218,6 +218,285 @@ static void test_inbound_reverse(void **state)
 	assert_int_equal(replaced, 6);
 }
 
+/* rewrite() with the pre-pass counting only streams sent to s->from, as the fast path scans. */
+static int rewrite_matching(const char *msg, const struct xnat_sip_subst *s, __u32 *replaced)
+{
+	__u32 len = (__u32)strlen(msg);
+
+	memset(in, 0, sizeof(in));
+	memset(out, 0, sizeof(out));
+	memcpy(in, msg, len);
+	xnat_sip_scan_matching(in, len, s, &scan);
+	return xnat_sip_rewrite(in, &scan, out, s, replaced);
+}
+
+static void assert_content_length_right(void)
+{
+	char want_cl[64];
+
+	snprintf(want_cl, sizeof(want_cl), "Content-Length: %zu\r\n", strlen(body_of((char *)out)));
+	assert_non_null(strstr((char *)out, want_cl));
+}
+
+/* A re-INVITE putting the call on hold, old style: c=0.0.0.0 is nobody's
+ * address (not rewritten, the stream not mapped); o= still is the phone's. */
+static void test_hold_reinvite(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	const char *body =
+		"v=0\r\n"
+		"o=alice 2890844526 2890844527 IN IP4 192.168.1.10\r\n"
+		"s=-\r\n"
+		"c=IN IP4 0.0.0.0\r\n"
+		"t=0 0\r\n"
+		"m=audio 49170 RTP/AVP 0\r\n"
+		"a=sendonly\r\n";
+	char msg[1024];
+	__u32 replaced;
+
+	(void)state;
+	snprintf(msg, sizeof(msg),
+		 "INVITE sip:bob@198.51.100.2:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-2\r\n"
+		 "From: <sip:alice@192.168.1.10>;tag=1\r\n"
+		 "To: <sip:bob@198.51.100.2>;tag=2\r\n"
+		 "Call-ID: hold-1\r\n"
+		 "CSeq: 2 INVITE\r\n"
+		 "Content-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	assert_true(rewrite_matching(msg, &s, &replaced) > 0);
+	assert_int_equal(scan.method, XNAT_SIP_INVITE);
+	assert_int_equal(scan.n_media, 1);
+	assert_false(xnat_sip_media_ours(&scan, 0)); /* held: no mapping for it */
+	assert_non_null(strstr((char *)out, "c=IN IP4 0.0.0.0\r\n"));
+	assert_non_null(strstr((char *)out, "o=alice 2890844526 2890844527 IN IP4 198.51.100.1\r\n"));
+	assert_non_null(strstr((char *)out, "a=sendonly\r\n"));
+	assert_int_equal(replaced, 3); /* Via, From, o= */
+	assert_content_length_right();
+}
+
+/* Four streams: audio (a=rtcp: with its address), video (its own c=, rtcp-mux),
+ * T.38 fax on the phone, and an application stream sent to another host. */
+static void test_many_streams(void **state)
+{
+	struct xnat_sip_subst s = subst("10.0.0.7", "203.0.113.200"); /* 8 -> 13 characters */
+	const char *body =
+		"v=0\r\n"
+		"o=- 1 1 IN IP4 10.0.0.7\r\n"
+		"s=-\r\n"
+		"c=IN IP4 10.0.0.7\r\n"
+		"t=0 0\r\n"
+		"m=audio 40000 RTP/AVP 0 101\r\n"
+		"a=rtcp:40001 IN IP4 10.0.0.7\r\n"
+		"m=video 40002 RTP/AVP 96\r\n"
+		"c=IN IP4 10.0.0.7\r\n"
+		"a=rtcp-mux\r\n"
+		"m=image 40004 udptl t38\r\n"
+		"m=application 5000 UDP/BFCP *\r\n"
+		"c=IN IP4 10.0.0.77\r\n";
+	char msg[2048], want_body[1024];
+	__u32 replaced;
+	int n;
+
+	(void)state;
+	snprintf(msg, sizeof(msg),
+		 "INVITE sip:conf@198.51.100.2 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bK-m\r\n"
+		 "From: <sip:alice@10.0.0.7>;tag=1\r\n"
+		 "To: <sip:conf@198.51.100.2>\r\n"
+		 "Call-ID: many-1\r\n"
+		 "CSeq: 1 INVITE\r\n"
+		 "Contact: <sip:alice@10.0.0.7>\r\n"
+		 "Content-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	s.media_from[0] = 40000, s.media_to[0] = 2000;
+	s.media_from[1] = 40001, s.media_to[1] = 2001;
+	s.media_from[2] = 40002, s.media_to[2] = 2002;
+	s.media_from[3] = 40004, s.media_to[3] = 2004;
+	s.n_media = 4;
+	n = rewrite_matching(msg, &s, &replaced);
+	assert_true(n > 0);
+	assert_int_equal(scan.n_media, 4);
+	assert_int_equal(scan.media[0], 40000);
+	assert_int_equal(scan.rtcp[0], 40001);
+	assert_int_equal(scan.media[1], 40002);
+	assert_true(scan.media_flags[1] & XNAT_SIP_MEDIA_MUX);
+	assert_int_equal(scan.media[2], 40004);
+	assert_int_equal(scan.media[3], 5000);
+	assert_true(xnat_sip_media_ours(&scan, 0) && xnat_sip_media_ours(&scan, 1) && xnat_sip_media_ours(&scan, 2));
+	assert_false(xnat_sip_media_ours(&scan, 3)); /* 10.0.0.77: another host, not ours to map */
+	snprintf(want_body, sizeof(want_body),
+		 "v=0\r\n"
+		 "o=- 1 1 IN IP4 203.0.113.200\r\n"
+		 "s=-\r\n"
+		 "c=IN IP4 203.0.113.200\r\n"
+		 "t=0 0\r\n"
+		 "m=audio 2000 RTP/AVP 0 101\r\n"
+		 "a=rtcp:2001 IN IP4 203.0.113.200\r\n"
+		 "m=video 2002 RTP/AVP 96\r\n"
+		 "c=IN IP4 203.0.113.200\r\n"
+		 "a=rtcp-mux\r\n"
+		 "m=image 2004 udptl t38\r\n"
+		 "m=application 5000 UDP/BFCP *\r\n"
+		 "c=IN IP4 10.0.0.77\r\n");
+	assert_string_equal(body_of((char *)out), want_body);
+	assert_content_length_right();
+	assert_non_null(strstr((char *)out, "Contact: <sip:alice@203.0.113.200>\r\n"));
+	assert_int_equal(n, (int)(strlen(msg) + 7 * 5 - 4 * 1)); /* 7 addresses +5 each, 4 ports -1 each; Content-Length keeps 3 digits */
+}
+
+/* Mixed-case names, folded (continuation) lines, compact forms f: t: i: l:. */
+static void test_case_and_folding(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "1.2.3.4");
+	const char *msg =
+		"OPTIONS sip:198.51.100.2 SIP/2.0\r\n"
+		"VIA: SIP/2.0/UDP\r\n"
+		" 192.168.1.10:5060;branch=z9hG4bK-f\r\n"
+		"f: <sip:alice@192.168.1.10>;tag=1\r\n"
+		"t: <sip:198.51.100.2>\r\n"
+		"i: fold-1@192.168.1.10\r\n"
+		"contact:\r\n"
+		"\t<sip:alice@192.168.1.10:5060>\r\n"
+		"CSeq: 1 OPTIONS\r\n"
+		"l: 0\r\n\r\n";
+	const char *want =
+		"OPTIONS sip:198.51.100.2 SIP/2.0\r\n"
+		"VIA: SIP/2.0/UDP\r\n"
+		" 1.2.3.4:5060;branch=z9hG4bK-f\r\n"
+		"f: <sip:alice@1.2.3.4>;tag=1\r\n"
+		"t: <sip:198.51.100.2>\r\n"
+		"i: fold-1@192.168.1.10\r\n"
+		"contact:\r\n"
+		"\t<sip:alice@1.2.3.4:5060>\r\n"
+		"CSeq: 1 OPTIONS\r\n"
+		"l: 0\r\n\r\n";
+	__u32 replaced;
+
+	(void)state;
+	assert_int_equal(rewrite(msg, &s, &replaced), (int)strlen(want));
+	assert_string_equal((char *)out, want);
+	assert_int_equal(replaced, 3);
+	assert_int_equal(scan.method, XNAT_SIP_OTHER);
+}
+
+/* A multipart body: the SDP part's lines are found and rewritten; the text part's
+ * mention of the address is not an SDP line and stays. */
+static void test_multipart(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.100");
+	const char *body =
+		"--b1\r\n"
+		"Content-Type: application/sdp\r\n"
+		"\r\n"
+		"v=0\r\n"
+		"o=- 1 1 IN IP4 192.168.1.10\r\n"
+		"s=-\r\n"
+		"c=IN IP4 192.168.1.10\r\n"
+		"t=0 0\r\n"
+		"m=audio 49170 RTP/AVP 0\r\n"
+		"--b1\r\n"
+		"Content-Type: text/plain\r\n"
+		"\r\n"
+		"call me at 192.168.1.10\r\n"
+		"--b1--\r\n";
+	char msg[2048];
+	__u32 replaced;
+
+	(void)state;
+	snprintf(msg, sizeof(msg),
+		 "INVITE sip:bob@198.51.100.2 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-mp\r\n"
+		 "Content-Type: multipart/mixed;boundary=b1\r\n"
+		 "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	assert_true(rewrite_matching(msg, &s, &replaced) > 0);
+	assert_non_null(strstr((char *)out, "o=- 1 1 IN IP4 198.51.100.100\r\n"));
+	assert_non_null(strstr((char *)out, "c=IN IP4 198.51.100.100\r\n"));
+	assert_non_null(strstr((char *)out, "call me at 192.168.1.10\r\n"));
+	assert_int_equal(scan.n_media, 1);
+	assert_true(xnat_sip_media_ours(&scan, 0));
+	assert_content_length_right();
+}
+
+/* A registrar's 2xx lists every binding of the AOR: ours is the one with our
+ * (public) address, whatever its place; without a match address, the first. */
+static void test_register_bindings(void **state)
+{
+	struct xnat_sip_subst s = subst("198.51.100.1", "192.168.1.10");
+	const char *msg =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-r\r\n"
+		"To: <sip:alice@example.com>;tag=r\r\n"
+		"Call-ID: reg-1\r\n"
+		"CSeq: 7 REGISTER\r\n"
+		"Contact: \"Desk, office\" <sip:alice@203.0.113.5>;expires=3000\r\n"
+		"m: <sip:alice@198.51.100.10>;expires=7000, <sip:alice@198.51.100.1:5060>;q=1;expires=90\r\n"
+		"Expires: 600\r\n"
+		"Content-Length: 0\r\n\r\n";
+
+	(void)state;
+	assert_true(rewrite_matching(msg, &s, NULL) > 0);
+	assert_int_equal(scan.status, 200);
+	assert_int_equal(scan.method, XNAT_SIP_REGISTER);
+	assert_int_equal(xnat_sip_reg_expires(&scan), 90);
+	assert_non_null(strstr((char *)out, "<sip:alice@192.168.1.10:5060>;q=1;expires=90"));
+	rewrite(msg, &s, NULL); /* no match address: the first contact's */
+	assert_int_equal(xnat_sip_reg_expires(&scan), 3000);
+}
+
+/* An ICE-aware phone writes its public candidates itself: the scan says so. */
+static void test_ice_flagged(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	const char *msg =
+		"INVITE sip:bob@198.51.100.2 SIP/2.0\r\n"
+		"Content-Length: 115\r\n\r\n"
+		"v=0\r\n"
+		"c=IN IP4 192.168.1.10\r\n"
+		"m=audio 49170 RTP/AVP 0\r\n"
+		"a=candidate:1 1 UDP 2130706431 192.168.1.10 49170 typ host\r\n";
+
+	(void)state;
+	rewrite(msg, &s, NULL);
+	assert_true(scan.candidate);
+	rewrite(invite, &s, NULL);
+	assert_false(scan.candidate);
+}
+
+/* The rest of the call: ACK and BYE without a body keep Content-Length 0. */
+static void test_ack_bye(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	const char *ack =
+		"ACK sip:bob@198.51.100.2:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-a\r\n"
+		"From: <sip:alice@192.168.1.10>;tag=1\r\n"
+		"To: <sip:bob@198.51.100.2>;tag=2\r\n"
+		"Call-ID: c1\r\n"
+		"CSeq: 1 ACK\r\n"
+		"Content-Length: 0\r\n\r\n";
+	const char *want =
+		"ACK sip:bob@198.51.100.2:5060 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-a\r\n"
+		"From: <sip:alice@198.51.100.1>;tag=1\r\n"
+		"To: <sip:bob@198.51.100.2>;tag=2\r\n"
+		"Call-ID: c1\r\n"
+		"CSeq: 1 ACK\r\n"
+		"Content-Length: 0\r\n\r\n";
+	char bye[512];
+
+	(void)state;
+	assert_int_equal(rewrite(ack, &s, NULL), (int)strlen(want));
+	assert_string_equal((char *)out, want);
+	assert_int_equal(scan.method, XNAT_SIP_ACK);
+	snprintf(bye, sizeof(bye), "%s", ack);
+	memcpy(bye, "BYE", 3);
+	memcpy(strstr(bye, "1 ACK"), "2 BYE", 5);
+	rewrite(bye, &s, NULL);
+	assert_int_equal(scan.method, XNAT_SIP_BYE);
+	assert_non_null(strstr((char *)out, "Content-Length: 0\r\n\r\n"));
+}
+
 static void test_garbage_never_crashes(void **state)
 {
 	struct xnat_sip_subst s = subst("192.168.1.10", "203.0.113.200");
@@ -249,6 +528,13 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_inbound_reverse),
 		cmocka_unit_test(test_garbage_never_crashes),
+		cmocka_unit_test(test_hold_reinvite),
+		cmocka_unit_test(test_many_streams),
+		cmocka_unit_test(test_case_and_folding),
+		cmocka_unit_test(test_multipart),
+		cmocka_unit_test(test_register_bindings),
+		cmocka_unit_test(test_ice_flagged),
+		cmocka_unit_test(test_ack_bye),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
