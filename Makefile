@@ -71,7 +71,7 @@ XNATD_SRCS  := $(wildcard agent/xnatd/*.c)
 XNATD_OBJS  := $(patsubst %.c,$(OUT)/obj/%.o,$(XNATD_SRCS))
 XNATCTL_SRCS := $(wildcard tools/xnatctl/*.c)
 XNATCTL_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(XNATCTL_SRCS))
-USER_HDRS   := $(wildcard include/xnat/*.h agent/lib/*.h agent/xnatd/*.h tools/xnatctl/*.h)
+USER_HDRS   := $(wildcard include/xnat/*.h agent/lib/*.h agent/xnatd/*.h tools/xnatctl/*.h tests/bpf/*.h)
 
 $(OUT)/obj/%.o: %.c $(USER_HDRS) $(SKELS)
 	$(call msg,CC,$@)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The SIP ALG of the fast path (UDP). After the NAT core has decided a SIP
+ * The SIP ALG of the fast path (UDP and TCP). After the NAT core has decided a SIP
  * packet's translation, and before the packet is rewritten:
  *  1. the UDP payload is copied into a per-CPU scratch buffer and scanned
  *     (include/xnat/sip_rewrite.h, driven by bpf_loop);
@@ -30,6 +30,7 @@
 #include "nat_core.h"
 #include "rewrite.h"
 #include "slowpath.h"
+#include "sip_tcp.h"
 #include "stats.h"
 
 /* The translation an entry point decided, for the SIP program it tail-calls. */
@@ -61,8 +62,8 @@ static __always_inline struct sip_scratch *sip_scratch_get(void)
 /* What the ALG did to the packet, for the entry point. */
 struct sip_change {
 	__u32 changed; /* the payload was rewritten: re-parse the packet */
-	__u32 pseudo;  /* UDP checksum diff of the pseudo-header (UDP length) */
-	__u32 data;    /* UDP checksum diff of the header's length and the payload */
+	__u32 pseudo;  /* L4 checksum diff of the pseudo-header (the L4 length) */
+	__u32 data;    /* L4 checksum diff of the rest: UDP length, payload, TCP seq/ack */
 };
 
 /* bpf_loop()'s context lives on the stack and carries the pointers. */
@@ -136,8 +137,8 @@ static __always_inline int sip_port_match(const struct xnat_config *cfg, const s
 static __always_inline int sip_wanted(const struct xnat_config *cfg, const struct xnat_pkt *p,
 				      enum xnat_dir dir)
 {
-	return p->t.proto == IPPROTO_UDP && !p->icmp_error && p->frag != XNAT_FRAG_LATER &&
-	       sip_port_match(cfg, &p->t, dir);
+	return (p->t.proto == IPPROTO_UDP || p->t.proto == IPPROTO_TCP) && !p->icmp_error &&
+	       p->frag != XNAT_FRAG_LATER && sip_port_match(cfg, &p->t, dir);
 }
 
 /* Tail-call the SIP program with the decided translation. Returns only if
@@ -384,8 +385,9 @@ static __always_inline void sip_subst_init(struct xnat_sip_subst *s, const struc
 	}
 }
 
-/* The new IP total length and UDP length, through fresh pointers. */
-static __always_inline int sip_set_lengths(void *ctx, int xdp, __u32 new_len)
+/* The new IP total length (and UDP length), through fresh pointers: hdr is
+ * the L4 header's length, new_len the payload's. */
+static __always_inline int sip_set_lengths(void *ctx, int xdp, __u32 hdr, __u32 new_len, int udp_len)
 {
 	void *data, *end;
 	struct iphdr *ip;
@@ -400,66 +402,112 @@ static __always_inline int sip_set_lengths(void *ctx, int xdp, __u32 new_len)
 	ihl = ip->ihl * 4;
 	if (ihl < sizeof(*ip) || ihl > 60)
 		return -1;
+	old_tot = ip->tot_len;
+	new_tot = bpf_htons(ihl + hdr + new_len);
+	ip->tot_len = new_tot;
+	fix_csum(&ip->check, xnat_csum_diff16(0, old_tot, new_tot), 0, NULL);
+	if (!udp_len)
+		return 0;
 	udp = (void *)ip + ihl;
 	if ((void *)(udp + 1) > end)
 		return -1;
-	old_tot = ip->tot_len;
-	new_tot = bpf_htons(ihl + sizeof(*udp) + new_len);
-	ip->tot_len = new_tot;
-	fix_csum(&ip->check, xnat_csum_diff16(0, old_tot, new_tot), 0, NULL);
 	udp->len = bpf_htons(sizeof(*udp) + new_len);
 	return 0;
+}
+
+/* A TC skb carrying several TCP segments (GSO/GRO): its payload is not one message. */
+static __always_inline int sip_skb_is_gso(void *ctx, int xdp)
+{
+	struct __sk_buff *skb = ctx;
+
+	return !xdp && skb->gso_segs > 1;
+}
+
+/* May the packet grow by delta bytes and still leave by its interface? */
+static __always_inline int sip_fits_mtu(void *ctx, int xdp, struct sip_scratch *sc, int delta)
+{
+	__u32 mtu_len = 0;
+
+	if (delta <= 0)
+		return 1;
+	if (xdp)
+		return !bpf_check_mtu(ctx, sc->pending.fib.ifindex, &mtu_len, delta, 0);
+	return !bpf_check_mtu(ctx, 0, &mtu_len, delta, 0);
 }
 
 /*
  * Run the ALG on a packet whose translation x is decided. Returns 0 (see
  * chg->changed) or the XNAT_STAT_* verdict for the packet: XDP hands a
  * message it can't grow in place to the stack, whose TC hook rewrites it.
+ * Over TCP a segment is rewritten when it holds exactly one whole message;
+ * its length change is then noted for the connection's sequence numbers.
  */
 static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config *cfg,
 				   const struct xnat_pkt *p, const struct xnat_xlate *x,
 				   enum xnat_dir dir, struct sip_change *chg)
 {
-	__u32 ihl, tot, len, new_len, store_len, pay_off, udp_len;
+	__u32 ihl, tot, hdr, len, new_len, store_len, pay_off, seq = 0;
+	int tcp = p->t.proto == IPPROTO_TCP;
+	struct xnat_seqadj_key key = {};
 	struct sip_scratch *sc;
 	struct sip_loop l = {};
-	struct udphdr *udp;
 	int delta, rc;
 
 	chg->changed = 0;
-	if (p->t.proto != IPPROTO_UDP || p->icmp_error || !sip_port_match(cfg, &p->t, dir))
+	if ((!tcp && p->t.proto != IPPROTO_UDP) || p->icmp_error || !sip_port_match(cfg, &p->t, dir))
 		return 0;
 	if (p->frag) {
 		/* A piece of a message: xnatd reassembles it and runs it
 		 * through this program whole (include/xnat/slowpath.h). */
-		if (slow_divert(ctx, xdp, p, dir)) {
+		if (!tcp && slow_divert(ctx, xdp, p, dir)) {
 			frag_mark_slow(p);
 			return XNAT_STAT_SLOW_PATH;
 		}
 		count_event(XNAT_STAT_SIP_UNCHANGED_FRAGMENT);
 		return 0;
 	}
-	udp = (void *)p->l4.sport;
-	if (!udp || (void *)(udp + 1) > p->data_end)
-		return 0;
 	ihl = p->ip->ihl * 4;
 	tot = bpf_ntohs(p->ip->tot_len);
-	udp_len = bpf_ntohs(udp->len);
-	if (tot < ihl + sizeof(*udp) || udp_len != tot - ihl || ihl > 60) {
-		count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
+	if (ihl > 60)
+		return 0;
+	if (tcp) {
+		struct tcphdr *th = (void *)p->l4.sport;
+
+		if (!th || (void *)(th + 1) > p->data_end)
+			return 0;
+		hdr = th->doff * 4;
+		seq = bpf_ntohl(th->seq);
+		if (hdr < sizeof(*th) || tot < ihl + hdr) {
+			count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
+			return 0;
+		}
+		sip_tcp_key(p, x, dir, &key);
+	} else {
+		struct udphdr *udp = (void *)p->l4.sport;
+
+		if (!udp || (void *)(udp + 1) > p->data_end)
+			return 0;
+		hdr = sizeof(*udp);
+		if (tot < ihl + hdr || bpf_ntohs(udp->len) != tot - ihl) {
+			count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
+			return 0;
+		}
+	}
+	len = tot - ihl - hdr;
+	if (!len)
+		return 0; /* a bare ACK, SYN or FIN: its numbers are moved by the caller */
+	if (len >= XNAT_SIP_MAX) {
+		count_event(tcp ? XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT : XNAT_STAT_SIP_UNCHANGED_TOO_BIG);
 		return 0;
 	}
-	len = udp_len - sizeof(*udp);
-	if (!len)
-		return 0;
-	if (len >= XNAT_SIP_MAX) {
-		count_event(XNAT_STAT_SIP_UNCHANGED_TOO_BIG);
+	if (tcp && sip_skb_is_gso(ctx, xdp)) {
+		count_event(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT);
 		return 0;
 	}
 	sc = sip_scratch_get();
 	if (!sc)
 		return 0;
-	pay_off = sizeof(struct ethhdr) + ihl + sizeof(*udp);
+	pay_off = sizeof(struct ethhdr) + ihl + hdr;
 	if (sip_pkt_load(ctx, xdp, pay_off, sc->wk.in.b, len))
 		return 0;
 
@@ -470,6 +518,12 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	l.lan = dir == XNAT_DIR_OUT ? p->t.saddr : x->to.daddr;
 	sip_subst_init(&sc->wk.s, p, x, dir);
 	sip_drive_scan(&sc->wk, len);
+	if (tcp && (!sc->wk.scan.sip || sc->wk.scan.content_length == XNAT_SIP_NO_EXPIRES ||
+		    sc->wk.scan.body_start + sc->wk.scan.content_length != len)) {
+		/* a piece of a message, or several: left as they are */
+		count_event(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT);
+		return 0;
+	}
 	if (!sc->wk.scan.sip) {
 		count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
 		return 0;
@@ -494,14 +548,18 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	new_len = rc;
 	if (new_len >= XNAT_SIP_MAX)
 		goto too_big;
-
-	/* UDP checksum: the payload's change, and the UDP length counted twice
-	 * (header and pseudo-header). */
-	chg->data = xnat_csum_diff32(0, sip_buf_csum(sc, 0, len), sip_buf_csum(sc, 1, new_len));
-	chg->data = xnat_csum_diff16(chg->data, bpf_htons(udp_len), bpf_htons(new_len + sizeof(*udp)));
-	chg->pseudo = xnat_csum_diff16(0, bpf_htons(udp_len), bpf_htons(new_len + sizeof(*udp)));
-
 	delta = (int)new_len - (int)len;
+	/* A TCP segment grown past the MTU would be lost for good (DF). */
+	if (tcp && !sip_fits_mtu(ctx, xdp, sc, delta))
+		goto too_big;
+
+	/* The checksum: the payload's change, and the L4 length in the
+	 * pseudo-header (and, for UDP, in its header too). */
+	chg->data = xnat_csum_diff32(0, sip_buf_csum(sc, 0, len), sip_buf_csum(sc, 1, new_len));
+	chg->pseudo = xnat_csum_diff16(0, bpf_htons(hdr + len), bpf_htons(hdr + new_len));
+	if (!tcp)
+		chg->data = xnat_csum_add(chg->data, chg->pseudo);
+
 	if (delta > 0 && sip_pkt_resize(ctx, xdp, delta)) {
 		if (xdp)
 			return XNAT_STAT_PASS_SIP_SLOW;
@@ -511,10 +569,12 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	 * length is bounded again where the verifier can see it. */
 	store_len = XNAT_SIP_IDX(new_len - 1) + 1; /* new_len >= 1: the same value, seen in [1, MAX] */
 	if (sip_pkt_store(ctx, xdp, pay_off, sc->wk.out.b, store_len) ||
-	    sip_set_lengths(ctx, xdp, store_len))
+	    sip_set_lengths(ctx, xdp, hdr, store_len, !tcp))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (delta < 0)
 		sip_pkt_resize(ctx, xdp, delta); /* on failure the IP length still ends the datagram */
+	if (tcp && delta)
+		sip_tcp_note(&key, dir, seq, delta, l.now);
 	count_event(XNAT_STAT_SIP_REWRITTEN);
 	chg->changed = 1;
 	return 0;

@@ -69,6 +69,8 @@ static __always_inline int nat_sip(void *ctx, int xdp, const struct xnat_config 
 				   struct xnat_pkt *p, const struct xnat_xlate *x, enum xnat_dir dir,
 				   struct sip_change *sip)
 {
+	struct xnat_seqadj_key key = {};
+	__u8 proto = p->t.proto;
 	void *data, *data_end;
 	__u32 frame_len;
 	int rc;
@@ -94,13 +96,20 @@ static __always_inline int nat_sip(void *ctx, int xdp, const struct xnat_config 
 	/* Every pointer is stale: start from an empty parse. */
 	*p = (struct xnat_pkt){ .from_stack = p->from_stack, .slow = p->slow };
 	rc = parse_packet(data, data_end, frame_len, p);
-	return rc || p->t.proto != IPPROTO_UDP ? XNAT_STAT_DROP_MALFORMED : 0;
+	if (rc || p->t.proto != proto)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (proto == IPPROTO_TCP) {
+		/* every segment of a SIP connection: its numbers follow the rewrites */
+		sip_tcp_key(p, x, dir, &key);
+		sip->data = xnat_csum_add(sip->data, sip_tcp_adjust(p, &key, dir));
+	}
+	return 0;
 }
 
 static __always_inline void sip_fold_diff(struct xnat_l4_diff *d, const struct sip_change *sip)
 {
-	if (!sip || !sip->changed)
-		return;
+	if (!sip)
+		return; /* unchanged: both diffs are 0 */
 	d->pseudo = xnat_csum_add(d->pseudo, sip->pseudo);
 	d->data = xnat_csum_add(d->data, sip->data);
 }

@@ -198,6 +198,7 @@ int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u
 	collect_sessions(&g, &flows);
 	collect_half_in(&g, &flows);
 	xnat_gc_sip_dialogs(&g);
+	xnat_gc_sip_seqadj(&g);
 	collect_mappings(&g);
 	err = xnat_snapshot_take(m->eim, sizeof(struct xnat_eim_key), sizeof(struct xnat_eim), &eim);
 	if (err)

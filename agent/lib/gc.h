@@ -27,6 +27,7 @@ struct xnat_gc_result {
 	__u32 adf_stale;
 	__u32 sip_dialogs_removed;  /* ended, expired or idle calls and registrations */
 	__u32 sip_mappings_removed; /* the media mappings they owned */
+	__u32 sip_tcp_removed;      /* sequence adjustments of SIP connections that are gone */
 };
 
 /* One collection at time `now` (seconds of CLOCK_MONOTONIC). Returns 0 or -errno. */

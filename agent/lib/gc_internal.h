@@ -70,5 +70,7 @@ int xnat_gc_mapping_remove(struct gc_ctx *g, __u32 slot, const struct xnat_port_
  * the others own theirs (g->sip_ports). 0 or -errno. */
 int xnat_gc_sip_bindings(struct gc_ctx *g);
 void xnat_gc_sip_dialogs(struct gc_ctx *g);
+/* After the sessions: the sequence adjustments of SIP connections gone. */
+void xnat_gc_sip_seqadj(struct gc_ctx *g);
 
 #endif

@@ -119,3 +119,25 @@ void xnat_gc_sip_dialogs(struct gc_ctx *g)
 	}
 	set_sort(&g->sip_ports);
 }
+
+/* A SIP connection's sequence adjustment lives as long as its session. The
+ * map is LRU, so a miss here would only come from a full table; removing
+ * the dead ones keeps the live ones from being pushed out. */
+void xnat_gc_sip_seqadj(struct gc_ctx *g)
+{
+	struct xnat_snapshot s;
+
+	if (g->m->sip_seqadj < 0 ||
+	    xnat_snapshot_take(g->m->sip_seqadj, sizeof(struct xnat_seqadj_key), sizeof(struct xnat_seqadj), &s))
+		return;
+	for (size_t i = 0; i < s.n; i++) {
+		const struct xnat_seqadj_key *k = xnat_snapshot_key(&s, i);
+		struct xnat_flow_key fk = { .saddr = k->lan_addr, .daddr = k->rem_addr, .sport = k->lan_port,
+					    .dport = k->rem_port, .proto = IPPROTO_TCP, .dir = XNAT_DIR_OUT };
+		struct xnat_flow v;
+
+		if (bpf_map_lookup_elem(g->m->flows, &fk, &v) && !bpf_map_delete_elem(g->m->sip_seqadj, k))
+			g->r->sip_tcp_removed++;
+	}
+	xnat_snapshot_free(&s);
+}

@@ -27,6 +27,7 @@ static const struct map_slot slots[] = {
 	{ XNAT_MAP_HOST_FREED, offsetof(struct xnat_map_fds, host_freed) },
 	{ XNAT_MAP_STATS, offsetof(struct xnat_map_fds, stats) },
 	{ XNAT_MAP_SIP_DIALOGS, offsetof(struct xnat_map_fds, sip_dialogs) },
+	{ XNAT_MAP_SIP_SEQADJ, offsetof(struct xnat_map_fds, sip_seqadj) },
 };
 
 static int *slot_fd(struct xnat_map_fds *m, const struct map_slot *s)

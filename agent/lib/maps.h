@@ -16,6 +16,7 @@ struct xnat_map_fds {
 	int host_freed;
 	int stats;
 	int sip_dialogs;
+	int sip_seqadj;
 };
 
 /* Open every map pinned under pin_root (e.g. XNAT_PIN_ROOT). Returns 0, or a

@@ -166,6 +166,7 @@ int xnatd_load(struct xnatd *d)
 	d->maps.host_freed = bpf_map__fd(skel->maps.xnat_host_freed);
 	d->maps.stats = bpf_map__fd(skel->maps.xnat_stats);
 	d->maps.sip_dialogs = bpf_map__fd(skel->maps.xnat_sip_dialogs);
+	d->maps.sip_seqadj = bpf_map__fd(skel->maps.xnat_sip_seqadj);
 	return pin_programs(d);
 }
 

@@ -245,11 +245,12 @@ static void collect(struct xnatd *d)
 		return;
 	}
 	if (r.sessions_expired || r.sessions_unmapped || r.half_sessions || r.mappings_freed ||
-	    r.leases_expired || r.sip_dialogs_removed)
+	    r.leases_expired || r.sip_dialogs_removed || r.sip_tcp_removed)
 		xlog_info("collected: %u sessions expired, %u unmapped, %u half, %u mappings freed, "
-			  "%u leases expired, %u SIP dialogs ended with %u media mappings",
+			  "%u leases expired, %u SIP dialogs ended with %u media mappings, "
+			  "%u SIP/TCP connections' sequence adjustments",
 			  r.sessions_expired, r.sessions_unmapped, r.half_sessions, r.mappings_freed,
-			  r.leases_expired, r.sip_dialogs_removed, r.sip_mappings_removed);
+			  r.leases_expired, r.sip_dialogs_removed, r.sip_mappings_removed, r.sip_tcp_removed);
 	log_slow_path(d);
 }
 

@@ -37,6 +37,7 @@
 #define XNAT_MAP_HOST_FREED "xnat_host_freed"
 #define XNAT_MAP_STATS      "xnat_stats"
 #define XNAT_MAP_SIP_DIALOGS "xnat_sip_dialogs"
+#define XNAT_MAP_SIP_SEQADJ "xnat_sip_seqadj"
 
 /* Default table sizes (entries); xnatd may change them before loading. */
 #define XNAT_DEFAULT_MAX_FLOWS    262144 /* two entries per session */
@@ -276,6 +277,35 @@ struct xnat_sip_dialog {
 	__u16 pad;
 	__be16 media_ext[XNAT_SIP_DIALOG_PORTS]; /* UDP ports of the media mappings it owns */
 };
+
+/*
+ * SIP over TCP: a rewrite changes the length of the byte stream, so every
+ * later sequence number of that side, and every acknowledgement of it from
+ * the other, is moved by the sum of the changes (as nf_ct_seqadj does).
+ * xnat_sip_seqadj (LRU) holds it per connection, seen from the LAN host.
+ */
+struct xnat_seqadj_key {
+	__be32 lan_addr;
+	__be32 rem_addr;
+	__be16 lan_port;
+	__be16 rem_port;
+};
+
+/* One direction's stream: bytes at or before corr_pos (the start of the last
+ * rewritten segment) are moved by before, later ones by after. */
+struct xnat_seqadj_dir {
+	__u32 corr_pos; /* host order, as the sender numbered it */
+	__s32 before;
+	__s32 after;
+};
+
+struct xnat_seqadj {
+	struct xnat_seqadj_dir dir[2]; /* [XNAT_DIR_OUT]: the LAN host's stream; [XNAT_DIR_IN]: the peer's */
+	__u32 last_seen;
+	__u32 pad;
+};
+
+#define XNAT_MAX_SIP_TCP 4096
 
 /* Key of xnat_frags (LRU): a datagram's fragments, as they arrive. */
 struct xnat_frag_key {

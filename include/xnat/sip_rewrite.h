@@ -414,6 +414,7 @@ struct xnat_sip_scan {
 	__u32 contact_expires;    /* ;expires= of the first Contact that is ours (any, without a
 				   match address), or XNAT_SIP_NO_EXPIRES */
 	__u32 cur_contact_expires; /* ... of the contact being scanned */
+	__u32 content_length;     /* the Content-Length value, or XNAT_SIP_NO_EXPIRES (none) */
 	__u8 cur_contact_ours;    /* the contact being scanned carries the match address */
 	__u16 status;             /* status code of a response, 0 for a request */
 	__u8 method;              /* enum xnat_sip_method: of a request, or a response's CSeq */
@@ -439,6 +440,7 @@ XNAT_SIP_INLINE void xnat_sip_scan_init(struct xnat_sip_scan *sc, __u32 len)
 	sc->expires = XNAT_SIP_NO_EXPIRES;
 	sc->contact_expires = XNAT_SIP_NO_EXPIRES;
 	sc->cur_contact_expires = XNAT_SIP_NO_EXPIRES;
+	sc->content_length = XNAT_SIP_NO_EXPIRES;
 	sc->cur_media = XNAT_SIP_NO_MEDIA;
 }
 
@@ -600,6 +602,9 @@ XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct 
 	} else if (xnat_sip_header_is(in, len, pos, "expires", 7)) {
 		v = xnat_sip_long_number(in, len, xnat_sip_value_at(in, len, pos));
 		sc->expires = v;
+	} else if (xnat_sip_header_is(in, len, pos, "content-length", 14) ||
+		   xnat_sip_header_is(in, len, pos, "l", 1)) {
+		sc->content_length = xnat_sip_long_number(in, len, xnat_sip_value_at(in, len, pos));
 	}
 	return 0;
 }

@@ -32,6 +32,7 @@
 	X(SIP_UNCHANGED_TOO_BIG, "sip_unchanged_too_big")                \
 	X(SIP_UNCHANGED_ICE,  "sip_unchanged_ice")                       \
 	X(SIP_UNCHANGED_FRAGMENT, "sip_unchanged_fragment")              \
+	X(SIP_UNCHANGED_TCP_SPLIT, "sip_unchanged_tcp_split")            \
 	/* passed to the kernel stack untouched */                       \
 	X(PASS_NOT_IPV4,      "pass_not_ipv4")                           \
 	X(PASS_NOT_NAT,       "pass_not_for_nat")                        \

@@ -11,7 +11,7 @@
 /* Verdicts are every counter but the events counted on top of them. */
 static bool is_event(unsigned int stat)
 {
-	return stat >= XNAT_STAT_NEW_SESSION && stat <= XNAT_STAT_SIP_UNCHANGED_FRAGMENT;
+	return stat >= XNAT_STAT_NEW_SESSION && stat <= XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT;
 }
 
 bool counted_once(enum xnat_stat stat)

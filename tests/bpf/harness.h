@@ -108,6 +108,7 @@ void test_malformed(void);
 void test_sip(void);
 void test_sip_alg(void);
 void test_sip_slow(void);
+void test_sip_tcp(void);
 
 /* ---- packet specs of the test topology ---- */
 

@@ -28,6 +28,7 @@ int main(void)
 	test_sip();
 	test_sip_alg();
 	test_sip_slow();
+	test_sip_tcp();
 	xnat_bpf__destroy(env.skel);
 	return t_done();
 }

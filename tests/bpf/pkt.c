@@ -87,12 +87,21 @@ static size_t l4_build(uint8_t *l4, const struct pkt_spec *s)
 		put16(l4 + 4, (uint16_t)(hdr + body_len));
 		break;
 	case IPPROTO_TCP:
-		hdr = 20;
+		hdr = 20 + s->tcp_opt_len;
 		memset(l4, 0, hdr);
 		put16(l4, s->sport);
 		put16(l4 + 2, s->dport);
-		l4[4] = 0x12, l4[7] = 0x34;      /* seq */
-		l4[12] = 5 << 4;
+		if (s->tcp_seq) {
+			put16(l4 + 4, (uint16_t)(s->tcp_seq >> 16));
+			put16(l4 + 6, (uint16_t)s->tcp_seq);
+		} else {
+			l4[4] = 0x12, l4[7] = 0x34;      /* seq */
+		}
+		put16(l4 + 8, (uint16_t)(s->tcp_ack >> 16));
+		put16(l4 + 10, (uint16_t)s->tcp_ack);
+		if (s->tcp_opt_len)
+			memcpy(l4 + 20, s->tcp_opts, s->tcp_opt_len);
+		l4[12] = (uint8_t)((hdr / 4) << 4);
 		l4[13] = s->tcp_flags;
 		put16(l4 + 14, 65535);
 		break;

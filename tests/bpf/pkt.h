@@ -29,6 +29,10 @@ struct pkt_spec {
 	uint8_t proto;        /* IPPROTO_TCP / UDP / ICMP */
 	uint16_t sport, dport; /* TCP/UDP ports; ICMP echo: sport = identifier */
 	uint8_t tcp_flags;    /* TH_* */
+	uint32_t tcp_seq;     /* 0: 0x12000034 */
+	uint32_t tcp_ack;     /* written as given (the ACK flag is tcp_flags') */
+	const uint8_t *tcp_opts; /* TCP options, tcp_opt_len bytes (a multiple of 4) */
+	uint8_t tcp_opt_len;
 	uint8_t icmp_type, icmp_code;
 	uint16_t ip_id;
 	uint16_t frag;        /* IP flags + fragment offset field, host order */

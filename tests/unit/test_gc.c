@@ -50,6 +50,7 @@ static int setup(void **state)
 	m.adf = mk(sizeof(struct xnat_adf_key), sizeof(__u32));
 	m.host_freed = mk(sizeof(__be32), sizeof(__u64));
 	m.sip_dialogs = mk(sizeof(struct xnat_sip_dialog_key), sizeof(struct xnat_sip_dialog));
+	m.sip_seqadj = mk(sizeof(struct xnat_seqadj_key), sizeof(struct xnat_seqadj));
 	return 0;
 }
 
@@ -99,7 +100,7 @@ static void add_session(__u8 proto, __u16 lport, __u16 rport, __u16 eport, __u8 
 
 static void clear_all(void)
 {
-	int fds[] = { m.flows, m.eim, m.adf, m.host_freed, m.sip_dialogs };
+	int fds[] = { m.flows, m.eim, m.adf, m.host_freed, m.sip_dialogs, m.sip_seqadj };
 	struct xnat_port_table t;
 	char key[64];
 
@@ -319,6 +320,29 @@ static void test_sip_ended_dialog_takes_its_media(void **state)
 	assert_int_equal(xnat_map_count(m.flows), 0);
 }
 
+/* A SIP/TCP connection's sequence adjustment goes with its session. */
+static void test_sip_seqadj_follows_its_session(void **state)
+{
+	struct xnat_seqadj_key live = { .lan_addr = LAN, .rem_addr = REM, .lan_port = htons(5060),
+					.rem_port = htons(5060) };
+	struct xnat_seqadj_key gone = live;
+	struct xnat_seqadj a = { .dir = { { .corr_pos = 1, .after = 10 } } };
+	struct xnat_gc_result r;
+
+	(void)state;
+	need_root();
+	clear_all();
+	gone.lan_port = htons(5070);
+	add_mapping(IPPROTO_TCP, 5060, 5060, XNAT_OWNER_DYNAMIC, NOW, 0);
+	add_session(IPPROTO_TCP, 5060, 5060, 5060, XNAT_OWNER_DYNAMIC, NOW, XNAT_FLOW_ACK, NOW, XNAT_FLOW_ACK, 1);
+	assert_int_equal(bpf_map_update_elem(m.sip_seqadj, &live, &a, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m.sip_seqadj, &gone, &a, BPF_ANY), 0);
+	r = gc();
+	assert_int_equal(r.sip_tcp_removed, 1);
+	assert_int_equal(bpf_map_lookup_elem(m.sip_seqadj, &live, &a), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(m.sip_seqadj, &gone, &a), 0);
+}
+
 static void test_sip_call_lives_while_media_flows(void **state)
 {
 	const __u16 media[] = { 40000 };
@@ -395,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_sessions_of_removed_mapping_go),
 		cmocka_unit_test(test_stale_eim_and_adf_removed),
 		cmocka_unit_test(test_sip_ended_dialog_takes_its_media),
+		cmocka_unit_test(test_sip_seqadj_follows_its_session),
 		cmocka_unit_test(test_sip_call_lives_while_media_flows),
 		cmocka_unit_test(test_sip_registration_keeps_the_phone_reachable),
 		cmocka_unit_test(test_sip_orphan_media_mapping_freed),
