@@ -206,6 +206,18 @@ void cfg_set_filtering(struct xnat_config *c, long mode)
 	c->filtering = (__u8)mode;
 }
 
+void cfg_set_sip(struct xnat_config *c, long dirs)
+{
+	memset(c->sip, 0, sizeof(c->sip));
+	if (dirs)
+		c->sip[0] = (struct xnat_sip_port){ .port = 5060, .dirs = (__u8)dirs };
+}
+
+void cfg_set_ext(struct xnat_config *c, long addr)
+{
+	c->ext_addr = (__be32)addr;
+}
+
 void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg)
 {
 	int fd = bpf_map__fd(env.skel->maps.xnat_config);

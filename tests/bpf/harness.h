@@ -51,6 +51,10 @@ void map_empty(struct bpf_map *map);
 void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg);
 void cfg_set_flags(struct xnat_config *c, long flags);
 void cfg_set_filtering(struct xnat_config *c, long mode);
+/* The SIP ALG on port 5060 for dirs (XNAT_SIP_DIR_*; 0: off). */
+void cfg_set_sip(struct xnat_config *c, long dirs);
+/* The external address (network order, as pkt_addr() gives it). */
+void cfg_set_ext(struct xnat_config *c, long addr);
 /* Packets counted as stat (summed over CPUs) since the last env_reset()/stat_mark(). */
 uint64_t stat_delta(enum xnat_stat stat);
 void stat_mark(void);

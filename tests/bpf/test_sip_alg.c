@@ -32,18 +32,6 @@ static size_t sip_msg(char *out, const char *body, const char *head_fmt, ...)
 	return (size_t)n;
 }
 
-static void cfg_sip_ports(struct xnat_config *c, long dirs)
-{
-	memset(c->sip, 0, sizeof(c->sip));
-	if (dirs)
-		c->sip[0] = (struct xnat_sip_port){ .port = SIP, .dirs = (__u8)dirs };
-}
-
-static void cfg_ext(struct xnat_config *c, long addr)
-{
-	c->ext_addr = (__be32)addr;
-}
-
 static const char invite_head[] =
 	"INVITE sip:bob@198.51.100.2 SIP/2.0\r\n"
 	"Via: SIP/2.0/UDP %1$s:%2$u;branch=z9hG4bK-1;rport\r\n"
@@ -142,8 +130,8 @@ static void call_out_xdp(void)
 	bool ok;
 
 	env_reset();
-	cfg_edit(cfg_sip_ports, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
-	cfg_edit(cfg_ext, (long)pkt_addr(ext));
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_ext, (long)pkt_addr(ext));
 	/* Ports 5060 and 49170 are taken: both the signalling and the media port move. */
 	add_forward(IPPROTO_UDP, SIP, H2, SIP, XNAT_OWNER_STATIC);
 	add_forward(IPPROTO_UDP, RTP, H2, RTP, XNAT_OWNER_STATIC);
@@ -243,8 +231,8 @@ static void call_out_tc(void)
 	size_t n, nw;
 
 	env_reset();
-	cfg_edit(cfg_sip_ports, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
-	cfg_edit(cfg_ext, (long)pkt_addr(ext));
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_ext, (long)pkt_addr(ext));
 	snprintf(offer, sizeof(offer), offer_fmt, H1, RTP);
 	n = sip_msg(msg_in, offer, invite_head, H1, SIP);
 	s = sip_out(msg_in, n);
@@ -285,7 +273,7 @@ static void failure_ends_dialog(void)
 	size_t n;
 
 	env_reset();
-	cfg_edit(cfg_sip_ports, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
 	snprintf(offer, sizeof(offer), offer_fmt, H1, RTP);
 	n = sip_msg(msg_in, offer, invite_head, H1, SIP);
 	s = sip_out(msg_in, n);
@@ -333,7 +321,7 @@ static void register_binding(void)
 	size_t n;
 
 	env_reset();
-	cfg_edit(cfg_sip_ports, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
 	n = sip_msg(msg_in, "", reg_head, H1, SIP);
 	s = sip_out(msg_in, n);
 	run_spec(run_xdp_lan, &s, &(struct pkt){ 0 });
@@ -372,7 +360,7 @@ static void left_alone(void)
 	size_t n;
 
 	env_reset();
-	cfg_edit(cfg_sip_ports, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
 	n = sip_msg(msg_in, ice_body, invite_head, H1, SIP);
 	s = sip_out(msg_in, n);
 	want = forwarded(s, MAC_GW_WAN, MAC_REM);
@@ -400,7 +388,7 @@ static void left_alone(void)
 	t_ok(expect(run_tc_egress, &s, V_TC_OK, &want, NULL) && stat_delta(XNAT_STAT_SIP_UNCHANGED_TOO_BIG) == 1,
 	     "sip message over 2 KiB (jumbo frame, TC): translated, payload unchanged, counted sip_unchanged_too_big");
 
-	cfg_edit(cfg_sip_ports, XNAT_SIP_DIR_IN); /* the ALG off outbound */
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_IN); /* the ALG off outbound */
 	n = sip_msg(msg_in, "", bye_head, H1, SIP);
 	s = sip_out(msg_in, n);
 	want = forwarded(s, MAC_GW_WAN, MAC_REM);

@@ -49,18 +49,6 @@ static size_t big_invite(char *out, const char *addr, unsigned int port, unsigne
 	return (size_t)n;
 }
 
-static void cfg_sip(struct xnat_config *c, long arg)
-{
-	(void)arg;
-	memset(c->sip, 0, sizeof(c->sip));
-	c->sip[0] = (struct xnat_sip_port){ .port = SIP, .dirs = XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN };
-}
-
-static void cfg_ext(struct xnat_config *c, long addr)
-{
-	c->ext_addr = (__be32)addr;
-}
-
 static void consumer_alive(bool alive)
 {
 	struct timespec ts;
@@ -134,7 +122,7 @@ static void no_consumer(void)
 	struct pkt_spec s;
 
 	env_reset();
-	cfg_edit(cfg_sip, 0);
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
 	drain();
 	s = big_out(msg, big_invite(msg, H1, SIP, RTP));
 	split(&s, &whole, &first, &second);
@@ -154,8 +142,8 @@ static void outbound(void)
 	int v;
 
 	env_reset();
-	cfg_edit(cfg_sip, 0);
-	cfg_edit(cfg_ext, (long)pkt_addr(EXT_LONG)); /* 14 characters for 12: the datagram grows */
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_ext, (long)pkt_addr(EXT_LONG)); /* 14 characters for 12: the datagram grows */
 	consumer_alive(true);
 	drain();
 	n = big_invite(msg, H1, SIP, RTP);
@@ -219,7 +207,7 @@ static void inbound_tc(void)
 	int v;
 
 	env_reset();
-	cfg_edit(cfg_sip, 0);
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
 	/* The phone's signalling mapping, from a first small message. */
 	s = big_out("OPTIONS sip:x SIP/2.0\r\n\r\n", 25);
 	run_spec(run_xdp_lan, &s, &out);

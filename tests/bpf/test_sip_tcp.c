@@ -22,18 +22,6 @@ static char msg[PKT_MAX], want_msg[PKT_MAX];
 static const uint8_t syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7 };
 static const uint8_t syn_opts_nosack[20] = { 2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7 };
 
-static void cfg_sip(struct xnat_config *c, long arg)
-{
-	(void)arg;
-	memset(c->sip, 0, sizeof(c->sip));
-	c->sip[0] = (struct xnat_sip_port){ .port = SIP, .dirs = XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN };
-}
-
-static void cfg_ext(struct xnat_config *c, long addr)
-{
-	c->ext_addr = (__be32)addr;
-}
-
 static size_t invite(char *out, const char *addr, unsigned int port)
 {
 	static const char body_fmt[] = "v=0\r\no=- 1 1 IN IP4 %1$s\r\ns=-\r\nc=IN IP4 %1$s\r\nt=0 0\r\n"
@@ -123,8 +111,8 @@ static void call_over_tcp(run_fn lan, int lan_verdict, run_fn wan, int wan_verdi
 
 	via_xdp = lan == run_xdp_lan;
 	env_reset();
-	cfg_edit(cfg_sip, 0);
-	cfg_edit(cfg_ext, (long)pkt_addr(EXT_LONG));
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_ext, (long)pkt_addr(EXT_LONG));
 
 	/* The handshake: SACK-permitted taken out of both SYNs. */
 	s = from_lan(flow_spec(IPPROTO_TCP, H1, SIP, REM, SIP), MAC_H1);
@@ -206,8 +194,8 @@ static void split_message(void)
 
 	via_xdp = true;
 	env_reset();
-	cfg_edit(cfg_sip, 0);
-	cfg_edit(cfg_ext, (long)pkt_addr(EXT_LONG));
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_ext, (long)pkt_addr(EXT_LONG));
 	n = invite(msg, H1, SIP);
 	s = seg_out(1, 1, msg, n - 20);
 	run_spec(run_xdp_lan, &s, &(struct pkt){ 0 });

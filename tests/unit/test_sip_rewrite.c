@@ -463,6 +463,27 @@ static void test_ice_flagged(void **state)
 	assert_false(scan.candidate);
 }
 
+/* Via's sent-by and its received=, maddr= and rport= parameters, Record-Route, Route, Path. */
+static void test_via_params_and_routes(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	__u32 replaced;
+
+	(void)state;
+	s.sig_from = 5062, s.sig_to = 40000;
+	assert_true(rewrite("REGISTER sip:198.51.100.2 SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 192.168.1.10:5062;maddr=192.168.1.10;received=192.168.1.10;rport=5062\r\n"
+			    "Record-Route: <sip:192.168.1.10:5062;lr>\r\n"
+			    "Route: <sip:192.168.1.10;lr>\r\n"
+			    "Path: <sip:192.168.1.10:5062;lr>\r\n"
+			    "Content-Length: 0\r\n\r\n", &s, &replaced) > 0);
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 198.51.100.1:40000;maddr=198.51.100.1;"
+					    "received=198.51.100.1;rport=40000\r\n"));
+	assert_non_null(strstr((char *)out, "Record-Route: <sip:198.51.100.1:40000;lr>\r\n"));
+	assert_non_null(strstr((char *)out, "Route: <sip:198.51.100.1;lr>\r\n"));
+	assert_non_null(strstr((char *)out, "Path: <sip:198.51.100.1:40000;lr>\r\n"));
+}
+
 /* The rest of the call: ACK and BYE without a body keep Content-Length 0. */
 static void test_ack_bye(void **state)
 {
@@ -535,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_register_bindings),
 		cmocka_unit_test(test_ice_flagged),
 		cmocka_unit_test(test_ack_bye),
+		cmocka_unit_test(test_via_params_and_routes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
