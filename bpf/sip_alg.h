@@ -33,6 +33,8 @@
 #include "sip_tcp.h"
 #include "stats.h"
 
+#define XNAT_SIP_MAX_MSGS 16 /* messages (and keep-alives) looked at in one TCP segment */
+
 /* The translation an entry point decided, for the SIP program it tail-calls. */
 struct sip_pending {
 	struct xnat_xlate x;
@@ -40,9 +42,29 @@ struct sip_pending {
 	__u32 dir;                 /* enum xnat_dir */
 };
 
+/* The ALG's walk over a packet's messages: scalars only (a BPF global
+ * function sees pointers inside its arguments as plain numbers). */
+struct sip_msgs {
+	__be32 lan;                /* the phone */
+	__be16 lan_port, ext_port; /* its signalling port, private and public */
+	__u32 now;
+	__u32 dir;                 /* enum xnat_dir */
+	__u32 tcp;                 /* a byte stream: messages framed by Content-Length */
+	__u32 pay_off, len;        /* the payload in the packet */
+	__u32 in_off;              /* where the next message starts in it */
+	__u32 mlen;                /* the length of the message at in_off */
+	__u32 next_len;            /* bytes of the new payload so far */
+	__u32 rewritten;           /* messages changed */
+	__u32 left;                /* XNAT_STAT_SIP_UNCHANGED_* of what was left as it is, or 0 */
+	struct xnat_sip_dialog_key dialog; /* the message's (a map key off the stack) */
+	__u32 too_big;             /* a rewrite would not fit: the packet stays as it is */
+};
+
 struct sip_scratch {
 	struct sip_pending pending;
 	struct sip_work wk;
+	struct xnat_sip_buf next; /* the new payload: every message, rewritten or not */
+	struct sip_msgs msgs;
 };
 
 struct {
@@ -70,7 +92,7 @@ struct sip_change {
 struct sip_loop {
 	struct sip_scratch *sc;
 	const struct xnat_config *cfg;
-	struct xnat_sip_dialog *dlg; /* may be NULL */
+	struct xnat_sip_dialog *dlg; /* may be NULL: the message's dialog */
 	__be32 lan;                  /* the phone */
 	__u32 now;
 	__u32 dir;                   /* enum xnat_dir */
@@ -332,8 +354,7 @@ static long sip_media_cb(__u32 i, void *ctx)
  * at most 1024 words never overflows 32 bits). Words are taken as they lie
  * in memory, like every other operand of csum.h. */
 struct sip_csum_loop {
-	struct sip_scratch *sc;
-	__u32 out; /* 0: in[], 1: out[] */
+	const __u8 *buf; /* XNAT_SIP_MAX bytes */
 	__u32 len;
 	__u32 sum;
 };
@@ -341,13 +362,12 @@ struct sip_csum_loop {
 static long sip_csum_cb(__u32 i, void *ctx)
 {
 	struct sip_csum_loop *c = ctx;
-	__u8 *buf = c->out ? c->sc->wk.out.b : c->sc->wk.in.b;
 	__u32 at = i * 2, hi, lo;
 
 	if (at >= c->len)
 		return 1;
-	hi = buf[XNAT_SIP_IDX(at)];
-	lo = at + 1 < c->len ? buf[XNAT_SIP_IDX(at + 1)] : 0; /* an odd end is padded with zero */
+	hi = c->buf[XNAT_SIP_IDX(at)];
+	lo = at + 1 < c->len ? c->buf[XNAT_SIP_IDX(at + 1)] : 0; /* an odd end is padded with zero */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	c->sum += hi | lo << 8;
 #else
@@ -356,12 +376,37 @@ static long sip_csum_cb(__u32 i, void *ctx)
 	return 0;
 }
 
-static __always_inline __u32 sip_buf_csum(struct sip_scratch *sc, int out, __u32 len)
+static __always_inline __u32 sip_buf_csum(const struct xnat_sip_buf *b, __u32 len)
 {
-	struct sip_csum_loop c = { .sc = sc, .out = out, .len = len };
+	struct sip_csum_loop c = { .buf = b->b, .len = len };
 
 	bpf_loop(XNAT_SIP_MAX / 2, sip_csum_cb, &c, 0);
 	return c.sum;
+}
+
+/* new[at, at + n) = from[0, n): one message's bytes join the new payload. */
+struct sip_copy_loop {
+	__u8 *to;
+	const __u8 *from;
+	__u32 at, n;
+};
+
+static long sip_copy_cb(__u32 i, void *ctx)
+{
+	struct sip_copy_loop *c = ctx;
+
+	if (i >= c->n || c->at + i >= XNAT_SIP_MAX)
+		return 1;
+	c->to[XNAT_SIP_IDX(c->at + i)] = c->from[XNAT_SIP_IDX(i)];
+	return 0;
+}
+
+static __always_inline void sip_buf_append(struct xnat_sip_buf *to, __u32 at, const struct xnat_sip_buf *from,
+					   __u32 n)
+{
+	struct sip_copy_loop c = { .to = to->b, .from = from->b, .at = at, .n = n };
+
+	bpf_loop(XNAT_SIP_MAX, sip_copy_cb, &c, 0);
 }
 
 /* ------------------------------------------------ the ALG */
@@ -436,22 +481,144 @@ static __always_inline int sip_fits_mtu(void *ctx, int xdp, struct sip_scratch *
 }
 
 /*
+ * One message of the payload, from m->in_off, in three steps: sip_msg_scan()
+ * (the message found, scanned, its dialog moved on), sip_msg_media() (its
+ * media mapped) and sip_msg_rewrite() (rewritten, and appended to sc->next,
+ * rewritten or as it was). Each is a BPF global function, checked once by
+ * the verifier on its own (in line, in a loop over the messages, their
+ * states exceeded its budget), and called from the ALG's own frame: the
+ * media mappings' stack fits only one call deep.
+ */
+enum { SIP_MSG_READY, SIP_MSG_STOP, SIP_MSG_NEXT };
+
+static __always_inline int sip_msg_scan(void *ctx, int xdp, struct sip_scratch *sc)
+{
+	struct sip_msgs *m = &sc->msgs;
+	struct xnat_sip_dialog *dlg;
+	__u32 rem, n;
+
+	if (m->in_off >= m->len || m->len >= XNAT_SIP_MAX || m->next_len >= XNAT_SIP_MAX)
+		return SIP_MSG_STOP;
+	rem = m->len - m->in_off;
+	rem = XNAT_SIP_IDX(rem - 1) + 1; /* the same value, seen in [1, MAX] */
+	if (sip_pkt_load(ctx, xdp, m->pay_off + m->in_off, sc->wk.in.b, rem))
+		return SIP_MSG_STOP;
+	m->mlen = 0;
+	if (m->tcp && (sc->wk.in.b[0] == '\r' || sc->wk.in.b[0] == '\n')) {
+		/* keep-alives (RFC 5626: CRLFCRLF, CRLF) between messages */
+		for (n = 1; n < 8 && n < rem; n++)
+			if (sc->wk.in.b[n] != '\r' && sc->wk.in.b[n] != '\n')
+				break;
+		m->mlen = n;
+		return SIP_MSG_NEXT;
+	}
+	sc->wk.s.n_media = 0;
+	sip_drive_scan(&sc->wk, rem, m->tcp);
+	if (m->tcp && !xnat_sip_scan_framed(&sc->wk.scan)) {
+		/* a piece of a message (or not one): left as it is */
+		m->left = XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT;
+		return SIP_MSG_STOP;
+	}
+	if (!sc->wk.scan.sip) {
+		m->left = XNAT_STAT_SIP_UNCHANGED_UNPARSED;
+		return SIP_MSG_STOP;
+	}
+	m->mlen = sc->wk.scan.len;
+	if (sc->wk.scan.candidate) {
+		count_event(XNAT_STAT_SIP_UNCHANGED_ICE);
+		return SIP_MSG_NEXT;
+	}
+	dlg = sip_dialog_get(&sc->wk.scan, m->lan, m->now);
+	if (dlg) {
+		sip_dialog_update(dlg, &sc->wk.scan, m->now);
+		dlg->lan_port = m->lan_port;
+		dlg->ext_port = m->ext_port;
+	}
+	return SIP_MSG_READY;
+}
+
+__attribute__((noinline)) int sip_msg_scan_xdp(struct xdp_md *ctx, struct sip_scratch *sc)
+{
+	if (!sc)
+		return SIP_MSG_STOP;
+	return sip_msg_scan(ctx, 1, sc);
+}
+
+__attribute__((noinline)) int sip_msg_scan_skb(struct __sk_buff *ctx, struct sip_scratch *sc)
+{
+	if (!sc)
+		return SIP_MSG_STOP;
+	return sip_msg_scan(ctx, 0, sc);
+}
+
+/* The message's media streams, mapped (outbound) or looked up (inbound). */
+__attribute__((noinline)) int sip_msg_media(struct sip_scratch *sc, const struct xnat_config *cfg)
+{
+	struct sip_loop l = { .sc = sc, .cfg = cfg };
+
+	if (!sc || !cfg)
+		return 0;
+	l.lan = sc->msgs.lan;
+	l.now = sc->msgs.now;
+	l.dir = sc->msgs.dir;
+	sc->msgs.dialog.call_id = sc->wk.scan.call_id;
+	sc->msgs.dialog.lan_addr = sc->msgs.lan;
+	if (sc->msgs.dialog.call_id)
+		l.dlg = bpf_map_lookup_elem(&xnat_sip_dialogs, &sc->msgs.dialog);
+	bpf_loop(XNAT_SIP_MAX_MEDIA, sip_media_cb, &l, 0);
+	return 0;
+}
+
+/* The message rewritten (unless rewrite is 0: a keep-alive or an ICE
+ * phone's message) and appended. Returns 1 when there is no next message. */
+__attribute__((noinline)) int sip_msg_rewrite(struct sip_scratch *sc, int rewrite)
+{
+	struct sip_msgs *m;
+	__u32 mlen;
+	int rc = 0;
+
+	if (!sc)
+		return 1;
+	m = &sc->msgs;
+	mlen = m->mlen;
+	if (rewrite)
+		rc = sip_drive_rewrite(&sc->wk);
+	if (rc < 0 || rc >= XNAT_SIP_MAX || !mlen || mlen >= XNAT_SIP_MAX || m->next_len >= XNAT_SIP_MAX ||
+	    m->next_len + rc >= XNAT_SIP_MAX || m->next_len + mlen >= XNAT_SIP_MAX) {
+		m->too_big = 1;
+		return 1;
+	}
+	if (rc) {
+		sip_buf_append(&sc->next, m->next_len, &sc->wk.out, rc);
+		m->next_len += rc;
+		m->rewritten++;
+		count_event(XNAT_STAT_SIP_REWRITTEN);
+	} else {
+		sip_buf_append(&sc->next, m->next_len, &sc->wk.in, mlen);
+		m->next_len += mlen;
+	}
+	m->in_off += mlen;
+	return !m->tcp; /* a datagram is one message */
+}
+
+/*
  * Run the ALG on a packet whose translation x is decided. Returns 0 (see
  * chg->changed) or the XNAT_STAT_* verdict for the packet: XDP hands a
  * message it can't grow in place to the stack, whose TC hook rewrites it.
- * Over TCP a segment is rewritten when it holds exactly one whole message;
- * its length change is then noted for the connection's sequence numbers.
+ * Over TCP a segment may hold several messages, each framed by its
+ * Content-Length; each whole one is rewritten, and what follows the last
+ * (half a message) is left as it is, as nf_conntrack_sip does. The
+ * segment's length change is noted for the connection's sequence numbers.
  */
 static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config *cfg,
 				   const struct xnat_pkt *p, const struct xnat_xlate *x,
 				   enum xnat_dir dir, struct sip_change *chg)
 {
-	__u32 ihl, tot, hdr, len, new_len, store_len, pay_off, seq = 0;
+	__u32 ihl, tot, hdr, len, new_len, store_len, pay_off, seq = 0, old_sum;
 	int tcp = p->t.proto == IPPROTO_TCP;
-	struct xnat_seqadj_key key = {};
 	struct sip_scratch *sc;
-	struct sip_loop l = {};
-	int delta, rc;
+	struct sip_msgs *m;
+	int delta, i, rc;
 
 	chg->changed = 0;
 	if ((!tcp && p->t.proto != IPPROTO_UDP) || p->icmp_error || !sip_port_match(cfg, &p->t, dir))
@@ -481,7 +648,6 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 			count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
 			return 0;
 		}
-		sip_tcp_key(p, x, dir, &key);
 	} else {
 		struct udphdr *udp = (void *)p->l4.sport;
 
@@ -508,45 +674,48 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	if (!sc)
 		return 0;
 	pay_off = sizeof(struct ethhdr) + ihl + hdr;
+	/* The old payload's sum, for the checksum's change. */
 	if (sip_pkt_load(ctx, xdp, pay_off, sc->wk.in.b, len))
 		return 0;
+	old_sum = sip_buf_csum(&sc->wk.in, len);
 
-	l.sc = sc;
-	l.cfg = cfg;
-	l.now = xnat_now();
-	l.dir = dir;
-	l.lan = dir == XNAT_DIR_OUT ? p->t.saddr : x->to.daddr;
+	m = &sc->msgs;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->now = xnat_now();
+	m->dir = dir;
+	m->tcp = tcp;
+	m->pay_off = pay_off;
+	m->len = len;
+	m->lan = dir == XNAT_DIR_OUT ? p->t.saddr : x->to.daddr;
+	m->lan_port = dir == XNAT_DIR_OUT ? p->t.sport : x->to.dport;
+	m->ext_port = dir == XNAT_DIR_OUT ? x->to.sport : p->t.dport;
 	sip_subst_init(&sc->wk.s, p, x, dir);
-	sip_drive_scan(&sc->wk, len);
-	if (tcp && (!sc->wk.scan.sip || sc->wk.scan.content_length == XNAT_SIP_NO_EXPIRES ||
-		    sc->wk.scan.body_start + sc->wk.scan.content_length != len)) {
-		/* a piece of a message, or several: left as they are */
-		count_event(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT);
-		return 0;
+	for (i = 0; i < XNAT_SIP_MAX_MSGS; i++) {
+		rc = xdp ? sip_msg_scan_xdp(ctx, sc) : sip_msg_scan_skb(ctx, sc);
+		if (rc == SIP_MSG_STOP)
+			break;
+		if (rc == SIP_MSG_READY)
+			sip_msg_media(sc, cfg);
+		if (sip_msg_rewrite(sc, rc == SIP_MSG_READY))
+			break;
 	}
-	if (!sc->wk.scan.sip) {
-		count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
-		return 0;
-	}
-	if (sc->wk.scan.candidate) {
-		count_event(XNAT_STAT_SIP_UNCHANGED_ICE);
-		return 0;
-	}
-	l.dlg = sip_dialog_get(&sc->wk.scan, l.lan, l.now);
-	if (l.dlg) {
-		sip_dialog_update(l.dlg, &sc->wk.scan, l.now);
-		l.dlg->lan_port = dir == XNAT_DIR_OUT ? p->t.sport : x->to.dport;
-		l.dlg->ext_port = dir == XNAT_DIR_OUT ? x->to.sport : p->t.dport;
-	}
-	bpf_loop(XNAT_SIP_MAX_MEDIA, sip_media_cb, &l, 0);
-
-	rc = sip_drive_rewrite(&sc->wk);
-	if (rc < 0)
+	if (m->left)
+		count_event(m->left);
+	if (m->too_big)
 		goto too_big;
-	if (!rc)
-		return 0; /* nothing of ours in it: not a byte changes */
-	new_len = rc;
-	if (new_len >= XNAT_SIP_MAX)
+	if (!m->rewritten)
+		return 0; /* nothing of ours: not a byte changes */
+	if (m->in_off < len) {
+		/* what follows the last whole message goes on as it came */
+		if (sip_pkt_load(ctx, xdp, pay_off + m->in_off, sc->wk.in.b, XNAT_SIP_IDX(len - m->in_off - 1) + 1))
+			return 0;
+		if (m->next_len + (len - m->in_off) >= XNAT_SIP_MAX)
+			goto too_big;
+		sip_buf_append(&sc->next, m->next_len, &sc->wk.in, len - m->in_off);
+		m->next_len += len - m->in_off;
+	}
+	new_len = m->next_len;
+	if (!new_len || new_len >= XNAT_SIP_MAX)
 		goto too_big;
 	delta = (int)new_len - (int)len;
 	/* A TCP segment grown past the MTU would be lost for good (DF). */
@@ -555,7 +724,7 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 
 	/* The checksum: the payload's change, and the L4 length in the
 	 * pseudo-header (and, for UDP, in its header too). */
-	chg->data = xnat_csum_diff32(0, sip_buf_csum(sc, 0, len), sip_buf_csum(sc, 1, new_len));
+	chg->data = xnat_csum_diff32(0, old_sum, sip_buf_csum(&sc->next, new_len));
 	chg->pseudo = xnat_csum_diff16(0, bpf_htons(hdr + len), bpf_htons(hdr + new_len));
 	if (!tcp)
 		chg->data = xnat_csum_add(chg->data, chg->pseudo);
@@ -568,14 +737,17 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	/* From here on the packet is half-written: a failure drops it. The
 	 * length is bounded again where the verifier can see it. */
 	store_len = XNAT_SIP_IDX(new_len - 1) + 1; /* new_len >= 1: the same value, seen in [1, MAX] */
-	if (sip_pkt_store(ctx, xdp, pay_off, sc->wk.out.b, store_len) ||
+	if (sip_pkt_store(ctx, xdp, pay_off, sc->next.b, store_len) ||
 	    sip_set_lengths(ctx, xdp, hdr, store_len, !tcp))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (delta < 0)
 		sip_pkt_resize(ctx, xdp, delta); /* on failure the IP length still ends the datagram */
-	if (tcp && delta)
-		sip_tcp_note(&key, dir, seq, delta, l.now);
-	count_event(XNAT_STAT_SIP_REWRITTEN);
+	if (tcp && delta) {
+		struct xnat_seqadj_key key = {};
+
+		sip_tcp_key(p, x, dir, &key);
+		sip_tcp_note(&key, dir, seq, delta, m->now);
+	}
 	chg->changed = 1;
 	return 0;
 too_big:

@@ -58,12 +58,15 @@ static long sip_append_cb(__u32 i, void *ctx)
 }
 
 /* The pre-pass over in[0, len), counting as ours the media of the address
- * wk->s.from (already set). */
-static __always_inline void sip_drive_scan(struct sip_work *wk, __u32 len)
+ * wk->s.from (already set); on a stream (TCP) the first message's own
+ * length ends the scan. */
+static __always_inline void sip_drive_scan(struct sip_work *wk, __u32 len, int stream)
 {
 	struct sip_drive d = { wk };
 
 	xnat_sip_scan_init(&wk->scan, len);
+	if (stream)
+		xnat_sip_scan_stream(&wk->scan);
 	xnat_sip_scan_match(&wk->scan, &wk->s);
 	bpf_loop(XNAT_SIP_MAX, sip_scan_cb, &d, 0);
 }

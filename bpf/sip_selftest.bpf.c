@@ -47,7 +47,7 @@ int sip_rewrite_selftest(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	wk->s = sip_subst;
 	bpf_loop(XNAT_SIP_MAX, copy_in, &c, 0);
-	sip_drive_scan(wk, c.len);
+	sip_drive_scan(wk, c.len, 0);
 	n = sip_drive_rewrite(wk);
 	sip_out_len = n > 0 ? n : 0;
 	sip_replaced = n > 0 ? wk->w.replaced : 0;

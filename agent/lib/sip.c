@@ -13,6 +13,16 @@ void xnat_sip_scan_matching(const __u8 *in, __u32 len, const struct xnat_sip_sub
 		;
 }
 
+void xnat_sip_scan_tcp(const __u8 *in, __u32 len, const struct xnat_sip_subst *s, struct xnat_sip_scan *sc)
+{
+	xnat_sip_scan_init(sc, len > XNAT_SIP_MAX ? XNAT_SIP_MAX : len);
+	xnat_sip_scan_stream(sc);
+	if (s)
+		xnat_sip_scan_match(sc, s);
+	for (int i = 0; i < XNAT_SIP_MAX && xnat_sip_scan_step(sc, (const struct xnat_sip_buf *)in); i++)
+		;
+}
+
 void xnat_sip_scan(const __u8 *in, __u32 len, struct xnat_sip_scan *sc)
 {
 	xnat_sip_scan_matching(in, len, NULL, sc);

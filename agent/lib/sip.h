@@ -12,6 +12,10 @@ void xnat_sip_scan(const __u8 *in, __u32 len, struct xnat_sip_scan *sc);
 void xnat_sip_scan_matching(const __u8 *in, __u32 len, const struct xnat_sip_subst *s,
 			    struct xnat_sip_scan *sc);
 
+/* The first message of a TCP stream's bytes in[0, len): sc->len is its
+ * length when xnat_sip_scan_framed(sc) says it is whole. */
+void xnat_sip_scan_tcp(const __u8 *in, __u32 len, const struct xnat_sip_subst *s, struct xnat_sip_scan *sc);
+
 /*
  * Rewrite the scanned message into out (in and out XNAT_SIP_MAX bytes; in
  * is read through index masks, so bytes past the message must be readable).

@@ -426,6 +426,7 @@ struct xnat_sip_scan {
 	__u8 session_c_seen;      /* a session-level c= line ... */
 	__u8 session_c_ours;      /* ... carrying the translated address */
 	__u8 sip;                 /* the first line is a SIP request or status line */
+	__u8 stream;              /* a byte stream (TCP): Content-Length ends the message */
 	__u8 first_line_done;
 	__u8 method_line_ok;      /* the request line starts with a token and a blank */
 	__u8 match_len;           /* the translated address (0: every stream counts as ours) */
@@ -442,6 +443,21 @@ XNAT_SIP_INLINE void xnat_sip_scan_init(struct xnat_sip_scan *sc, __u32 len)
 	sc->cur_contact_expires = XNAT_SIP_NO_EXPIRES;
 	sc->content_length = XNAT_SIP_NO_EXPIRES;
 	sc->cur_media = XNAT_SIP_NO_MEDIA;
+}
+
+/* A message on a byte stream (SIP over TCP, RFC 3261 18.3): it ends where
+ * its Content-Length says, and len bytes may hold more than one. After the
+ * scan, sc->len is the first message's length when it is whole. */
+XNAT_SIP_INLINE void xnat_sip_scan_stream(struct xnat_sip_scan *sc)
+{
+	sc->stream = 1;
+}
+
+/* Is the scanned message whole, framed by its Content-Length? */
+XNAT_SIP_INLINE int xnat_sip_scan_framed(const struct xnat_sip_scan *sc)
+{
+	return sc->sip && sc->in_body && sc->content_length != XNAT_SIP_NO_EXPIRES &&
+	       sc->body_start <= sc->len && sc->len - sc->body_start == sc->content_length;
 }
 
 /* The media streams that count are those whose address is s->from. */
@@ -737,6 +753,9 @@ XNAT_SIP_INLINE int xnat_sip_scan_step(struct xnat_sip_scan *sc, const struct xn
 			sc->in_body = 1;
 			sc->body_start = pos + (c == '\n' ? 1 : 2);
 			sc->pos = sc->body_start;
+			/* On a stream the next message may follow the body. */
+			if (sc->stream && sc->content_length < len - sc->body_start)
+				sc->len = sc->body_start + sc->content_length;
 			return 1;
 		}
 		if (c != ' ' && c != '\t') { /* not a folded continuation */

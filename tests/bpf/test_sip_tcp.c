@@ -169,13 +169,13 @@ static void call_over_tcp(run_fn lan, int lan_verdict, run_fn wan, int wan_verdi
 	     "sip/tcp 180 in (%s): rewritten, %d bytes, ack moved back", how, d_in);
 
 	/* The phone's next segment and its acknowledgement of the shrunk stream. */
-	n = (size_t)snprintf(msg, sizeof(msg), "\r\n\r\n"); /* a keep-alive: not a message, left alone */
+	n = (size_t)snprintf(msg, sizeof(msg), "\r\n\r\n"); /* a keep-alive (RFC 5626): left alone */
 	s = seg_out(S + (uint32_t)n_inv, W + (uint32_t)rw, msg, n);
 	w = out_want(s, port);
 	w.tcp_seq = s.tcp_seq + (uint32_t)d_out;
 	w.tcp_ack = W + (uint32_t)r;
-	t_ok(expect(lan, &s, lan_verdict, &w, NULL) && stat_delta(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT) == 1,
-	     "sip/tcp next segment out (%s): seq +%d, ack of the peer's stream %+d (counted sip_unchanged_tcp_split)",
+	t_ok(expect(lan, &s, lan_verdict, &w, NULL) && stat_delta(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT) == 0,
+	     "sip/tcp keep-alive out (%s): seq +%d, ack of the peer's stream %+d, not counted as a split",
 	     how, d_out, -d_in);
 	/* The peer's next segment. */
 	s = seg_in(port, W + (uint32_t)r, S + (uint32_t)nw + (uint32_t)n, "", 0);
@@ -183,6 +183,70 @@ static void call_over_tcp(run_fn lan, int lan_verdict, run_fn wan, int wan_verdi
 	w.tcp_seq = W + (uint32_t)rw;
 	w.tcp_ack = S + (uint32_t)n_inv + (uint32_t)n;
 	t_ok(expect(wan, &s, wan_verdict, &w, NULL), "sip/tcp next segment in (%s): seq %+d", how, d_in);
+}
+
+/*
+ * Several messages in one segment (Nagle's coalescing, a busy proxy): each
+ * whole one is rewritten, a keep-alive between them and half a message at
+ * the end go on as they came, and the connection's numbers move by the sum.
+ */
+static void several_messages(run_fn lan, int lan_verdict, run_fn wan, int wan_verdict, const char *how)
+{
+	static char a[PKT_MAX], b[PKT_MAX];
+	const uint32_t S = 50000, W = 90000;
+	size_t na, nb, nwa, nwb, half, n, nw;
+	struct pkt_spec s, w;
+	uint16_t port;
+	int d;
+
+	via_xdp = lan == run_xdp_lan;
+	env_reset();
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_ext, (long)pkt_addr(EXT_LONG));
+	s = seg_out(S - 1, W, "", 0);
+	run_spec(lan, &s, &(struct pkt){ 0 });
+	port = eim_port(H1, SIP, IPPROTO_TCP);
+
+	/* out: INVITE, CRLFCRLF, a response, then the first 100 bytes of another INVITE */
+	na = invite(a, H1, SIP);
+	nb = ok_resp(b, H1, SIP);
+	half = 100;
+	n = (size_t)snprintf(msg, sizeof(msg), "%s\r\n\r\n%s%.*s", a, b, (int)half, a);
+	nwa = invite(a, EXT_LONG, port);
+	nwb = ok_resp(b, EXT_LONG, port);
+	(void)invite(want_msg + 1024, H1, SIP); /* the half goes on as the phone wrote it */
+	nw = (size_t)snprintf(want_msg, 1024, "%s\r\n\r\n%s", a, b);
+	memcpy(want_msg + nw, want_msg + 1024, half);
+	nw += half;
+	d = (int)(nwa - na + nwb - nb);
+	s = seg_out(S, W, msg, n);
+	w = out_want(s, port);
+	w.payload = (const uint8_t *)want_msg;
+	w.payload_len = nw;
+	t_ok(expect(lan, &s, lan_verdict, &w, NULL) && stat_delta(XNAT_STAT_SIP_REWRITTEN) == 2 &&
+	     stat_delta(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT) == 1,
+	     "sip/tcp two messages, a keep-alive and half a message in one segment out (%s): both rewritten (%+d), "
+	     "the rest as it came (sip_unchanged_tcp_split once)", how, d);
+
+	/* the phone's next segment: its numbers moved by both messages' change */
+	s = seg_out(S + (uint32_t)n, W, "", 0);
+	w = out_want(s, port);
+	w.tcp_seq = S + (uint32_t)n + (uint32_t)d;
+	t_ok(expect(lan, &s, lan_verdict, &w, NULL), "sip/tcp next segment out (%s): seq %+d", how, d);
+
+	/* in: a 180 and a 200 in one segment, both turned back to the phone's address */
+	na = ok_resp(a, EXT_LONG, port);
+	n = (size_t)snprintf(msg, sizeof(msg), "%s%s", a, a);
+	nwa = ok_resp(a, H1, SIP);
+	nw = (size_t)snprintf(want_msg, sizeof(want_msg), "%s%s", a, a);
+	s = seg_in(port, W, S + (uint32_t)(n + (size_t)d), msg, n);
+	w = in_want(s);
+	w.tcp_ack = S + (uint32_t)n;
+	w.payload = (const uint8_t *)want_msg;
+	w.payload_len = nw;
+	t_ok(expect(wan, &s, wan_verdict, &w, NULL) && stat_delta(XNAT_STAT_SIP_REWRITTEN) == 2,
+	     "sip/tcp two responses in one segment in (%s): both rewritten (%+d), ack moved back", how,
+	     (int)(nw - n));
 }
 
 /* Half a message in a segment: left as it is (nothing moves), still translated. */
@@ -212,4 +276,6 @@ void test_sip_tcp(void)
 	call_over_tcp(run_xdp_lan, V_XDP_REDIRECT, run_xdp_wan, V_XDP_REDIRECT, "XDP");
 	call_over_tcp(run_tc_egress, V_TC_OK, run_tc_ingress, V_TC_OK, "TC");
 	split_message();
+	several_messages(run_xdp_lan, V_XDP_REDIRECT, run_xdp_wan, V_XDP_REDIRECT, "XDP");
+	several_messages(run_tc_egress, V_TC_OK, run_tc_ingress, V_TC_OK, "TC");
 }

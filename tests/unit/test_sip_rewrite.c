@@ -43,7 +43,7 @@ static const char invite[] =
 	"CSeq: 314159 INVITE\r\n"
 	"Contact: <sip:alice@192.168.1.10:5060>\r\n"
 	"Content-Type: application/sdp\r\n"
-	"Content-Length: 139\r\n"
+	"Content-Length: 138\r\n"
 	"\r\n"
 	"v=0\r\n"
 	"o=alice 2890844526 2890844526 IN IP4 192.168.1.10\r\n"
@@ -518,6 +518,60 @@ static void test_ack_bye(void **state)
 	assert_non_null(strstr((char *)out, "Content-Length: 0\r\n\r\n"));
 }
 
+/* SIP over TCP: messages follow one another, each ending where its
+ * Content-Length says; half a message, or one without a length, is not whole. */
+static void test_stream_framing(void **state)
+{
+	static const char ringing[] = "SIP/2.0 180 Ringing\r\n"
+				      "Via: SIP/2.0/TCP 192.168.1.10:5060;branch=z9hG4bK776asdhds\r\n"
+				      "Call-ID: a84b4c76e66710@192.168.1.10\r\n"
+				      "CSeq: 314159 INVITE\r\n"
+				      "Content-Length: 0\r\n\r\n";
+	struct xnat_sip_subst s = subst("192.168.1.10", "203.0.113.77");
+	char stream[XNAT_SIP_MAX];
+	__u32 off, n, len;
+	int r;
+
+	(void)state;
+	len = (__u32)snprintf(stream, sizeof(stream), "%s%s%.60s", invite, ringing, invite);
+	memset(in, 0, sizeof(in));
+	memcpy(in, stream, len);
+	xnat_sip_scan_tcp(in, len, &s, &scan);
+	assert_true(xnat_sip_scan_framed(&scan));
+	assert_int_equal(scan.len, strlen(invite));
+	assert_int_equal(scan.n_media, 1); /* the next message's lines are not this body's */
+	r = xnat_sip_rewrite(in, &scan, out, &s, &n);
+	assert_true(r > 0);
+	out[r] = 0;
+	assert_non_null(strstr((char *)out, "Content-Length: 138\r\n"));
+	assert_null(strstr((char *)out, "180 Ringing"));
+
+	off = scan.len;
+	memset(in, 0, sizeof(in));
+	memcpy(in, stream + off, len - off);
+	xnat_sip_scan_tcp(in, len - off, &s, &scan);
+	assert_true(xnat_sip_scan_framed(&scan));
+	assert_int_equal(scan.len, strlen(ringing));
+	assert_int_equal(scan.status, 180);
+
+	off += scan.len;
+	memset(in, 0, sizeof(in));
+	memcpy(in, stream + off, len - off);
+	xnat_sip_scan_tcp(in, len - off, &s, &scan);
+	assert_false(xnat_sip_scan_framed(&scan)); /* 60 bytes of an INVITE */
+
+	/* headers whole but the body cut short, and a message without a length */
+	memset(in, 0, sizeof(in));
+	memcpy(in, invite, strlen(invite) - 1);
+	xnat_sip_scan_tcp(in, (__u32)strlen(invite) - 1, &s, &scan);
+	assert_false(xnat_sip_scan_framed(&scan));
+	len = (__u32)snprintf(stream, sizeof(stream), "OPTIONS sip:x@198.51.100.2 SIP/2.0\r\nCall-ID: 1\r\n\r\n");
+	memset(in, 0, sizeof(in));
+	memcpy(in, stream, len);
+	xnat_sip_scan_tcp(in, len, &s, &scan);
+	assert_false(xnat_sip_scan_framed(&scan));
+}
+
 static void test_garbage_never_crashes(void **state)
 {
 	struct xnat_sip_subst s = subst("192.168.1.10", "203.0.113.200");
@@ -548,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_overflow_is_an_error),
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_inbound_reverse),
+		cmocka_unit_test(test_stream_framing),
 		cmocka_unit_test(test_garbage_never_crashes),
 		cmocka_unit_test(test_hold_reinvite),
 		cmocka_unit_test(test_many_streams),
