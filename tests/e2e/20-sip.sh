@@ -9,17 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || { skip "${0##*/}" "sipp (sip-tester) is not installed"; e2e_finish; exit 0; }
 e2e_setup && gw_start || bail
-if [[ $GW == nft ]]; then
-	gw nft -f - <<-NFT
-	table ip xe {
-		ct helper sip-5060 { type "sip" protocol udp; }
-		chain helpers {
-			type filter hook prerouting priority filter;
-			udp dport 5060 ct helper set "sip-5060"
-		}
-	}
-	NFT
-fi
+nft_sip_helper
 
 # What the UAS receives, SIP payloads included.
 wan timeout 15 tcpdump -l -n -i w0 -A -s 0 udp port 5060 >"$TMP/wan.txt" 2>/dev/null &

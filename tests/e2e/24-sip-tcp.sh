@@ -11,23 +11,9 @@
 source "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || { skip "${0##*/}" "sipp (sip-tester) is not installed"; e2e_finish; exit 0; }
 e2e_setup || bail
-EXT=198.51.100.100
-ip -n "$NS_GW" addr flush dev gw0
-ip -n "$NS_GW" addr add $EXT/24 dev gw0
-ip -n "$NS_GW" route add default via $WAN 2>/dev/null
-wan ping -c1 -W1 $EXT >/dev/null || bail "the new external address"
+ext_addr_longer || bail "the new external address"
 gw_start '[agent]\ngc-interval = 1\n' || bail
-if [[ $GW == nft ]]; then
-	gw nft -f - <<-NFT
-	table ip xe {
-		ct helper sip-tcp { type "sip" protocol tcp; }
-		chain helpers {
-			type filter hook prerouting priority filter;
-			tcp dport 5060 ct helper set "sip-tcp"
-		}
-	}
-	NFT
-fi
+nft_sip_helper tcp
 
 # What the UAS receives, SIP payloads included (-v: the TCP options too).
 wan timeout 20 tcpdump -l -n -v -i w0 -A -s 0 tcp port 5060 >"$TMP/wan.txt" 2>/dev/null &

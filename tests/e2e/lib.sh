@@ -368,20 +368,33 @@ tcp_both_ways() {
 }
 
 # ---------------------------------------------------------------- SIP
-# nft_sip_helper: for GW=nft, the conntrack SIP helper (nf_conntrack_sip and
-# nf_nat_sip) on UDP 5060, the reference for xnat's SIP ALG. Automatic helper
-# assignment is gone from the kernel: a rule must attach it.
+# nft_sip_helper [udp|tcp]: for GW=nft, the conntrack SIP helper
+# (nf_conntrack_sip and nf_nat_sip) on port 5060 (default UDP), the reference
+# for xnat's SIP ALG. Automatic helper assignment is gone from the kernel: a
+# rule must attach it.
 nft_sip_helper() {
+	local proto=${1:-udp}
 	[[ $GW == nft ]] || return 0
 	gw nft -f - <<-NFT
 	table ip xe {
-		ct helper sip-5060 { type "sip" protocol udp; }
+		ct helper sip-5060 { type "sip" protocol $proto; }
 		chain helpers {
 			type filter hook prerouting priority filter;
-			udp dport 5060 ct helper set "sip-5060"
+			$proto dport 5060 ct helper set "sip-5060"
 		}
 	}
 	NFT
+}
+
+# ext_addr_longer: the gateway's WAN address becomes $EXT, 198.51.100.100, 14
+# characters for lan1's 12, so every rewritten SIP message grows (over TCP
+# every later sequence number must then move). Before gw_start.
+ext_addr_longer() {
+	EXT=198.51.100.100
+	ip -n "$NS_GW" addr flush dev gw0
+	ip -n "$NS_GW" addr add $EXT/24 dev gw0
+	ip -n "$NS_GW" route add default via $WAN 2>/dev/null
+	wan ping -c1 -W1 $EXT >/dev/null
 }
 
 # udp_peer NAME NSNAME ADDR PORT...: a media endpoint (tests/e2e/sip/udp-peer.py)
