@@ -68,6 +68,14 @@ int xnat_port_release(struct xnat_port_table *t, __u32 slot, __u64 word)
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ? 0 : -1;
 }
 
+int xnat_port_reown(struct xnat_port_table *t, __u32 slot, __u64 from, __u64 to)
+{
+	__u64 expected = from;
+
+	return __atomic_compare_exchange_n((__u64 *)&t->slots[slot], &expected, to, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ? 0 : -1;
+}
+
 unsigned int xnat_ports_in_use(int fd)
 {
 	struct xnat_port_table t;

@@ -27,6 +27,10 @@ int xnat_port_claim(struct xnat_port_table *t, __u32 slot, __u64 word, __u32 now
 /* Release a slot still held with word. 0, or -1 if it changed hands. */
 int xnat_port_release(struct xnat_port_table *t, __u32 slot, __u64 word);
 
+/* Hand a held slot to another claim word (e.g. a dynamic mapping becoming
+ * a lease): 0, or -1 if the slot no longer holds from. */
+int xnat_port_reown(struct xnat_port_table *t, __u32 slot, __u64 from, __u64 to);
+
 /* The claim word a slot holds now (0: free). */
 __u64 xnat_port_word(const struct xnat_port_table *t, __u32 slot);
 
