@@ -44,6 +44,10 @@ void xnat_config_defaults(struct xnat_agent_config *c)
 	c->sip[0] = (struct xnat_sip_port){ .port = XNAT_SIP_DEFAULT_PORT,
 					    .dirs = XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN };
 	c->n_sip = 1;
+	c->natpmp = true;
+	c->lease_min_lifetime = 120;    /* miniupnpd's min_lifetime */
+	c->lease_max_lifetime = 86400;  /* and max_lifetime */
+	c->leases_per_host = 64;
 	c->gc_interval = 5;
 	strcpy(c->pin_root, XNAT_PIN_ROOT);
 }
@@ -335,6 +339,32 @@ static int on_sip(struct parse_state *st, const char *name, const char *value)
 	return 1;
 }
 
+static int on_portmap(struct parse_state *st, const char *name, const char *value)
+{
+	struct xnat_agent_config *c = st->c;
+	const char *sec = "portmap";
+
+	if (!strcmp(name, "natpmp")) {
+		if (parse_bool(value, &c->natpmp))
+			return fail(st, sec, name, "'%s': expected yes or no", value);
+	} else if (!strcmp(name, "allow-third-party")) {
+		if (parse_bool(value, &c->allow_third_party))
+			return fail(st, sec, name, "'%s': expected yes or no", value);
+	} else if (!strcmp(name, "min-lifetime") || !strcmp(name, "max-lifetime")) {
+		__u32 *field = name[1] == 'i' ? &c->lease_min_lifetime : &c->lease_max_lifetime;
+
+		if (parse_seconds(value, MAX_TIMEOUT, field) || !*field)
+			return fail(st, sec, name, "'%s': expected 1 to %u seconds (e.g. 120, 2m, 24h)",
+				    value, MAX_TIMEOUT);
+	} else if (!strcmp(name, "leases-per-host")) {
+		if (parse_u32(value, 0, 65535, &c->leases_per_host))
+			return fail(st, sec, name, "'%s': expected 0 (unlimited) to 65535", value);
+	} else {
+		return fail(st, sec, name, "unknown option");
+	}
+	return 1;
+}
+
 static int on_agent(struct parse_state *st, const char *name, const char *value)
 {
 	struct xnat_agent_config *c = st->c;
@@ -382,6 +412,7 @@ static const struct section {
 	{ "agent", on_agent },
 	{ "forward", on_forward },
 	{ "sip", on_sip },
+	{ "portmap", on_portmap },
 };
 
 static const struct section *find_section(const char *name)
@@ -425,7 +456,7 @@ static char *check_header(struct parse_state *st, char *line)
 
 		snprintf(where, sizeof(where), "[%s]", name);
 		return fail_line(st, where, "unknown section (expected [interfaces], [nat], "
-				 "[timeouts], [sip], [agent] or [forward])");
+				 "[timeouts], [sip], [portmap], [agent] or [forward])");
 	}
 	return line;
 }
@@ -596,6 +627,11 @@ int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t er
 	if (validate_interfaces(c, err, errlen) || validate_nat(c, err, errlen) ||
 	    validate_forwards(c, err, errlen))
 		return -1;
+	if (!c->lease_min_lifetime || c->lease_min_lifetime > c->lease_max_lifetime) {
+		snprintf(err, errlen, "[portmap] min-lifetime %u is above max-lifetime %u",
+			 c->lease_min_lifetime, c->lease_max_lifetime);
+		return -1;
+	}
 	if (c->pin_root[0] != '/') {
 		snprintf(err, errlen, "pin root '%s' is not an absolute path", c->pin_root);
 		return -1;

@@ -51,6 +51,12 @@ struct xnat_agent_config {
 	bool sip_ports_set;                /* a port line replaced the default */
 	struct xnat_sip_port sip[XNAT_SIP_PORTS];
 	int n_sip;
+	/* [portmap]: NAT-PMP and PCP on UDP 5351 of the LAN interfaces */
+	bool natpmp;                       /* serve both protocols */
+	__u32 lease_min_lifetime;          /* granted lifetimes are clamped to these, seconds */
+	__u32 lease_max_lifetime;
+	__u32 leases_per_host;             /* NAT-PMP + PCP leases of one host; 0 = unlimited */
+	bool allow_third_party;            /* PCP THIRD_PARTY: a host maps for another */
 	/* [agent] */
 	__u32 gc_interval;                 /* seconds between collections */
 	char pin_root[PATH_MAX];
@@ -61,8 +67,9 @@ struct xnat_agent_config {
 
 /* Defaults: ports 1024-65535, endpoint-independent filtering, hairpin on,
  * no quota, 131072 sessions and mappings, UDP 300, TCP est 7440, TCP trans
- * 240, ICMP 60, SIP dialog 3600, the SIP ALG on UDP 5060 both ways, gc every
- * 5 s, pin root XNAT_PIN_ROOT, xdp native. */
+ * 240, ICMP 60, SIP dialog 3600, the SIP ALG on UDP 5060 both ways, NAT-PMP
+ * and PCP on with lifetimes 120 s to 1 day and 64 leases per host, no third
+ * party, gc every 5 s, pin root XNAT_PIN_ROOT, xdp native. */
 void xnat_config_defaults(struct xnat_agent_config *c);
 
 /*

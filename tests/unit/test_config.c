@@ -225,6 +225,36 @@ static void test_sip(void **state)
 	expect_exact_error("[sip]\nalg = perhaps\n", "2: [sip] alg: 'perhaps': expected yes or no");
 }
 
+static void test_portmap(void **state)
+{
+	struct xnat_agent_config c;
+
+	(void)state;
+	expect_ok("[nat]\nhairpin = yes\n", &c);
+	assert_true(c.natpmp);
+	assert_false(c.allow_third_party);
+	assert_int_equal(c.lease_min_lifetime, 120);
+	assert_int_equal(c.lease_max_lifetime, 86400);
+	assert_int_equal(c.leases_per_host, 64);
+	expect_ok("[portmap]\nnatpmp = no\nmin-lifetime = 1m\nmax-lifetime = 2h\n"
+		  "leases-per-host = 0\nallow-third-party = yes\n", &c);
+	assert_false(c.natpmp);
+	assert_true(c.allow_third_party);
+	assert_int_equal(c.lease_min_lifetime, 60);
+	assert_int_equal(c.lease_max_lifetime, 7200);
+	assert_int_equal(c.leases_per_host, 0);
+	expect_exact_error("[portmap]\nmin-lifetime = 0\n",
+			   "2: [portmap] min-lifetime: '0': expected 1 to 2592000 seconds (e.g. 120, 2m, 24h)");
+	expect_exact_error("[portmap]\nleases-per-host = -1\n",
+			   "2: [portmap] leases-per-host: '-1': expected 0 (unlimited) to 65535");
+	expect_exact_error("[portmap]\nupnp = yes\n", "2: [portmap] upnp: unknown option");
+	expect_exact_error("[portmap]\nnatpmp = sometimes\n",
+			   "2: [portmap] natpmp: 'sometimes': expected yes or no");
+	expect_ok("[interfaces]\nwan = w\nlan = l\n[portmap]\nmin-lifetime = 2h\nmax-lifetime = 1h\n", &c);
+	assert_int_equal(xnat_config_validate(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "[portmap] min-lifetime 7200 is above max-lifetime 3600");
+}
+
 static void test_units_and_rfc_minimums(void **state)
 {
 	struct xnat_agent_config c;
@@ -545,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_to_map),
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_sip),
+		cmocka_unit_test(test_portmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
