@@ -26,6 +26,15 @@ const char *xnat_pcp_result_name(unsigned int result)
 	return result < sizeof(result_names) / sizeof(result_names[0]) ? result_names[result] : "UNKNOWN";
 }
 
+const char *xnat_natpmp_result_name(unsigned int result)
+{
+	static const char *const names[] = {
+		"SUCCESS", "UNSUPP_VERSION", "REFUSED", "NETWORK_FAILURE", "NO_RESOURCES", "UNSUPP_OPCODE",
+	};
+
+	return result < sizeof(names) / sizeof(names[0]) ? names[result] : "UNKNOWN";
+}
+
 int xnat_pcp_server_init(struct xnat_pcp_server *s, const struct xnat_map_fds *maps,
 			 const struct xnat_pcp_policy *policy, __u32 now)
 {
@@ -180,6 +189,12 @@ static size_t natpmp(struct xnat_pcp_server *s, __be32 src, const __u8 *req, siz
 	}
 	if (result != XNAT_NATPMP_SUCCESS)
 		s->count.refused++;
+	s->last = (struct xnat_pcp_outcome){
+		.set = true, .deleted = !lifetime, .result = (__u8)result,
+		.proto = op == XNAT_NATPMP_OP_MAP_UDP ? IPPROTO_UDP : IPPROTO_TCP, .host = src,
+		.int_port = ntohs(mr.internal_port), .ext_port = ntohs(out.external_port),
+		.lifetime = ntohl(out.lifetime),
+	};
 	natpmp_header(s, op, result, now, (__u8 *)&out.h);
 	memcpy(resp, &out, sizeof(out));
 	return sizeof(out);
@@ -364,8 +379,32 @@ static __u8 map_grant(struct xnat_pcp_server *s, struct xnat_pcp_map *m, __be32 
 	return XNAT_PCP_SUCCESS;
 }
 
+static size_t pcp_map_answer(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len,
+			     __u32 lifetime, __u32 now, __u8 *resp);
+
+/* MAP, with its outcome kept for the log. */
 static size_t pcp_map(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len, __u32 lifetime,
 		      __u32 now, __u8 *resp)
+{
+	const size_t data_off = sizeof(struct xnat_pcp_req_hdr);
+	size_t n = pcp_map_answer(s, src, req, len, lifetime, now, resp);
+	struct xnat_pcp_resp_hdr h;
+	struct xnat_pcp_map m;
+
+	if (n < data_off + sizeof(m))
+		return n;
+	memcpy(&h, resp, sizeof(h));
+	memcpy(&m, resp + data_off, sizeof(m));
+	s->last = (struct xnat_pcp_outcome){
+		.set = true, .pcp = true, .deleted = !lifetime, .result = h.result, .proto = m.protocol,
+		.host = s->last.host ? s->last.host : src, .int_port = ntohs(m.internal_port),
+		.ext_port = h.result ? 0 : ntohs(m.external_port), .lifetime = h.result ? 0 : ntohl(h.lifetime),
+	};
+	return n;
+}
+
+static size_t pcp_map_answer(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len,
+			     __u32 lifetime, __u32 now, __u8 *resp)
 {
 	const size_t data_off = sizeof(struct xnat_pcp_req_hdr);
 	struct map_opts o = { 0 };
@@ -384,6 +423,7 @@ static size_t pcp_map(struct xnat_pcp_server *s, __be32 src, const __u8 *req, si
 		if (!s->policy.allow_third_party)
 			return pcp_error(s, req, len, XNAT_PCP_NOT_AUTHORIZED, now, resp);
 		addr = o.third_party_addr;
+		s->last.host = addr;
 	}
 	if (m.protocol != IPPROTO_TCP && m.protocol != IPPROTO_UDP)
 		return pcp_error(s, req, len, XNAT_PCP_UNSUPP_PROTOCOL, now, resp);
@@ -437,6 +477,7 @@ static size_t pcp(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t
 size_t xnat_pcp_handle(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len, __u32 now,
 		       __u8 *resp)
 {
+	memset(&s->last, 0, sizeof(s->last));
 	if (len < 2)
 		return 0;
 	if (req[0] == XNAT_NATPMP_VERSION)

@@ -21,6 +21,19 @@ struct xnat_pcp_policy {
 	__u16 port_min, port_max;         /* where a free external port is looked for */
 };
 
+/* What the last request asked and got, for xnatd's log: set by mapping
+ * requests (NAT-PMP map, PCP MAP), cleared by every other datagram. */
+struct xnat_pcp_outcome {
+	bool set;
+	bool pcp;             /* PCP, else NAT-PMP */
+	bool deleted;         /* lifetime 0: a delete */
+	__u8 result;          /* the protocol's own result code */
+	__u8 proto;
+	__be32 host;          /* whose mapping (THIRD_PARTY: the third party) */
+	__u16 int_port, ext_port;
+	__u32 lifetime;       /* granted */
+};
+
 struct xnat_pcp_server {
 	const struct xnat_map_fds *maps;
 	struct xnat_pcp_policy policy;
@@ -33,6 +46,7 @@ struct xnat_pcp_server {
 	struct xnat_pcp_counters {
 		__u64 natpmp, pcp, granted, renewed, deleted, refused, malformed;
 	} count;
+	struct xnat_pcp_outcome last;
 };
 
 /* Returns 0, or -1 (out of memory). maps must outlive the server. */
@@ -56,5 +70,6 @@ size_t xnat_pcp_announcement(const struct xnat_pcp_server *s, __u32 now, __u8 *o
 
 /* Names for logs and tests. */
 const char *xnat_pcp_result_name(unsigned int result);
+const char *xnat_natpmp_result_name(unsigned int result);
 
 #endif

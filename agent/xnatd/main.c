@@ -206,6 +206,7 @@ static void follow_address(struct xnatd *d)
 	xlog_info("external address of %s: %s", d->cfg.wan, a);
 	xnatd_push_config(d);
 	xnatd_flush_address(d, old);
+	xnatd_pcp_address_changed(d);
 	notify_status(d);
 }
 
@@ -252,6 +253,7 @@ static void collect(struct xnatd *d)
 			  r.sessions_expired, r.sessions_unmapped, r.half_sessions, r.mappings_freed,
 			  r.leases_expired, r.sip_dialogs_removed, r.sip_mappings_removed, r.sip_tcp_removed);
 	log_slow_path(d);
+	xnatd_pcp_log_counters(d);
 }
 
 /* SIGHUP: a bad file changes nothing; interfaces need a restart. */
@@ -281,6 +283,9 @@ static void reload(struct xnatd *d, const struct cli *cli)
 		goto out;
 	}
 	xnatd_push_config(d);
+	if (next.natpmp != old.natpmp)
+		xlog_warn("reload: switching [portmap] natpmp needs a restart");
+	xnatd_pcp_reconfigure(d);
 	xlog_info("configuration reloaded");
 out:
 	sd_notify(0, "READY=1");
@@ -327,22 +332,24 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 	if (setup_fds(d, &sig_fd, &timer_fd))
 		return RUN_FAILED;
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[4 + XNAT_MAX_LAN] = {
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = timer_fd, .events = POLLIN },
 			{ .fd = d->nl_fd, .events = POLLIN },
 			{ .fd = xnatd_slow_fd(d), .events = POLLIN },
 		};
+		int n = 4 + xnatd_pcp_fds(d, p + 4);
 		struct signalfd_siginfo si;
 		__u64 ticks;
 
 		/* Woken at least once a second: the slow path's promise to the fast path. */
-		if (poll(p, 4, 1000) < 0) {
+		if (poll(p, (nfds_t)n, xnatd_pcp_timeout_ms(d, 1000)) < 0) {
 			if (errno == EINTR)
 				continue;
 			xlog_err("poll: %s", strerror(errno));
 			return RUN_FAILED;
 		}
+		xnatd_pcp_poll(d, p + 4);
 		if (p[3].revents & POLLIN)
 			xnatd_slow_poll(d);
 		xnatd_slow_tick(d);
@@ -380,6 +387,7 @@ static int start(struct xnatd *d)
 	if (xnatd_attach(d))
 		return -1;
 	xnatd_slow_start(d); /* without it SIP fragments go on unchanged: not fatal */
+	xnatd_pcp_start(d);  /* without it applications can't open ports: not fatal either */
 	return 0;
 }
 
@@ -443,6 +451,7 @@ int main(int argc, char **argv)
 	notify_status(&d);
 	end = run(&d, &cli);
 	xnatd_slow_stop(&d);
+	xnatd_pcp_stop(&d);
 	if (end != RUN_HANDOVER)
 		xnatd_detach_all(d.cfg.pin_root);
 	xnatd_remove_pidlink(d.cfg.pin_root);

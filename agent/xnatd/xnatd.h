@@ -8,8 +8,10 @@
 #include "config.h"
 #include "maps.h"
 
+struct pollfd;
 struct xnat_bpf;
 struct xnatd_slow;
+struct xnatd_pcp;
 
 struct xnatd {
 	struct xnat_agent_config cfg;
@@ -21,6 +23,7 @@ struct xnatd {
 	__be32 ext_addr;              /* 0 until the WAN has an IPv4 address */
 	int nl_fd;                    /* rtnetlink, RTMGRP_IPV4_IFADDR */
 	struct xnatd_slow *slow;      /* NULL: SIP fragments stay in the fast path */
+	struct xnatd_pcp *pcp;        /* NULL: no NAT-PMP/PCP server */
 };
 
 /* log.c: messages to stderr, which journald keeps (with priority prefixes). */
@@ -70,5 +73,18 @@ void xnatd_slow_poll(struct xnatd *d);
 void xnatd_slow_tick(struct xnatd *d);
 void xnatd_slow_stats(const struct xnatd *d, struct xnatd_slow_stats *st);
 void xnatd_slow_stop(struct xnatd *d);
+
+/* pcp.c: the NAT-PMP/PCP server's sockets (agent/lib/pcp_server.h does the rest). */
+int xnatd_pcp_start(struct xnatd *d);
+/* Its sockets, for poll(): fills out (XNAT_MAX_LAN entries), returns how many. */
+int xnatd_pcp_fds(const struct xnatd *d, struct pollfd *out);
+/* How long poll() may sleep before the next announcement is due. */
+int xnatd_pcp_timeout_ms(const struct xnatd *d, int max_ms);
+/* Requests waiting on the sockets (pfds: as xnatd_pcp_fds filled them), due announcements. */
+void xnatd_pcp_poll(struct xnatd *d, const struct pollfd *pfds);
+void xnatd_pcp_address_changed(struct xnatd *d);
+void xnatd_pcp_reconfigure(struct xnatd *d);
+void xnatd_pcp_log_counters(struct xnatd *d);
+void xnatd_pcp_stop(struct xnatd *d);
 
 #endif

@@ -117,6 +117,14 @@ static void test_natpmp_map_renew_delete(void **state)
 	assert_int_equal(ntohl(r.lifetime), 7200);
 	assert_int_equal(xnat_lease_find(&m, XNAT_OWNER_NATPMP, IPPROTO_TCP, h1, 6891, 6891, &l), 0);
 	assert_int_equal(l.expires, NOW + 7200);
+	/* what xnatd logs */
+	assert_true(srv.last.set);
+	assert_false(srv.last.pcp);
+	assert_false(srv.last.deleted);
+	assert_int_equal(srv.last.host, h1);
+	assert_int_equal(srv.last.proto, IPPROTO_TCP);
+	assert_int_equal(srv.last.ext_port, 6891);
+	assert_int_equal(srv.last.lifetime, 7200);
 
 	/* a renewal keeps the port, whatever it suggests; a short lifetime is raised */
 	natpmp_map(h1, XNAT_NATPMP_OP_MAP_TCP, 6891, 0, 10);
@@ -323,9 +331,16 @@ static void test_pcp_third_party(void **state)
 	len = add_option(pcp_map_req(h1, 5, IPPROTO_TCP, 8080, 0, 3600), XNAT_PCP_OPT_THIRD_PARTY, addr, 16);
 	o = send_pcp(h1, len);
 	assert_int_equal(o.h.result, XNAT_PCP_NOT_AUTHORIZED); /* secure: refused unless allowed */
+	assert_true(srv.last.set && srv.last.pcp);
+	assert_int_equal(srv.last.result, XNAT_PCP_NOT_AUTHORIZED);
+	assert_int_equal(srv.last.host, h1); /* who asked */
+	assert_int_equal(srv.last.int_port, 8080);
 	srv.policy.allow_third_party = true;
 	o = send_pcp(h1, len);
 	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
+	assert_int_equal(srv.last.host, h2); /* whose mapping */
+	assert_int_equal(srv.last.result, 0);
+	assert_true(srv.last.ext_port != 0);
 	assert_int_equal(o.len, len); /* THIRD_PARTY echoed */
 	srv.policy.allow_third_party = false;
 }
