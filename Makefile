@@ -90,6 +90,11 @@ $(OUT)/xnatctl: $(XNATCTL_OBJS) $(OUT)/libxnat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# The PCP client: no libxnat, only the wire structs of include/xnat/pcp.h.
+$(OUT)/xnat-pcp: tools/pcp/xnat-pcp.c include/xnat/pcp.h
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 BENCH_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(BENCH_SRCS))
 
@@ -140,7 +145,7 @@ $(OUT)/fuzz/fuzz_sip: tests/fuzz/fuzz_sip.c agent/lib/sip.c $(USER_HDRS)
 $(OUT)/bpf:
 	$(Q)mkdir -p $@
 
-all: $(BPF_OBJS) $(SKELS) $(OUT)/xnatd $(OUT)/xnatctl
+all: $(BPF_OBJS) $(SKELS) $(OUT)/xnatd $(OUT)/xnatctl $(OUT)/xnat-pcp
 
 tests: all $(TEST_BINS) $(FUZZ_TARGETS)
 
@@ -162,9 +167,10 @@ deps:
 	$(Q)tools/install-deps.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xnat \
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xnat \
 	           $(DESTDIR)$(SYSCONFDIR)/xnat $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(OUT)/xnatd $(OUT)/xnatctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(OUT)/xnat-pcp $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(OUT)/bpf/xnat.bpf.o $(DESTDIR)$(PREFIX)/lib/xnat/
 	install -m 0644 etc/xnat.conf.example $(DESTDIR)$(SYSCONFDIR)/xnat/xnat.conf.example
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' etc/xnatd.service.in > $(DESTDIR)$(UNITDIR)/xnatd.service
