@@ -55,6 +55,12 @@ struct xnat_pkt {
 	struct xnat_l4 in_l4;
 };
 
+/* 224.0.0.0/4 multicast, 240.0.0.0/4 reserved, 255.255.255.255 broadcast. */
+static __always_inline int ipv4_not_unicast(__be32 addr)
+{
+	return (bpf_ntohl(addr) >> 28) >= 0xe;
+}
+
 static __always_inline int icmp_is_error(__u8 type)
 {
 	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||

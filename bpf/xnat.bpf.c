@@ -54,10 +54,20 @@ static __always_inline int nat_enabled(const struct xnat_config *cfg)
 static __always_inline int nat_begin(void *data, void *data_end, __u32 frame_len,
 				     const struct xnat_config **cfg, struct xnat_pkt *p)
 {
+	int rc;
+
 	*cfg = xnat_config_get();
 	if (!nat_enabled(*cfg))
 		return XNAT_STAT_PASS_DISABLED;
-	return parse_packet(data, data_end, frame_len, p);
+	rc = parse_packet(data, data_end, frame_len, p);
+	if (rc)
+		return rc;
+	/* Multicast and broadcast (SSDP, mDNS, DHCP) stay on their link: the
+	 * FIB's default route matches them, but the kernel never routes them. A
+	 * source of 0.0.0.0 (a DHCP client) is never translated either. */
+	if (ipv4_not_unicast(p->ip->daddr) || !p->ip->saddr)
+		return XNAT_STAT_PASS_NOT_NAT;
+	return 0;
 }
 
 /*

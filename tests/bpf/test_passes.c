@@ -56,6 +56,15 @@ static void lan_side(void)
 	s = from_lan(flow_spec(IPPROTO_TCP, H1, 5000, H2, 22), MAC_H1);
 	t_ok(spec_untouched(run_xdp_lan, &s, V_XDP_PASS, XNAT_STAT_PASS_NOT_NAT),
 	     "LAN host to LAN host: not for NAT, untouched");
+	s = from_lan(flow_spec(IPPROTO_UDP, H1, 40000, "239.255.255.250", 1900), MAC_H1);
+	t_ok(spec_untouched(run_xdp_lan, &s, V_XDP_PASS, XNAT_STAT_PASS_NOT_NAT),
+	     "SSDP M-SEARCH to 239.255.255.250: untouched, never routed to the WAN");
+	s = from_lan(flow_spec(IPPROTO_UDP, H1, 68, "255.255.255.255", 67), MAC_H1);
+	t_ok(spec_untouched(run_xdp_lan, &s, V_XDP_PASS, XNAT_STAT_PASS_NOT_NAT), "broadcast: untouched");
+	s = from_lan(flow_spec(IPPROTO_UDP, "0.0.0.0", 68, REM, 67), MAC_H1);
+	t_ok(spec_untouched(run_tc_egress, &s, V_TC_OK, XNAT_STAT_PASS_NOT_NAT),
+	     "source 0.0.0.0 (a DHCP client on the WAN): TC egress leaves it alone");
+	t_ok(map_entries(env.skel->maps.xnat_flows) == 0, "... no session for any of them");
 	s = from_lan(flow_spec(IPPROTO_TCP, H1, 5000, NO_NEIGH_WAN, 80), MAC_H1);
 	t_ok(spec_untouched(run_xdp_lan, &s, V_XDP_PASS, XNAT_STAT_PASS_FIB),
 	     "WAN next hop without a neighbour entry: to the stack untouched (TC egress translates)");
