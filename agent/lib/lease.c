@@ -62,10 +62,19 @@ static bool valid(const struct xnat_lease_req *r)
 	       r->port_min && r->port_min <= r->port_max;
 }
 
+static __u32 expiry(const struct xnat_lease_req *r, __u32 now)
+{
+	__u32 e = now + r->lifetime;
+
+	if (r->lifetime == XNAT_LEASE_PERMANENT)
+		return 0;
+	return e ? e : 1; /* 0 means never */
+}
+
 static int renew(struct xnat_port_table *t, __u32 slot, const struct xnat_lease_req *r, __u32 now,
 		 struct xnat_lease *out)
 {
-	t->slots[slot].expires = now + r->lifetime;
+	t->slots[slot].expires = expiry(r, now);
 	fill(out, t, slot);
 	return XNAT_LEASE_RENEWED;
 }
@@ -79,7 +88,7 @@ static int finish(const struct xnat_map_fds *m, struct xnat_port_table *t, __u32
 	struct xnat_eim ev;
 
 	t->slots[slot].last_used = now;
-	t->slots[slot].expires = now + r->lifetime;
+	t->slots[slot].expires = expiry(r, now);
 	memset(&ek, 0, sizeof(ek)); /* keys hash bytewise: padding must be zero */
 	ek.int_addr = r->int_addr;
 	ek.int_port = htons(r->int_port);
@@ -200,6 +209,20 @@ int xnat_lease_find(const struct xnat_map_fds *m, __u8 owner, __u8 proto, __be32
 		fill(out, &t, (__u32)slot);
 	xnat_ports_close(&t);
 	return slot >= 0 ? 0 : -1;
+}
+
+int xnat_lease_at(const struct xnat_map_fds *m, __u8 proto, __u16 ext_port, struct xnat_lease *out)
+{
+	struct xnat_port_table t;
+	bool used;
+
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || !ext_port || xnat_ports_open(m->ports, false, &t))
+		return -1;
+	used = claim_of(&t, slot_of(proto, ext_port)).f.in_use;
+	if (used)
+		fill(out, &t, slot_of(proto, ext_port));
+	xnat_ports_close(&t);
+	return used ? 0 : -1;
 }
 
 int xnat_lease_remove(const struct xnat_map_fds *m, const struct xnat_lease *l)

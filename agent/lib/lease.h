@@ -21,15 +21,18 @@ struct xnat_lease {
 	__u16 ext_port;  /* host order */
 	__be32 int_addr;
 	__u16 int_port;  /* host order */
-	__u32 expires;   /* seconds of CLOCK_MONOTONIC (xnat_now) */
+	__u32 expires;   /* seconds of CLOCK_MONOTONIC (xnat_now); 0: never */
 };
+
+/* A lifetime that never ends (UPnP IGD:1's LeaseDuration 0): expires 0. */
+#define XNAT_LEASE_PERMANENT 0xffffffffu
 
 struct xnat_lease_req {
 	__u8 proto, owner;
 	__be32 int_addr;
 	__u16 int_port;
 	__u16 want_ext;  /* host order; 0: any */
-	__u32 lifetime;  /* seconds, > 0 */
+	__u32 lifetime;  /* seconds, > 0, or XNAT_LEASE_PERMANENT */
 	bool exact;      /* want_ext or nothing (PCP PREFER_FAILURE, UPnP AddPortMapping) */
 	bool reuse;      /* the endpoint's existing lease of this owner, renewed, wins over
 			    want_ext (NAT-PMP, PCP: one mapping per internal endpoint) */
@@ -61,6 +64,10 @@ int xnat_lease_grant(const struct xnat_map_fds *m, const struct xnat_lease_req *
  * Returns 0, or -1 when there is none. */
 int xnat_lease_find(const struct xnat_map_fds *m, __u8 owner, __u8 proto, __be32 int_addr,
 		    __u16 int_port, __u16 ext_port, struct xnat_lease *out);
+
+/* Whatever holds the external port (any owner: a lease, a forward, SIP
+ * media, a dynamic mapping). Returns 0, or -1 when the port is free. */
+int xnat_lease_at(const struct xnat_map_fds *m, __u8 proto, __u16 ext_port, struct xnat_lease *out);
 
 /* Remove that lease (only if it still holds the same endpoint and owner).
  * Returns 0, or -1 when it was not there. Sessions on it are collected. */
