@@ -28,7 +28,7 @@ endif
 .DEFAULT_GOAL := all
 
 WARN      := -Wall -Wextra -Werror
-USER_PKGS := libbpf libxdp inih libsystemd libmnl
+USER_PKGS := libbpf libxdp inih libsystemd libmnl libmicrohttpd expat
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -Iagent/lib -Itests/bpf -I$(OUT) \
              $(shell $(PKG_CONFIG) --cflags $(USER_PKGS))

@@ -16,6 +16,7 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 tag=xd$$
 NS_LAN=$tag-lan NS_GW=$tag-gw NS_WAN=$tag-wan
 PIN=/sys/fs/bpf/xnat-demo-$$
+STATE=$(mktemp -d /tmp/xnat-demo.XXXXXX) # the UPnP uuid: not the host's /var/lib/xnat
 XNATD_PID=
 
 cleanup() {
@@ -26,6 +27,7 @@ cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	build/xnatd --unload --pin-root "$PIN" >/dev/null 2>&1
+	rm -rf "$STATE"
 }
 trap cleanup EXIT INT TERM
 
@@ -52,7 +54,7 @@ lan ethtool -K lan0 tx off gro on >/dev/null
 wan ethtool -K wan0 tx off gro on >/dev/null
 
 say "xnatd --wan gw0 --lan gl0 (in the gateway namespace)"
-nsenter --net=/run/netns/"$NS_GW" -- build/xnatd --wan gw0 --lan gl0 --pin-root "$PIN" &
+nsenter --net=/run/netns/"$NS_GW" -- build/xnatd --wan gw0 --lan gl0 --pin-root "$PIN" --state-dir "$STATE" &
 XNATD_PID=$!
 for _ in $(seq 50); do [[ -e $PIN/xnatd_pid ]] && break; sleep 0.1; done
 [[ -e $PIN/xnatd_pid ]] || { echo "xnatd did not start" >&2; exit 1; }

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 make gcc clang llvm libclang-rt-dev pkg-config bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev
-libinih-dev libsystemd-dev libmnl-dev libcmocka-dev
+libinih-dev libsystemd-dev libmnl-dev libcmocka-dev libmicrohttpd-dev libexpat1-dev
 iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux sip-tester
 natpmpc miniupnpc
 "

@@ -48,6 +48,10 @@ void xnat_config_defaults(struct xnat_agent_config *c)
 	c->lease_min_lifetime = 120;    /* miniupnpd's min_lifetime */
 	c->lease_max_lifetime = 86400;  /* and max_lifetime */
 	c->leases_per_host = 64;
+	c->upnp = true;
+	c->upnp_http_port = 49152;
+	c->upnp_secure_mode = true;
+	strcpy(c->state_dir, "/var/lib/xnat");
 	c->gc_interval = 5;
 	strcpy(c->pin_root, XNAT_PIN_ROOT);
 }
@@ -350,6 +354,18 @@ static int on_portmap(struct parse_state *st, const char *name, const char *valu
 	} else if (!strcmp(name, "allow-third-party")) {
 		if (parse_bool(value, &c->allow_third_party))
 			return fail(st, sec, name, "'%s': expected yes or no", value);
+	} else if (!strcmp(name, "upnp")) {
+		if (parse_bool(value, &c->upnp))
+			return fail(st, sec, name, "'%s': expected yes or no", value);
+	} else if (!strcmp(name, "secure-mode")) {
+		if (parse_bool(value, &c->upnp_secure_mode))
+			return fail(st, sec, name, "'%s': expected yes or no", value);
+	} else if (!strcmp(name, "http-port")) {
+		__u32 port;
+
+		if (parse_u32(value, 1, 65535, &port))
+			return fail(st, sec, name, "'%s': expected a port, 1 to 65535", value);
+		c->upnp_http_port = (__u16)port;
 	} else if (!strcmp(name, "min-lifetime") || !strcmp(name, "max-lifetime")) {
 		__u32 *field = name[1] == 'i' ? &c->lease_min_lifetime : &c->lease_max_lifetime;
 
@@ -381,6 +397,13 @@ static int on_agent(struct parse_state *st, const char *name, const char *value)
 			return fail(st, sec, name, "path longer than %zu characters",
 				    sizeof(c->pin_root) - PIN_NAME_ROOM - 1);
 		strcpy(c->pin_root, value);
+	} else if (!strcmp(name, "state-dir")) {
+		if (value[0] != '/')
+			return fail(st, sec, name, "'%s': expected an absolute path", value);
+		if (strlen(value) >= sizeof(c->state_dir) - PIN_NAME_ROOM)
+			return fail(st, sec, name, "path longer than %zu characters",
+				    sizeof(c->state_dir) - PIN_NAME_ROOM - 1);
+		strcpy(c->state_dir, value);
 	} else {
 		return fail(st, sec, name, "unknown option");
 	}

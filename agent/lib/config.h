@@ -57,9 +57,13 @@ struct xnat_agent_config {
 	__u32 lease_max_lifetime;
 	__u32 leases_per_host;             /* NAT-PMP + PCP leases of one host; 0 = unlimited */
 	bool allow_third_party;            /* PCP THIRD_PARTY: a host maps for another */
+	bool upnp;                         /* UPnP IGD: SSDP on UDP 1900, HTTP on http_port */
+	__u16 upnp_http_port;
+	bool upnp_secure_mode;             /* InternalClient must be the requester */
 	/* [agent] */
 	__u32 gc_interval;                 /* seconds between collections */
 	char pin_root[PATH_MAX];
+	char state_dir[PATH_MAX];          /* what outlives xnatd: the UPnP uuid and boot id */
 	/* [forward] rule = ..., one line each */
 	struct xnat_forward forwards[XNAT_MAX_FORWARDS];
 	int n_forwards;

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 		"  -l, --lan IF         LAN interface (repeat for more)\n"
 		"  -c, --config FILE    configuration file (see xnat.conf.example)\n"
 		"  -p, --pin-root DIR   where maps and programs are pinned (default %s)\n"
+		"  -s, --state-dir DIR  what outlives xnatd: the UPnP uuid (default /var/lib/xnat)\n"
 		"  -m, --xdp-mode MODE  native (default), skb, or none (TC only)\n"
 		"  -t, --check          check the configuration and exit\n"
 		"  -u, --unload         detach everything and remove the pinned state\n"
@@ -52,6 +53,7 @@ struct cli {
 	const char *lan[XNAT_MAX_LAN];
 	int n_lan;
 	const char *pin_root;
+	const char *state_dir;
 	const char *xdp_mode;
 	int check, unload;
 };
@@ -63,6 +65,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{ "lan", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "pin-root", required_argument, NULL, 'p' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "xdp-mode", required_argument, NULL, 'm' },
 		{ "check", no_argument, NULL, 't' },
 		{ "unload", no_argument, NULL, 'u' },
@@ -72,7 +75,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "w:l:c:p:m:tuVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:l:c:p:s:m:tuVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w': cli->wan = optarg; break;
 		case 'l':
@@ -84,6 +87,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case 'c': cli->config = optarg; break;
 		case 'p': cli->pin_root = optarg; break;
+		case 's': cli->state_dir = optarg; break;
 		case 'm': cli->xdp_mode = optarg; break;
 		case 't': cli->check = 1; break;
 		case 'u': cli->unload = 1; break;
@@ -135,6 +139,13 @@ static int build_config(const struct cli *cli, struct xnat_agent_config *c)
 			return -1;
 		}
 		strcpy(c->pin_root, cli->pin_root);
+	}
+	if (cli->state_dir) {
+		if (cli->state_dir[0] != '/' || strlen(cli->state_dir) >= sizeof(c->state_dir) - 64) {
+			fprintf(stderr, "xnatd: --state-dir must be an absolute path\n");
+			return -1;
+		}
+		strcpy(c->state_dir, cli->state_dir);
 	}
 	if (cli->xdp_mode) {
 		if (!strcmp(cli->xdp_mode, "native"))
@@ -207,6 +218,7 @@ static void follow_address(struct xnatd *d)
 	xnatd_push_config(d);
 	xnatd_flush_address(d, old);
 	xnatd_pcp_address_changed(d);
+	xnatd_upnp_address_changed(d);
 	notify_status(d);
 }
 
@@ -254,6 +266,7 @@ static void collect(struct xnatd *d)
 			  r.leases_expired, r.sip_dialogs_removed, r.sip_mappings_removed, r.sip_tcp_removed);
 	log_slow_path(d);
 	xnatd_pcp_log_counters(d);
+	xnatd_upnp_collected(d);
 }
 
 /* SIGHUP: a bad file changes nothing; interfaces need a restart. */
@@ -285,7 +298,10 @@ static void reload(struct xnatd *d, const struct cli *cli)
 	xnatd_push_config(d);
 	if (next.natpmp != old.natpmp)
 		xlog_warn("reload: switching [portmap] natpmp needs a restart");
+	if (next.upnp != old.upnp || next.upnp_http_port != old.upnp_http_port)
+		xlog_warn("reload: switching [portmap] upnp or changing http-port needs a restart");
 	xnatd_pcp_reconfigure(d);
+	xnatd_upnp_reconfigure(d);
 	xlog_info("configuration reloaded");
 out:
 	sd_notify(0, "READY=1");
@@ -332,24 +348,26 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 	if (setup_fds(d, &sig_fd, &timer_fd))
 		return RUN_FAILED;
 	for (;;) {
-		struct pollfd p[4 + XNAT_MAX_LAN] = {
+		struct pollfd p[4 + XNAT_MAX_LAN + XNATD_UPNP_FDS] = {
 			{ .fd = sig_fd, .events = POLLIN },
 			{ .fd = timer_fd, .events = POLLIN },
 			{ .fd = d->nl_fd, .events = POLLIN },
 			{ .fd = xnatd_slow_fd(d), .events = POLLIN },
 		};
-		int n = 4 + xnatd_pcp_fds(d, p + 4);
+		int n_pcp = xnatd_pcp_fds(d, p + 4);
+		int n = 4 + n_pcp + xnatd_upnp_fds(d, p + 4 + n_pcp);
 		struct signalfd_siginfo si;
 		__u64 ticks;
 
 		/* Woken at least once a second: the slow path's promise to the fast path. */
-		if (poll(p, (nfds_t)n, xnatd_pcp_timeout_ms(d, 1000)) < 0) {
+		if (poll(p, (nfds_t)n, xnatd_upnp_timeout_ms(d, xnatd_pcp_timeout_ms(d, 1000))) < 0) {
 			if (errno == EINTR)
 				continue;
 			xlog_err("poll: %s", strerror(errno));
 			return RUN_FAILED;
 		}
 		xnatd_pcp_poll(d, p + 4);
+		xnatd_upnp_poll(d, p + 4 + n_pcp);
 		if (p[3].revents & POLLIN)
 			xnatd_slow_poll(d);
 		xnatd_slow_tick(d);
@@ -388,6 +406,7 @@ static int start(struct xnatd *d)
 		return -1;
 	xnatd_slow_start(d); /* without it SIP fragments go on unchanged: not fatal */
 	xnatd_pcp_start(d);  /* without it applications can't open ports: not fatal either */
+	xnatd_upnp_start(d);
 	return 0;
 }
 
@@ -452,6 +471,7 @@ int main(int argc, char **argv)
 	end = run(&d, &cli);
 	xnatd_slow_stop(&d);
 	xnatd_pcp_stop(&d);
+	xnatd_upnp_stop(&d);
 	if (end != RUN_HANDOVER)
 		xnatd_detach_all(d.cfg.pin_root);
 	xnatd_remove_pidlink(d.cfg.pin_root);

@@ -12,6 +12,7 @@ struct pollfd;
 struct xnat_bpf;
 struct xnatd_slow;
 struct xnatd_pcp;
+struct xnatd_upnp;
 
 struct xnatd {
 	struct xnat_agent_config cfg;
@@ -24,6 +25,7 @@ struct xnatd {
 	int nl_fd;                    /* rtnetlink, RTMGRP_IPV4_IFADDR */
 	struct xnatd_slow *slow;      /* NULL: SIP fragments stay in the fast path */
 	struct xnatd_pcp *pcp;        /* NULL: no NAT-PMP/PCP server */
+	struct xnatd_upnp *upnp;      /* NULL: no UPnP IGD */
 };
 
 /* log.c: messages to stderr, which journald keeps (with priority prefixes). */
@@ -86,5 +88,19 @@ void xnatd_pcp_address_changed(struct xnatd *d);
 void xnatd_pcp_reconfigure(struct xnatd *d);
 void xnatd_pcp_log_counters(struct xnatd *d);
 void xnatd_pcp_stop(struct xnatd *d);
+
+/* upnp.c: the UPnP IGD (SSDP, HTTP descriptions, SOAP control). */
+#define XNATD_UPNP_FDS (2 * XNAT_MAX_LAN)
+int xnatd_upnp_start(struct xnatd *d);
+/* Its sockets for poll(): fills out (XNATD_UPNP_FDS entries), returns how many. */
+int xnatd_upnp_fds(const struct xnatd *d, struct pollfd *out);
+/* Sends what is due (search answers, NOTIFY) and says how long poll() may sleep. */
+int xnatd_upnp_timeout_ms(const struct xnatd *d, int max_ms);
+void xnatd_upnp_poll(struct xnatd *d, const struct pollfd *pfds);
+void xnatd_upnp_address_changed(struct xnatd *d);
+void xnatd_upnp_reconfigure(struct xnatd *d);
+void xnatd_upnp_collected(struct xnatd *d);
+/* ssdp:byebye, servers closed. */
+void xnatd_upnp_stop(struct xnatd *d);
 
 #endif

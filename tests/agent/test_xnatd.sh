@@ -36,7 +36,7 @@ wait_for() { for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done; return 1;
 
 start() {
 	# A plain command, not a function: $! must be xnatd itself, not a subshell.
-	nsenter --net=/run/netns/"$NS" -- "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" "$@" >>"$TMP/log" 2>&1 &
+	nsenter --net=/run/netns/"$NS" -- "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" --state-dir "$TMP/state" "$@" >>"$TMP/log" 2>&1 &
 	PID=$!
 	wait_for test -e "$PIN/xnatd_pid"
 }
@@ -81,7 +81,7 @@ check "config map holds the external address" test "$(config_field ext_addr)" = 
 check "config map holds the port range" test "$(config_field port_min)" = 2000
 check "config forward installed" bash -c "'$BUILD/xnatctl' --pin-root '$PIN' forward list | grep -q 'tcp   3389 .*config'"
 
-out=$(in_ns "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" 2>&1)
+out=$(in_ns "$XNATD" --wan w0 --lan l0 --pin-root "$PIN" --state-dir "$TMP/state" 2>&1)
 check "a second xnatd on the same pin root is refused" grep -q "in use by another xnatd" <<<"$out"
 
 # --- the WAN address changes

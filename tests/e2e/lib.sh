@@ -216,7 +216,7 @@ xnatd_start() {
 	[[ -n ${XDP_MODE:-} ]] && conf+=(--xdp-mode "$XDP_MODE")
 	# A plain command, so that $! is xnatd itself.
 	nsenter --net=/run/netns/"$NS_GW" -- "$XNATD" --wan gw0 --lan gl1 --lan gl2 \
-		--pin-root "$PIN" "${conf[@]}" "$@" >>"$TMP/xnatd.log" 2>&1 &
+		--pin-root "$PIN" --state-dir "$TMP/state" "${conf[@]}" "$@" >>"$TMP/xnatd.log" 2>&1 &
 	XNATD_PID=$!
 	if ! wait_for test -e "$PIN/xnatd_pid"; then
 		echo "# xnatd did not start:"; sed 's/^/#   /' "$TMP/xnatd.log"

@@ -236,6 +236,15 @@ static void test_portmap(void **state)
 	assert_int_equal(c.lease_min_lifetime, 120);
 	assert_int_equal(c.lease_max_lifetime, 86400);
 	assert_int_equal(c.leases_per_host, 64);
+	assert_true(c.upnp && c.upnp_secure_mode);
+	assert_int_equal(c.upnp_http_port, 49152);
+	assert_string_equal(c.state_dir, "/var/lib/xnat");
+	expect_ok("[portmap]\nupnp = no\nsecure-mode = off\nhttp-port = 5000\n[agent]\nstate-dir = /tmp/x\n", &c);
+	assert_false(c.upnp || c.upnp_secure_mode);
+	assert_int_equal(c.upnp_http_port, 5000);
+	assert_string_equal(c.state_dir, "/tmp/x");
+	expect_exact_error("[portmap]\nhttp-port = 0\n", "2: [portmap] http-port: '0': expected a port, 1 to 65535");
+	expect_exact_error("[agent]\nstate-dir = var\n", "2: [agent] state-dir: 'var': expected an absolute path");
 	expect_ok("[portmap]\nnatpmp = no\nmin-lifetime = 1m\nmax-lifetime = 2h\n"
 		  "leases-per-host = 0\nallow-third-party = yes\n", &c);
 	assert_false(c.natpmp);
@@ -247,7 +256,7 @@ static void test_portmap(void **state)
 			   "2: [portmap] min-lifetime: '0': expected 1 to 2592000 seconds (e.g. 120, 2m, 24h)");
 	expect_exact_error("[portmap]\nleases-per-host = -1\n",
 			   "2: [portmap] leases-per-host: '-1': expected 0 (unlimited) to 65535");
-	expect_exact_error("[portmap]\nupnp = yes\n", "2: [portmap] upnp: unknown option");
+	expect_exact_error("[portmap]\nupnp-v3 = yes\n", "2: [portmap] upnp-v3: unknown option");
 	expect_exact_error("[portmap]\nnatpmp = sometimes\n",
 			   "2: [portmap] natpmp: 'sometimes': expected yes or no");
 	expect_ok("[interfaces]\nwan = w\nlan = l\n[portmap]\nmin-lifetime = 2h\nmax-lifetime = 1h\n", &c);

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The UPnP IGD's HTTP side, by libmicrohttpd: the descriptions (GET) and
+ * SOAP control (POST), one server per LAN interface, listening on that
+ * interface's address only. libmicrohttpd runs in xnatd's own loop (its
+ * epoll fd is polled with the others): no threads touch the maps.
+ * Limits: 32 connections, 8 per address, 10 s idle, 8 KiB request bodies,
+ * a Host header that names our address (DNS rebinding).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "upnp_internal.h"
+
+#define HTTP_CONNECTIONS 32u
+#define HTTP_PER_ADDRESS 8u
+#define HTTP_IDLE_SECONDS 10u
+#define HTTP_MEMORY (32u * 1024)
+
+/* A POST's body, gathered over the handler's calls. */
+struct upload {
+	size_t len;
+	bool too_big;
+	char buf[XNAT_UPNP_MAX_BODY + 1];
+};
+
+/* "OS/version UPnP/1.1 xnat/0.1", as SSDP says it. */
+static const char *server_header(void)
+{
+	static char server[XNAT_SSDP_SERVER_MAX];
+
+	if (!server[0] && xnat_ssdp_server(server, sizeof(server)) < 0)
+		snprintf(server, sizeof(server), "Linux/0 UPnP/1.1 xnat/0.1");
+	return server;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned int status, const char *type, const char *body,
+			      size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result rc;
+
+	if (!r)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, server_header());
+	MHD_add_response_header(r, "EXT", "");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result plain(struct MHD_Connection *c, unsigned int status, const char *text)
+{
+	return answer(c, status, "text/plain", text, strlen(text));
+}
+
+/* The Host header must be our address (with or without the port): a name
+ * would let a web page rebind it to us (DNS rebinding). */
+static bool host_ok(const struct upnp_lan *lan, struct MHD_Connection *c)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	char addr[INET_ADDRSTRLEN], with_port[INET_ADDRSTRLEN + 8];
+
+	if (!host)
+		return false;
+	inet_ntop(AF_INET, &lan->addr, addr, sizeof(addr));
+	snprintf(with_port, sizeof(with_port), "%s:%u", addr, lan->up->http_port);
+	return !strcmp(host, addr) || !strcmp(host, with_port);
+}
+
+static __be32 client_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct sockaddr_in sin;
+
+	if (!i || !i->client_addr || i->client_addr->sa_family != AF_INET)
+		return 0;
+	memcpy(&sin, i->client_addr, sizeof(sin));
+	return sin.sin_addr.s_addr;
+}
+
+static enum MHD_Result get(struct upnp_lan *lan, struct MHD_Connection *c, const char *url)
+{
+	char *doc = lan->up->answer;
+	const char *scpd = xnat_upnp_scpd(url);
+	int len, version = 0;
+
+	if (!strcmp(url, XNAT_UPNP_PATH_ROOT))
+		version = xnat_upnp_wants_igd1(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+									    MHD_HTTP_HEADER_USER_AGENT)) ? 1 : 2;
+	else if (!strcmp(url, XNAT_UPNP_PATH_ROOT1))
+		version = 1;
+	if (version) {
+		len = xnat_upnp_root_desc(&lan->up->dev, version, doc, UPNP_ANSWER_CAP);
+		if (len < 0)
+			return plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "description too long\n");
+		return answer(c, MHD_HTTP_OK, "text/xml; charset=\"utf-8\"", doc, (size_t)len);
+	}
+	if (scpd)
+		return answer(c, MHD_HTTP_OK, "text/xml; charset=\"utf-8\"", scpd, strlen(scpd));
+	return plain(c, MHD_HTTP_NOT_FOUND, "not found\n");
+}
+
+static enum MHD_Result post(struct upnp_lan *lan, struct MHD_Connection *c, const char *url, struct upload *u)
+{
+	struct xnatd_upnp *up = lan->up;
+	const char *action = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "SOAPACTION");
+	size_t out_len = 0;
+	int status;
+
+	if (u->too_big)
+		return plain(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
+	u->buf[u->len] = '\0';
+	status = xnat_upnp_soap_handle(&up->soap, url, action, u->buf, u->len, client_of(c), xnat_now(),
+				       up->answer, UPNP_ANSWER_CAP, &out_len);
+	xnatd_upnp_log_request(up, client_of(c), action, status, up->answer, out_len);
+	if (!out_len)
+		return plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "answer too long\n");
+	return answer(c, (unsigned int)status, "text/xml; charset=\"utf-8\"", up->answer, out_len);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *data, size_t *data_size, void **req_cls)
+{
+	struct upnp_lan *lan = cls;
+	struct upload *u = *req_cls;
+
+	(void)version;
+	if (!strcmp(method, MHD_HTTP_METHOD_POST)) {
+		if (!u) { /* the headers: make room for the body */
+			u = calloc(1, sizeof(*u));
+			if (!u)
+				return MHD_NO;
+			*req_cls = u;
+			return MHD_YES;
+		}
+		if (*data_size) {
+			if (u->len + *data_size > XNAT_UPNP_MAX_BODY)
+				u->too_big = true;
+			else
+				memcpy(u->buf + u->len, data, *data_size);
+			u->len += u->too_big ? 0 : *data_size;
+			*data_size = 0;
+			return MHD_YES;
+		}
+	}
+	lan->up->count.http++;
+	if (!host_ok(lan, c)) {
+		lan->up->count.http_refused++;
+		return plain(c, MHD_HTTP_FORBIDDEN, "the Host header must be the gateway's address\n");
+	}
+	if (!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return get(lan, c, url);
+	if (!strcmp(method, MHD_HTTP_METHOD_POST))
+		return post(lan, c, url, u);
+	/* GENA (SUBSCRIBE, UNSUBSCRIBE) is not there yet. */
+	return plain(c, MHD_HTTP_NOT_IMPLEMENTED, "not implemented\n");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode why)
+{
+	(void)cls;
+	(void)c;
+	(void)why;
+	free(*req_cls);
+	*req_cls = NULL;
+}
+
+/* A listening socket on the LAN address only, bound to the device too. */
+static int listen_on(const struct upnp_lan *lan, __u16 port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = lan->addr };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, lan->ifname, (socklen_t)strlen(lan->ifname)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int upnp_http_start(struct upnp_lan *lan)
+{
+	const union MHD_DaemonInfo *info;
+	int fd = listen_on(lan, lan->up->http_port);
+
+	if (fd < 0)
+		return -1;
+	lan->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, lan,
+				    MHD_OPTION_LISTEN_SOCKET, fd,
+				    MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTIONS,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_ADDRESS,
+				    MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_SECONDS,
+				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
+				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				    MHD_OPTION_END);
+	if (!lan->mhd) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	info = MHD_get_daemon_info(lan->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	lan->http_fd = info ? info->epoll_fd : -1;
+	return 0;
+}
+
+int upnp_http_timeout_ms(const struct upnp_lan *lan, int max_ms)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (!lan->mhd || MHD_get_timeout(lan->mhd, &ms) != MHD_YES)
+		return max_ms;
+	return ms < (MHD_UNSIGNED_LONG_LONG)max_ms ? (int)ms : max_ms;
+}
+
+void upnp_http_run(struct upnp_lan *lan)
+{
+	if (lan->mhd)
+		MHD_run(lan->mhd);
+}
+
+void upnp_http_stop(struct upnp_lan *lan)
+{
+	if (lan->mhd)
+		MHD_stop_daemon(lan->mhd); /* closes the listening socket too */
+	lan->mhd = NULL;
+	lan->http_fd = -1;
+}
