@@ -17,6 +17,7 @@
 #include "forward.h"
 #include "lease.h"
 #include "pcp_server.h"
+#include "lease_maps.h"
 #include "ports.h"
 
 #define NOW 1000
@@ -36,14 +37,8 @@ static const struct xnat_pcp_policy policy = {
 static int setup(void **state)
 {
 	(void)state;
-	xnat_maps_init(&m);
-	m.ports = xnat_ports_create();
-	m.eim = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(struct xnat_eim_key), sizeof(struct xnat_eim),
-			       1024, NULL);
-	if (m.ports < 0 || m.eim < 0) {
-		xnat_maps_close(&m);
+	if (lease_maps_create(&m))
 		return -1;
-	}
 	inet_pton(AF_INET, "198.51.100.1", &ext);
 	inet_pton(AF_INET, "192.168.1.10", &h1);
 	inet_pton(AF_INET, "192.168.1.20", &h2);
