@@ -77,13 +77,19 @@ static void schedule_announcements(struct xnatd_pcp *p)
 	p->announce_at_ms = now_ms();
 }
 
-int xnatd_pcp_start(struct xnatd *d)
+/* The config's [portmap] and NAT port range, as the server applies them. */
+static struct xnat_pcp_policy policy_of(const struct xnatd *d)
 {
-	struct xnat_pcp_policy policy = {
+	return (struct xnat_pcp_policy){
 		.min_lifetime = d->cfg.lease_min_lifetime, .max_lifetime = d->cfg.lease_max_lifetime,
 		.leases_per_host = d->cfg.leases_per_host, .allow_third_party = d->cfg.allow_third_party,
 		.port_min = d->cfg.port_min, .port_max = d->cfg.port_max,
 	};
+}
+
+int xnatd_pcp_start(struct xnatd *d)
+{
+	struct xnat_pcp_policy policy = policy_of(d);
 	struct xnatd_pcp *p;
 
 	if (!d->cfg.natpmp)
@@ -125,11 +131,7 @@ void xnatd_pcp_reconfigure(struct xnatd *d)
 
 	if (!p)
 		return;
-	p->srv.policy = (struct xnat_pcp_policy){
-		.min_lifetime = d->cfg.lease_min_lifetime, .max_lifetime = d->cfg.lease_max_lifetime,
-		.leases_per_host = d->cfg.leases_per_host, .allow_third_party = d->cfg.allow_third_party,
-		.port_min = d->cfg.port_min, .port_max = d->cfg.port_max,
-	};
+	p->srv.policy = policy_of(d);
 }
 
 void xnatd_pcp_address_changed(struct xnatd *d)
