@@ -195,6 +195,7 @@ int xnat_upnp_root_desc(const struct xnat_upnp_device *d, int igd_version, char 
 	ARG_IN("NewProtocol", "PortMappingProtocol") ARG_IN("NewManage", "A_ARG_TYPE_Manage")
 
 #define WANIPC_ACTIONS                                                                               \
+	ACTION("SetConnectionType", ARG_IN("NewConnectionType", "ConnectionType"))                   \
 	ACTION("GetConnectionTypeInfo", ARG_OUT("NewConnectionType", "ConnectionType")               \
 		ARG_OUT("NewPossibleConnectionTypes", "PossibleConnectionTypes"))                     \
 	ACTION_NO_ARGS("RequestConnection")                                                          \

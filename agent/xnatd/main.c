@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <systemd/sd-daemon.h>
+#include "addr_class.h"
 #include "gc.h"
 #include "xnatd.h"
 
@@ -196,12 +197,29 @@ static void enable_forwarding(void)
 
 static void notify_status(const struct xnatd *d)
 {
+	enum xnat_addr_class class = xnat_addr_classify(d->ext_addr);
 	char addr[INET_ADDRSTRLEN] = "none";
 
 	if (d->ext_addr)
 		inet_ntop(AF_INET, &d->ext_addr, addr, sizeof(addr));
-	sd_notifyf(0, "STATUS=NAT %s on %s, external address %s", d->ext_addr ? "active" : "waiting",
-		   d->cfg.wan, addr);
+	bool behind = class == XNAT_ADDR_PRIVATE || class == XNAT_ADDR_SHARED;
+
+	sd_notifyf(0, "STATUS=NAT %s on %s, external address %s%s%s%s", d->ext_addr ? "active" : "waiting",
+		   d->cfg.wan, addr, behind ? " (" : "", behind ? xnat_addr_class_name(class) : "",
+		   behind ? ": behind another NAT)" : "");
+}
+
+/* Behind a double NAT or a carrier-grade NAT xnat works as anywhere, but
+ * the admin should know why a granted port is not reachable from outside. */
+static void warn_address_class(const struct xnatd *d)
+{
+	const char *note = xnat_addr_class_note(xnat_addr_classify(d->ext_addr));
+	char a[INET_ADDRSTRLEN];
+
+	if (!note)
+		return;
+	inet_ntop(AF_INET, &d->ext_addr, a, sizeof(a));
+	xlog_warn("external address %s: %s (port mappings are granted all the same)", a, note);
 }
 
 static void follow_address(struct xnatd *d)
@@ -215,6 +233,7 @@ static void follow_address(struct xnatd *d)
 	if (now)
 		inet_ntop(AF_INET, &now, a, sizeof(a));
 	xlog_info("external address of %s: %s", d->cfg.wan, a);
+	warn_address_class(d);
 	xnatd_push_config(d);
 	xnatd_flush_address(d, old);
 	xnatd_pcp_address_changed(d);
@@ -465,6 +484,7 @@ int main(int argc, char **argv)
 		  d.cfg.wan, addr, d.cfg.n_lan,
 		  d.cfg.xdp_mode == XNAT_XDP_NONE ? "off" : d.cfg.xdp_mode == XNAT_XDP_SKB ? "skb" : "native",
 		  d.cfg.pin_root);
+	warn_address_class(&d);
 	xnatd_write_pidlink(d.cfg.pin_root);
 	sd_notify(0, "READY=1");
 	notify_status(&d);

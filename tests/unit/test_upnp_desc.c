@@ -396,7 +396,7 @@ static void test_root_desc_escapes_names(void **state)
 /* ------------------------------------------------------------------ SCPDs */
 
 #define WANIPC1_ACTIONS                                                                              \
-	"GetConnectionTypeInfo", "RequestConnection", "ForceTermination", "GetStatusInfo", "GetNATRSIPStatus", \
+	"SetConnectionType", "GetConnectionTypeInfo", "RequestConnection", "ForceTermination", "GetStatusInfo", "GetNATRSIPStatus", \
 	"GetGenericPortMappingEntry", "GetSpecificPortMappingEntry", "AddPortMapping", "DeletePortMapping", \
 	"GetExternalIPAddress"
 
@@ -415,7 +415,7 @@ static const struct scpd_case {
 	  { WANIPC1_ACTIONS, "AddAnyPortMapping", "DeletePortMappingRange", "GetListOfPortMappings" },
 	  { "PossibleConnectionTypes", "ConnectionStatus", "ExternalIPAddress", "PortMappingNumberOfEntries",
 	    "SystemUpdateID" },
-	  { "SetConnectionType" } },
+	  { NULL } },
 	{ XNAT_UPNP_PATH_WANCFG_SCPD,
 	  { "GetCommonLinkProperties", "GetTotalBytesSent", "GetTotalBytesReceived", "GetTotalPacketsSent",
 	    "GetTotalPacketsReceived" },

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "addr_class.h"
 #include "mapwalk.h"
 #include "ports.h"
 #include "xnatctl.h"
@@ -137,6 +138,7 @@ static void print_json(const struct ctl *c, const struct status *s)
 	xnat_json_kv_bool(&j, "programs_pinned", s->progs_pinned);
 	xnat_json_kv_bool(&j, "enabled", m->flags & XNAT_CFG_ENABLED);
 	xnat_json_kv_string(&j, "external_address", s->ext);
+	xnat_json_kv_string(&j, "external_address_class", xnat_addr_class_name(xnat_addr_classify(m->ext_addr)));
 	xnat_json_kv_uint(&j, "wan_ifindex", m->wan_ifindex);
 	xnat_json_kv_string(&j, "wan_interface", s->wan);
 	xnat_json_kv_uint(&j, "port_min", m->port_min);
@@ -176,6 +178,7 @@ static void print_json(const struct ctl *c, const struct status *s)
 static void print_text(const struct status *s)
 {
 	const struct xnat_config *m = &s->cfg;
+	const char *note = xnat_addr_class_note(xnat_addr_classify(m->ext_addr));
 	const char *sep = " (";
 
 	if (s->xnatd_pid > 0)
@@ -185,6 +188,8 @@ static void print_text(const struct status *s)
 	printf("programs:          %s\n", s->progs_pinned ? "pinned" : "not pinned");
 	printf("enabled:           %s\n", m->flags & XNAT_CFG_ENABLED ? "yes" : "no (no external address yet)");
 	printf("external address:  %s\n", s->ext);
+	if (note)
+		printf("                   %s\n", note);
 	printf("wan interface:     %s (ifindex %u)\n", s->wan, m->wan_ifindex);
 	printf("port range:        %u-%u\n", m->port_min, m->port_max);
 	printf("filtering:         %s\n", filtering_name(m->filtering));
