@@ -48,6 +48,8 @@ void xnat_config_defaults(struct xnat_agent_config *c)
 	c->lease_min_lifetime = 120;    /* miniupnpd's min_lifetime */
 	c->lease_max_lifetime = 86400;  /* and max_lifetime */
 	c->leases_per_host = 64;
+	xnat_pm_rules_default(&c->pm_rules);
+	c->rate_limit = 20;
 	c->upnp = true;
 	c->upnp_http_port = 49152;
 	c->upnp_secure_mode = true;
@@ -375,6 +377,21 @@ static int on_portmap(struct parse_state *st, const char *name, const char *valu
 	} else if (!strcmp(name, "leases-per-host")) {
 		if (parse_u32(value, 0, 65535, &c->leases_per_host))
 			return fail(st, sec, name, "'%s': expected 0 (unlimited) to 65535", value);
+	} else if (!strcmp(name, "rate-limit")) {
+		if (parse_u32(value, 0, 100000, &c->rate_limit))
+			return fail(st, sec, name, "'%s': expected 0 (off) to 100000 requests a second", value);
+	} else if (!strcmp(name, "rule")) {
+		struct xnat_pm_rule rule;
+		char why[160];
+
+		if (xnat_pm_rule_parse(value, &rule, why, sizeof(why)))
+			return fail(st, sec, name, "%s", why);
+		if (!c->pm_rules_set) { /* the first rule line replaces the defaults */
+			c->pm_rules_set = true;
+			c->pm_rules.n = 0;
+		}
+		if (xnat_pm_rules_add(&c->pm_rules, &rule))
+			return fail(st, sec, name, "more than %d rules", XNAT_PM_MAX_RULES);
 	} else {
 		return fail(st, sec, name, "unknown option");
 	}

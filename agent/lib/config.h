@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <xnat/nat.h>
 #include "forward.h"
+#include "portmap_rules.h"
 
 #define XNAT_MAX_LAN 8
 #define XNAT_MAX_FORWARDS 64
@@ -60,6 +61,9 @@ struct xnat_agent_config {
 	bool upnp;                         /* UPnP IGD: SSDP on UDP 1900, HTTP on http_port */
 	__u16 upnp_http_port;
 	bool upnp_secure_mode;             /* InternalClient must be the requester */
+	struct xnat_pm_rules pm_rules;     /* rule = allow|deny EXT ADDR INT; first match decides */
+	bool pm_rules_set;                 /* a rule line replaced the defaults */
+	__u32 rate_limit;                  /* requests per second per LAN host (UPnP, SSDP, NAT-PMP, PCP); 0 = off */
 	/* [agent] */
 	__u32 gc_interval;                 /* seconds between collections */
 	char pin_root[PATH_MAX];

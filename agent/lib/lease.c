@@ -107,7 +107,13 @@ static int finish(const struct xnat_map_fds *m, struct xnat_port_table *t, __u32
 	return XNAT_LEASE_GRANTED;
 }
 
-/* The endpoint's dynamic mapping, handed to the lease; -1 when there is none. */
+static bool permitted(const struct xnat_lease_req *r, __u16 ext_port)
+{
+	return !r->rules || xnat_pm_permitted(r->rules, ext_port, r->int_addr, r->int_port);
+}
+
+/* The endpoint's dynamic mapping, handed to the lease; -1 when there is none
+ * (or its port is not one the rules give it). */
 static long adopt_dynamic(const struct xnat_map_fds *m, struct xnat_port_table *t,
 			  const struct xnat_lease_req *r)
 {
@@ -122,7 +128,7 @@ static long adopt_dynamic(const struct xnat_map_fds *m, struct xnat_port_table *
 	ek.proto = r->proto;
 	if (bpf_map_lookup_elem(m->eim, &ek, &ev))
 		return -1;
-	if (r->exact && ntohs(ev.ext_port) != r->want_ext)
+	if ((r->exact && ntohs(ev.ext_port) != r->want_ext) || !permitted(r, ntohs(ev.ext_port)))
 		return -1;
 	slot = slot_of(r->proto, ntohs(ev.ext_port));
 	dyn = xnat_port_claim_word(r->int_addr, htons(r->int_port), XNAT_OWNER_DYNAMIC);
@@ -142,19 +148,26 @@ static int grant(const struct xnat_map_fds *m, struct xnat_port_table *t, const 
 {
 	struct xnat_port_owner holder;
 	__u32 n, start, rnd = 0;
+	bool denied = false;
 	long slot;
 
 	if (r->reuse) {
 		slot = find_slot(t, r->owner, r->proto, r->int_addr, r->int_port, 0);
-		if (slot >= 0)
-			return renew(t, (__u32)slot, r, now, out);
+		if (slot >= 0) /* held already; rules changed since: no renewal */
+			return permitted(r, xnat_slot_port((__u32)slot)) ? renew(t, (__u32)slot, r, now, out)
+									 : XNAT_LEASE_DENIED;
 	}
 	if (r->want_ext && holds(claim_of(t, slot_of(r->proto, r->want_ext)), r->owner, r->int_addr, r->int_port))
-		return renew(t, slot_of(r->proto, r->want_ext), r, now, out);
+		return permitted(r, r->want_ext) ? renew(t, slot_of(r->proto, r->want_ext), r, now, out)
+						 : XNAT_LEASE_DENIED;
 	slot = adopt_dynamic(m, t, r);
 	if (slot >= 0)
 		return finish(m, t, (__u32)slot, r, now, out);
-	if (r->want_ext) {
+	if (r->want_ext && !permitted(r, r->want_ext)) {
+		if (r->exact)
+			return XNAT_LEASE_DENIED;
+		denied = true;
+	} else if (r->want_ext) {
 		if (!try_claim(t, r, r->want_ext, now, &holder))
 			return finish(m, t, slot_of(r->proto, r->want_ext), r, now, out);
 		if (r->exact) {
@@ -175,10 +188,12 @@ static int grant(const struct xnat_map_fds *m, struct xnat_port_table *t, const 
 	for (__u32 i = 0; i < n; i++) {
 		__u16 port = (__u16)(r->port_min + (start + i) % n);
 
-		if (!try_claim(t, r, port, now, NULL))
+		if (!permitted(r, port))
+			denied = true;
+		else if (!try_claim(t, r, port, now, NULL))
 			return finish(m, t, slot_of(r->proto, port), r, now, out);
 	}
-	return XNAT_LEASE_NO_PORT;
+	return denied ? XNAT_LEASE_DENIED : XNAT_LEASE_NO_PORT;
 }
 
 int xnat_lease_grant(const struct xnat_map_fds *m, const struct xnat_lease_req *r, __u32 now,

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <xnat/nat.h>
 #include "maps.h"
+#include "portmap_rules.h"
 
 struct xnat_lease {
 	__u8 proto;      /* IPPROTO_TCP or IPPROTO_UDP */
@@ -37,6 +38,7 @@ struct xnat_lease_req {
 	bool reuse;      /* the endpoint's existing lease of this owner, renewed, wins over
 			    want_ext (NAT-PMP, PCP: one mapping per internal endpoint) */
 	__u16 port_min, port_max; /* where another port is looked for (host order) */
+	const struct xnat_pm_rules *rules; /* which external ports this endpoint may have; NULL: any */
 };
 
 enum xnat_lease_result {
@@ -46,6 +48,7 @@ enum xnat_lease_result {
 	XNAT_LEASE_NO_PORT = -2,  /* every port of the range is held */
 	XNAT_LEASE_INVALID = -3,  /* bad request (protocol, ports, owner, lifetime) */
 	XNAT_LEASE_SYSTEM = -4,   /* the maps failed (errno set) */
+	XNAT_LEASE_DENIED = -5,   /* the rules give this endpoint no such port (exact), or none free */
 };
 
 /*

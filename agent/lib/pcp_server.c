@@ -79,7 +79,7 @@ static struct xnat_lease_req lease_req(const struct xnat_pcp_server *s, __u8 own
 	struct xnat_lease_req r = {
 		.proto = proto, .owner = owner, .int_addr = addr, .int_port = int_port, .want_ext = want,
 		.lifetime = lifetime, .exact = exact && want, .reuse = true,
-		.port_min = s->policy.port_min, .port_max = s->policy.port_max,
+		.port_min = s->policy.port_min, .port_max = s->policy.port_max, .rules = s->policy.rules,
 	};
 
 	return r;
@@ -145,7 +145,8 @@ static __u16 natpmp_map(struct xnat_pcp_server *s, __be32 src, __u8 proto, __u16
 		s->count.renewed += rc == XNAT_LEASE_RENEWED;
 		return XNAT_NATPMP_SUCCESS;
 	}
-	return rc == XNAT_LEASE_INVALID ? XNAT_NATPMP_REFUSED : XNAT_NATPMP_NO_RESOURCES;
+	/* RFC 6886 3.5: 2, "Not Authorized/Refused", for what policy forbids */
+	return rc == XNAT_LEASE_INVALID || rc == XNAT_LEASE_DENIED ? XNAT_NATPMP_REFUSED : XNAT_NATPMP_NO_RESOURCES;
 }
 
 static size_t natpmp(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len, __u32 now, __u8 *resp)
@@ -368,6 +369,8 @@ static __u8 map_grant(struct xnat_pcp_server *s, struct xnat_pcp_map *m, __be32 
 		return XNAT_PCP_CANNOT_PROVIDE_EXTERNAL;
 	if (rc == XNAT_LEASE_INVALID)
 		return XNAT_PCP_MALFORMED_REQUEST;
+	if (rc == XNAT_LEASE_DENIED)
+		return XNAT_PCP_NOT_AUTHORIZED;
 	if (rc < 0)
 		return XNAT_PCP_NO_RESOURCES;
 	s->count.granted += rc == XNAT_LEASE_GRANTED;

@@ -19,6 +19,7 @@ struct xnat_pcp_policy {
 	__u32 leases_per_host;            /* NAT-PMP + PCP leases of one host; 0: no limit */
 	bool allow_third_party;           /* PCP THIRD_PARTY: map for another LAN host */
 	__u16 port_min, port_max;         /* where a free external port is looked for */
+	const struct xnat_pm_rules *rules; /* the admin's permission rules; NULL: any port */
 };
 
 /* What the last request asked and got, for xnatd's log: set by mapping

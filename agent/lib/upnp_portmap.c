@@ -178,6 +178,8 @@ static int lease_error(const struct xnat_upnp_ctx *x, int rc, const struct xnat_
 		return conflict_code(x, holder);
 	if (rc == XNAT_LEASE_NO_PORT)
 		return XNAT_UPNP_NO_PORT;
+	if (rc == XNAT_LEASE_DENIED) /* miniupnpd's answer for a port its rules forbid */
+		return v2(x) ? XNAT_UPNP_NOT_AUTHORIZED : XNAT_UPNP_CONFLICT;
 	return XNAT_UPNP_ACTION_FAILED; /* INVALID (a policy without a port range) or SYSTEM */
 }
 
@@ -188,7 +190,7 @@ static int grant(struct xnat_upnp_ctx *x, const struct mapping *m, bool exact, _
 	struct xnat_lease_req r = {
 		.proto = m->proto, .owner = XNAT_OWNER_UPNP, .int_addr = m->int_addr, .int_port = m->int_port,
 		.want_ext = m->ext_port, .lifetime = m->lifetime, .exact = exact, .reuse = false,
-		.port_min = s->policy.port_min, .port_max = s->policy.port_max,
+		.port_min = s->policy.port_min, .port_max = s->policy.port_max, .rules = s->policy.rules,
 	};
 	struct xnat_upnp_entry *e;
 	struct xnat_lease l;
@@ -552,6 +554,31 @@ unsigned int xnat_upnp_soap_sweep(struct xnat_upnp_soap *s)
 	if (gone)
 		s->changes++; /* expired mappings: PortMappingNumberOfEntries moved */
 	return gone;
+}
+
+const char *xnat_upnp_soap_description(const struct xnat_upnp_soap *s, __u8 proto, __u16 ext_port)
+{
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || !ext_port)
+		return NULL;
+	return s->entries[xnat_port_slot(proto, ext_port)].description;
+}
+
+int xnat_upnp_soap_restore(struct xnat_upnp_soap *s, __u8 proto, __u16 ext_port, const char *description)
+{
+	struct xnat_upnp_entry *e;
+	char *copy;
+
+	if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) || !ext_port)
+		return -1;
+	copy = strdup(description ? description : "");
+	if (!copy)
+		return -1;
+	e = entry_of(s, proto, ext_port);
+	free(e->description);
+	e->description = copy;
+	e->enabled = true;
+	s->changes++;
+	return 0;
 }
 
 unsigned int xnat_upnp_soap_count(const struct xnat_upnp_soap *s)

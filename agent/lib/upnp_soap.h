@@ -25,6 +25,7 @@ struct xnat_upnp_policy {
 	__u32 leases_per_host;        /* UPnP leases of one host; 0: no limit */
 	__u32 max_lifetime;           /* IGD:1 leases above this are cut to it (IGD:1's 0 stays permanent) */
 	__u16 port_min, port_max;     /* where AddAnyPortMapping looks for a free port */
+	const struct xnat_pm_rules *rules; /* the admin's permission rules; NULL: any port */
 };
 
 /* Totals of the WAN link, for WANCommonInterfaceConfig (the fast path's counters). */
@@ -80,6 +81,11 @@ int xnat_upnp_soap_handle(struct xnat_upnp_soap *s, const char *path, const char
 /* Forget descriptions of slots no longer held by UPnP (after the collector
  * expired leases); returns how many went. */
 unsigned int xnat_upnp_soap_sweep(struct xnat_upnp_soap *s);
+
+/* A UPnP mapping's description (NULL when the slot has none), and setting
+ * one back for a lease restored from the lease file (0, or -1: no memory). */
+const char *xnat_upnp_soap_description(const struct xnat_upnp_soap *s, __u8 proto, __u16 ext_port);
+int xnat_upnp_soap_restore(struct xnat_upnp_soap *s, __u8 proto, __u16 ext_port, const char *description);
 
 /* How many UPnP mappings there are (PortMappingNumberOfEntries). */
 unsigned int xnat_upnp_soap_count(const struct xnat_upnp_soap *s);

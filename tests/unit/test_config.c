@@ -257,6 +257,22 @@ static void test_portmap(void **state)
 	expect_exact_error("[portmap]\nleases-per-host = -1\n",
 			   "2: [portmap] leases-per-host: '-1': expected 0 (unlimited) to 65535");
 	expect_exact_error("[portmap]\nupnp-v3 = yes\n", "2: [portmap] upnp-v3: unknown option");
+	/* Permission rules: the built-in pair until a rule line replaces them. */
+	expect_ok("", &c);
+	assert_int_equal(c.pm_rules.n, 2);
+	assert_int_equal(c.rate_limit, 20);
+	assert_false(xnat_pm_permitted(&c.pm_rules, 80, htonl(0xc0a80102), 80));
+	assert_true(xnat_pm_permitted(&c.pm_rules, 6891, htonl(0xc0a80102), 6891));
+	expect_ok("[portmap]\nrule = allow 80 192.168.1.2 80\nrule = deny 0-65535 0.0.0.0/0 0-65535\n"
+		  "rate-limit = 0\n", &c);
+	assert_int_equal(c.pm_rules.n, 2);
+	assert_int_equal(c.rate_limit, 0);
+	assert_true(xnat_pm_permitted(&c.pm_rules, 80, htonl(0xc0a80102), 80));
+	assert_false(xnat_pm_permitted(&c.pm_rules, 6891, htonl(0xc0a80102), 6891));
+	expect_exact_error("[portmap]\nrule = allow 5-3 0.0.0.0/0 1-65535\n",
+			   "2: [portmap] rule: external port range 5-3: start above end");
+	expect_exact_error("[portmap]\nrate-limit = lots\n",
+			   "2: [portmap] rate-limit: 'lots': expected 0 (off) to 100000 requests a second");
 	expect_exact_error("[portmap]\nnatpmp = sometimes\n",
 			   "2: [portmap] natpmp: 'sometimes': expected yes or no");
 	expect_ok("[interfaces]\nwan = w\nlan = l\n[portmap]\nmin-lifetime = 2h\nmax-lifetime = 1h\n", &c);
@@ -564,6 +580,8 @@ static void test_example_file(void **state)
 	memset(d.forwards, 0, sizeof(d.forwards));
 	assert_true(d.sip_ports_set); /* "port = 5060 both" was read: the default again */
 	d.sip_ports_set = false;
+	assert_true(d.pm_rules_set); /* the example's rules are the built-in pair */
+	d.pm_rules_set = false;
 	assert_memory_equal(&c, &d, sizeof(c));
 	free(text);
 }

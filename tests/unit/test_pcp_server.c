@@ -315,6 +315,46 @@ static void test_pcp_prefer_failure_and_dynamic(void **state)
 	xnat_ports_close(&t);
 }
 
+/* The admin's rules: h2 may only have 20100-20199; nobody below 1024. */
+static void test_permission_rules(void **state)
+{
+	static const char *const text[] = { "deny 0-1023 0.0.0.0/0 0-65535",
+					     "allow 20100-20199 192.168.1.20 0-65535",
+					     "deny 0-65535 192.168.1.20 0-65535" };
+	struct xnat_pm_rules rules = { .n = 0 };
+	struct xnat_pm_rule rule;
+	struct pcp_out o;
+	char err[128];
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(xnat_pm_rule_parse(text[i], &rule, err, sizeof(err)), 0);
+		assert_int_equal(xnat_pm_rules_add(&rules, &rule), 0);
+	}
+	srv.policy.rules = &rules;
+	/* PCP: a denied port with PREFER_FAILURE is NOT_AUTHORIZED; without it, another port */
+	len = add_option(pcp_map_req(h1, 1, IPPROTO_TCP, 80, 80, 3600), XNAT_PCP_OPT_PREFER_FAILURE, "", 0);
+	assert_int_equal(send_pcp(h1, len).h.result, XNAT_PCP_NOT_AUTHORIZED);
+	o = send_pcp(h1, pcp_map_req(h1, 1, IPPROTO_TCP, 80, 80, 3600));
+	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
+	assert_in_range(ntohs(o.m.external_port), 20000, 20999);
+	/* h2 gets its own range only, whatever it suggests */
+	o = send_pcp(h2, pcp_map_req(h2, 2, IPPROTO_UDP, 5000, 20500, 3600));
+	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
+	assert_in_range(ntohs(o.m.external_port), 20100, 20199);
+	/* NAT-PMP: the same, and 2 (Not Authorized/Refused) when no port at all is allowed */
+	natpmp_map(h2, XNAT_NATPMP_OP_MAP_TCP, 6891, 6891, 3600);
+	assert_int_equal(ntohs(map_resp().h.result), 0);
+	assert_in_range(ntohs(map_resp().external_port), 20100, 20199);
+	assert_int_equal(xnat_pm_rule_parse("deny 0-65535 192.168.1.10 6000-6999", &rule, err, sizeof(err)), 0);
+	rules.n = 0;
+	assert_int_equal(xnat_pm_rules_add(&rules, &rule), 0);
+	natpmp_map(h1, XNAT_NATPMP_OP_MAP_TCP, 6891, 6891, 3600);
+	assert_int_equal(ntohs(map_resp().h.result), XNAT_NATPMP_REFUSED);
+	srv.policy.rules = NULL;
+}
+
 static void test_pcp_third_party(void **state)
 {
 	__u8 addr[16];
@@ -413,6 +453,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_natpmp_address), T(test_natpmp_map_renew_delete), T(test_natpmp_refusals),
 		T(test_natpmp_quota), T(test_pcp_map_nonce_delete), T(test_pcp_prefer_failure_and_dynamic),
+		T(test_permission_rules),
 		T(test_pcp_third_party), T(test_pcp_malformed_and_unsupported), T(test_pcp_garbage_never_crashes),
 	};
 

@@ -582,6 +582,27 @@ static void test_conflicts(void **state)
 	assert_int_equal(xnat_upnp_soap_count(&srv), 2);
 }
 
+/* The admin's permission rules: a denied port is 718 under IGD:1 and 606
+ * under IGD:2 (miniupnpd's answers); AddAnyPortMapping finds an allowed one. */
+static void test_permission_rules(void **state)
+{
+	struct xnat_pm_rules rules;
+
+	(void)state;
+	xnat_pm_rules_default(&rules); /* nothing below 1024 */
+	srv.policy.rules = &rules;
+	expect_fault(add(WANIPC1, h1, "TCP", "80", "192.168.1.10", "80", "3600", "web"), 718,
+		     "ConflictInMappingEntry");
+	expect_fault(add(WANIPC2, h1, "TCP", "80", "192.168.1.10", "80", "3600", "web"), 606,
+		     "Action not authorized");
+	assert_true(port_free(IPPROTO_TCP, 80));
+	assert_int_equal(add_any(h1, "TCP", "80", "192.168.1.10", "80"), 200);
+	assert_in_range(atoi(val("NewReservedPort")), 20000, 20999);
+	assert_true(port_free(IPPROTO_TCP, 80));
+	assert_int_equal(add(WANIPC2, h1, "TCP", "8080", "192.168.1.10", "80", "3600", "web"), 200);
+	srv.policy.rules = NULL;
+}
+
 static void test_secure_mode(void **state)
 {
 	(void)state;
@@ -1475,7 +1496,7 @@ int main(void)
 		T(test_list),              T(test_info),               T(test_totals),
 		T(test_routing),           T(test_hostile_dtd),        T(test_hostile_shapes),
 		T(test_truncated),         T(test_small_caps),         T(test_garbage_never_crashes),
-		T(test_sweep_and_count),   T(test_counters),
+		T(test_sweep_and_count),   T(test_counters),          T(test_permission_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
