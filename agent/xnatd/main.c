@@ -286,6 +286,12 @@ static void collect(struct xnatd *d)
 	log_slow_path(d);
 	xnatd_pcp_log_counters(d);
 	xnatd_upnp_collected(d);
+	xnatd_leases_sync(d);
+	if (d->ratelimit.refused != d->ratelimit_logged) {
+		xlog_info("rate limit: %llu requests from LAN hosts dropped (over %u a second each)",
+			  (unsigned long long)(d->ratelimit.refused - d->ratelimit_logged), d->cfg.rate_limit);
+		d->ratelimit_logged = d->ratelimit.refused;
+	}
 }
 
 /* SIGHUP: a bad file changes nothing; interfaces need a restart. */
@@ -321,6 +327,12 @@ static void reload(struct xnatd *d, const struct cli *cli)
 		xlog_warn("reload: switching [portmap] upnp or changing http-port needs a restart");
 	xnatd_pcp_reconfigure(d);
 	xnatd_upnp_reconfigure(d);
+	if (next.rate_limit != old.rate_limit) {
+		__u64 refused = d->ratelimit.refused;
+
+		xnat_ratelimit_init(&d->ratelimit, d->cfg.rate_limit, 2 * d->cfg.rate_limit);
+		d->ratelimit.refused = refused;
+	}
 	xlog_info("configuration reloaded");
 out:
 	sd_notify(0, "READY=1");
@@ -373,13 +385,15 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 			{ .fd = d->nl_fd, .events = POLLIN },
 			{ .fd = xnatd_slow_fd(d), .events = POLLIN },
 		};
+		/* Woken at least once a second: the slow path's promise to the fast path.
+		 * The timers run first: they may open or close sockets to poll. */
+		int timeout = xnatd_upnp_timeout_ms(d, xnatd_pcp_timeout_ms(d, 1000));
 		int n_pcp = xnatd_pcp_fds(d, p + 4);
 		int n = 4 + n_pcp + xnatd_upnp_fds(d, p + 4 + n_pcp);
 		struct signalfd_siginfo si;
 		__u64 ticks;
 
-		/* Woken at least once a second: the slow path's promise to the fast path. */
-		if (poll(p, (nfds_t)n, xnatd_upnp_timeout_ms(d, xnatd_pcp_timeout_ms(d, 1000))) < 0) {
+		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			xlog_err("poll: %s", strerror(errno));
@@ -423,9 +437,11 @@ static int start(struct xnatd *d)
 	enable_forwarding();
 	if (xnatd_attach(d))
 		return -1;
+	xnat_ratelimit_init(&d->ratelimit, d->cfg.rate_limit, 2 * d->cfg.rate_limit);
 	xnatd_slow_start(d); /* without it SIP fragments go on unchanged: not fatal */
 	xnatd_pcp_start(d);  /* without it applications can't open ports: not fatal either */
 	xnatd_upnp_start(d);
+	xnatd_leases_start(d); /* after both: it hands them descriptions and nonces */
 	return 0;
 }
 
@@ -489,6 +505,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1");
 	notify_status(&d);
 	end = run(&d, &cli);
+	xnatd_leases_stop(&d);
 	xnatd_slow_stop(&d);
 	xnatd_pcp_stop(&d);
 	xnatd_upnp_stop(&d);

@@ -26,6 +26,7 @@
 
 struct xnatd_pcp {
 	struct xnat_pcp_server srv;
+	struct xnat_ratelimit *limit; /* xnatd's, shared with UPnP */
 	int fd[XNAT_MAX_LAN];
 	unsigned int ifindex[XNAT_MAX_LAN];
 	int n;
@@ -83,6 +84,7 @@ static struct xnat_pcp_policy policy_of(const struct xnatd *d)
 	return (struct xnat_pcp_policy){
 		.min_lifetime = d->cfg.lease_min_lifetime, .max_lifetime = d->cfg.lease_max_lifetime,
 		.leases_per_host = d->cfg.leases_per_host, .allow_third_party = d->cfg.allow_third_party,
+		.rules = &d->cfg.pm_rules,
 		.port_min = d->cfg.port_min, .port_max = d->cfg.port_max,
 	};
 }
@@ -101,6 +103,7 @@ int xnatd_pcp_start(struct xnatd *d)
 		return -1;
 	}
 	p->srv.ext_addr = d->ext_addr;
+	p->limit = &d->ratelimit;
 	for (int i = 0; i < d->cfg.n_lan; i++) {
 		int fd = open_lan_socket(d->cfg.lan[i], d->lan_ifindex[i]);
 
@@ -142,6 +145,7 @@ void xnatd_pcp_address_changed(struct xnatd *d)
 		return;
 	/* RFC 6886 3.6 and RFC 6887 8.5: a new address starts a new epoch. */
 	p->srv.ext_addr = d->ext_addr;
+	p->limit = &d->ratelimit;
 	p->srv.epoch_start = xnat_now();
 	schedule_announcements(p);
 }
@@ -260,6 +264,8 @@ static void serve(struct xnatd_pcp *p, int fd)
 
 		if (n < 0)
 			return; /* EAGAIN: drained */
+		if (!xnat_ratelimit_allow(p->limit, from.sin_addr.s_addr, now_ms()))
+			continue; /* counted there; a client retries (RFC 6886 3.1, RFC 6887 8.1.1) */
 		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 				struct in_pktinfo pi;
@@ -325,4 +331,23 @@ void xnatd_pcp_stop(struct xnatd *d)
 	xnat_pcp_server_free(&p->srv);
 	free(p);
 	d->pcp = NULL;
+}
+
+const __u8 *xnatd_pcp_nonce(const struct xnatd *d, __u8 proto, __u16 ext_port)
+{
+	const __u8 *n;
+
+	if (!d->pcp || (proto != IPPROTO_TCP && proto != IPPROTO_UDP) || !ext_port)
+		return NULL;
+	n = d->pcp->srv.nonce[xnat_port_slot(proto, ext_port)];
+	for (int i = 0; i < 12; i++)
+		if (n[i])
+			return n;
+	return NULL; /* all zero: none known */
+}
+
+void xnatd_pcp_set_nonce(struct xnatd *d, __u8 proto, __u16 ext_port, const __u8 nonce[12])
+{
+	if (d->pcp && (proto == IPPROTO_TCP || proto == IPPROTO_UDP) && ext_port)
+		memcpy(d->pcp->srv.nonce[xnat_port_slot(proto, ext_port)], nonce, 12);
 }

@@ -153,6 +153,7 @@ static struct xnat_upnp_policy policy_of(const struct xnatd *d)
 {
 	return (struct xnat_upnp_policy){
 		.secure_mode = d->cfg.upnp_secure_mode, .leases_per_host = d->cfg.leases_per_host,
+		.rules = &d->cfg.pm_rules,
 		.max_lifetime = d->cfg.lease_max_lifetime, .port_min = d->cfg.port_min, .port_max = d->cfg.port_max,
 	};
 }
@@ -209,6 +210,7 @@ int xnatd_upnp_start(struct xnatd *d)
 	up->soap.ext_addr = d->ext_addr;
 	up->soap.totals = totals;
 	up->soap.totals_ctx = d;
+	upnp_gena_init(up);
 	for (int i = 0; i < d->cfg.n_lan; i++)
 		start_lan(up, i);
 	d->upnp = up;
@@ -223,15 +225,19 @@ int xnatd_upnp_start(struct xnatd *d)
 	return 0;
 }
 
+_Static_assert(XNATD_UPNP_FDS >= 2 * XNAT_MAX_LAN + XNAT_GENA_MAX_SUBS, "room for every NOTIFY");
+
 int xnatd_upnp_fds(const struct xnatd *d, struct pollfd *out)
 {
-	const struct xnatd_upnp *up = d->upnp;
+	struct xnatd_upnp *up = d->upnp;
 	int n = 0;
 
 	for (int i = 0; up && i < up->n; i++) {
 		out[n++] = (struct pollfd){ .fd = up->lan[i].http_fd, .events = POLLIN };
 		out[n++] = (struct pollfd){ .fd = up->lan[i].ssdp_fd, .events = POLLIN };
 	}
+	if (up)
+		n += upnp_gena_fds(up, out + n);
 	return n;
 }
 
@@ -243,6 +249,7 @@ int xnatd_upnp_timeout_ms(const struct xnatd *d, int max_ms)
 	if (!up)
 		return max_ms;
 	ms = upnp_ssdp_tick(up, max_ms);
+	ms = upnp_gena_tick(up, ms);
 	for (int i = 0; i < up->n; i++)
 		ms = upnp_http_timeout_ms(&up->lan[i], ms);
 	return ms;
@@ -257,6 +264,8 @@ void xnatd_upnp_poll(struct xnatd *d, const struct pollfd *pfds)
 		if (pfds[2 * i + 1].revents & POLLIN)
 			upnp_ssdp_read(&up->lan[i]);
 	}
+	if (up)
+		upnp_gena_poll(up, pfds + 2 * up->n);
 }
 
 void xnatd_upnp_address_changed(struct xnatd *d)
@@ -269,6 +278,15 @@ void xnatd_upnp_reconfigure(struct xnatd *d)
 {
 	if (d->upnp)
 		d->upnp->soap.policy = policy_of(d);
+}
+
+static unsigned int subscriptions(const struct xnatd_upnp *up)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < XNAT_GENA_MAX_SUBS; i++)
+		n += up->gena.subs[i].used;
+	return n;
 }
 
 /* After a collection: descriptions of expired leases go; counters logged when they moved. */
@@ -284,34 +302,45 @@ void xnatd_upnp_collected(struct xnatd *d)
 	if (!memcmp(&up->count, &up->logged, sizeof(up->count)) && !memcmp(c, &up->soap_logged, sizeof(*c)))
 		return;
 	xlog_info("UPnP: %llu HTTP requests (%llu refused for their Host), %llu SOAP: %llu added, %llu renewed, "
-		  "%llu deleted, %llu refused, %llu malformed; %llu searches, %llu answers, %llu dropped; %u mappings",
+		  "%llu deleted, %llu refused, %llu malformed; %llu searches, %llu answers, %llu dropped; "
+		  "%u subscriptions, %llu events sent, %llu failed; %u mappings",
 		  (unsigned long long)up->count.http, (unsigned long long)up->count.http_refused,
 		  (unsigned long long)c->requests, (unsigned long long)c->added, (unsigned long long)c->renewed,
 		  (unsigned long long)c->deleted, (unsigned long long)c->refused, (unsigned long long)c->malformed,
 		  (unsigned long long)up->count.searches, (unsigned long long)up->count.search_answers,
-		  (unsigned long long)up->count.search_dropped, xnat_upnp_soap_count(&up->soap));
+		  (unsigned long long)up->count.search_dropped, subscriptions(up),
+		  (unsigned long long)up->count.notify_sent, (unsigned long long)up->count.notify_failed,
+		  xnat_upnp_soap_count(&up->soap));
 	up->logged = up->count;
 	up->soap_logged = *c;
 }
 
-/* Changes and refusals, one line each (LOG_LINES_PER_SECOND at most). */
+/* May one more request be logged this second? (LOG_LINES_PER_SECOND at most:
+ * a LAN host must not fill the journal.) */
+bool upnp_log_budget(struct xnatd_upnp *up)
+{
+	__u32 now = xnat_now();
+
+	if (now != up->soap_logged_at) {
+		up->soap_logged_at = now;
+		up->soap_lines = 0;
+	}
+	return up->soap_lines++ < LOG_LINES_PER_SECOND;
+}
+
+/* Changes and refusals, one line each. */
 void xnatd_upnp_log_request(struct xnatd_upnp *up, __be32 client, const char *action, int status,
 			    const char *answer, size_t len)
 {
 	const char *name = action ? strchr(action, '#') : NULL, *code;
 	char who[INET_ADDRSTRLEN], act[48];
-	__u32 now = xnat_now();
 
 	(void)len;
 	snprintf(act, sizeof(act), "%s", name ? name + 1 : "?");
 	act[strcspn(act, "\"")] = '\0';
 	if (status == 200 && strncmp(act, "Add", 3) && strncmp(act, "Delete", 6))
 		return;
-	if (now != up->soap_logged_at) {
-		up->soap_logged_at = now;
-		up->soap_lines = 0;
-	}
-	if (up->soap_lines++ >= LOG_LINES_PER_SECOND)
+	if (!upnp_log_budget(up))
 		return;
 	inet_ntop(AF_INET, &client, who, sizeof(who));
 	code = strstr(answer, "<errorCode>");
@@ -329,6 +358,7 @@ void xnatd_upnp_stop(struct xnatd *d)
 		return;
 	if (up->n)
 		upnp_ssdp_byebye(up);
+	upnp_gena_stop(up);
 	for (int i = 0; i < up->n; i++) {
 		upnp_http_stop(&up->lan[i]);
 		upnp_ssdp_close(&up->lan[i]);
@@ -337,4 +367,15 @@ void xnatd_upnp_stop(struct xnatd *d)
 	free(up->answer);
 	free(up);
 	d->upnp = NULL;
+}
+
+const char *xnatd_upnp_description(const struct xnatd *d, __u8 proto, __u16 ext_port)
+{
+	return d->upnp ? xnat_upnp_soap_description(&d->upnp->soap, proto, ext_port) : NULL;
+}
+
+void xnatd_upnp_set_description(struct xnatd *d, __u8 proto, __u16 ext_port, const char *text)
+{
+	if (d->upnp)
+		xnat_upnp_soap_restore(&d->upnp->soap, proto, ext_port, text);
 }

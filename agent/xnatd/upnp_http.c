@@ -129,6 +129,50 @@ static enum MHD_Result post(struct upnp_lan *lan, struct MHD_Connection *c, cons
 	return answer(c, (unsigned int)status, "text/xml; charset=\"utf-8\"", up->answer, out_len);
 }
 
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* GENA: SUBSCRIBE (new or renewal) and UNSUBSCRIBE on an event URL. */
+static enum MHD_Result gena(struct upnp_lan *lan, struct MHD_Connection *c, const char *url, bool subscribe)
+{
+	struct xnatd_upnp *up = lan->up;
+	struct xnat_gena_answer a = { .slot = -1 };
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+	char timeout[24];
+	__be32 client = client_of(c);
+
+	if (subscribe)
+		xnat_gena_subscribe(&up->gena, url, header(c, "CALLBACK"), header(c, "NT"), header(c, "TIMEOUT"),
+				    header(c, "SID"), client, xnat_now(), &a);
+	else
+		xnat_gena_unsubscribe(&up->gena, url, header(c, "SID"), header(c, "CALLBACK"), header(c, "NT"),
+				      client, &a);
+	upnp_gena_log(up, client, subscribe, &a);
+	if (a.status != MHD_HTTP_OK)
+		return plain(c, (unsigned int)a.status, a.reason ? a.reason : "refused");
+	if (!subscribe) {
+		for (int i = 0; i < XNAT_GENA_MAX_SUBS; i++)
+			if (!up->gena.subs[i].used)
+				upnp_gena_unsubscribed(up, i);
+		return answer(c, MHD_HTTP_OK, NULL, "", 0);
+	}
+	if (a.slot >= 0)
+		upnp_gena_subscribed(up, a.slot, (int)(lan - up->lan));
+	r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	snprintf(timeout, sizeof(timeout), "Second-%u", a.timeout);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_SERVER, server_header());
+	MHD_add_response_header(r, "SID", a.sid);
+	MHD_add_response_header(r, "TIMEOUT", timeout);
+	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *data, size_t *data_size, void **req_cls)
 {
@@ -155,6 +199,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 	}
 	lan->up->count.http++;
+	if (!xnat_ratelimit_allow(&lan->up->d->ratelimit, client_of(c), upnp_now_ms()))
+		return plain(c, MHD_HTTP_SERVICE_UNAVAILABLE, "too many requests from this address: wait a second\n");
 	if (!host_ok(lan, c)) {
 		lan->up->count.http_refused++;
 		return plain(c, MHD_HTTP_FORBIDDEN, "the Host header must be the gateway's address\n");
@@ -163,7 +209,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return get(lan, c, url);
 	if (!strcmp(method, MHD_HTTP_METHOD_POST))
 		return post(lan, c, url, u);
-	/* GENA (SUBSCRIBE, UNSUBSCRIBE) is not there yet. */
+	if (!strcmp(method, "SUBSCRIBE") || !strcmp(method, "UNSUBSCRIBE"))
+		return gena(lan, c, url, method[0] == 'S');
 	return plain(c, MHD_HTTP_NOT_IMPLEMENTED, "not implemented\n");
 }
 

@@ -5,7 +5,9 @@
 #define XNATD_UPNP_INTERNAL_H
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <net/if.h>
+#include "gena.h"
 #include "ssdp.h"
 #include "upnp_soap.h"
 #include "xnatd.h"
@@ -34,6 +36,24 @@ struct upnp_pending {
 	struct xnat_ssdp_target t;
 };
 
+/* A subscription's NOTIFY: the one on its way, and when the next is due. */
+struct upnp_notify {
+	int fd;                   /* -1: none on its way */
+	int lan;                  /* the interface the subscription came in on */
+	char *msg;                /* the request, allocated on first use */
+	size_t len, sent;
+	bool reading, answered;   /* sent whole; the status line seen */
+	__u64 deadline_ms;
+	__u64 due_ms;             /* 0: nothing to send */
+	__u64 last_ms;            /* when the last one started */
+};
+
+/* What the evented variables were at the last look. */
+struct upnp_evented {
+	__be32 ext_addr;
+	__u32 changes;            /* the SOAP side's count of adds and deletes */
+};
+
 struct xnatd_upnp {
 	struct xnatd *d;
 	struct xnat_upnp_device dev;
@@ -46,8 +66,14 @@ struct xnatd_upnp {
 	__u64 notify_at_ms;       /* next ssdp:alive round */
 	int notify_round;         /* rounds sent since start */
 	char *answer;             /* HTTP answers are built here */
+	struct xnat_gena gena;
+	struct upnp_notify notify[XNAT_GENA_MAX_SUBS];
+	int notify_pfd[XNAT_GENA_MAX_SUBS]; /* the subscription of each NOTIFY pollfd */
+	int n_notify_pfd;
+	struct upnp_evented evented;
 	struct {
 		__u64 http, http_refused, searches, search_answers, search_dropped, ssdp_malformed;
+		__u64 notify_sent, notify_failed;
 	} count, logged;                /* totals since start, and as last logged */
 	struct xnat_upnp_counters soap_logged;
 	__u32 soap_logged_at;     /* rate limit of per-request log lines */
@@ -70,7 +96,20 @@ int upnp_ssdp_tick(struct xnatd_upnp *up, int max_ms);
 void upnp_ssdp_byebye(struct xnatd_upnp *up);
 void upnp_ssdp_close(struct upnp_lan *lan);
 
+/* upnp_gena.c */
+void upnp_gena_init(struct xnatd_upnp *up);
+/* A new subscription in slot came in on lan: its initial event is due. */
+void upnp_gena_subscribed(struct xnatd_upnp *up, int slot, int lan);
+void upnp_gena_unsubscribed(struct xnatd_upnp *up, int slot);
+/* Expiry, changes, NOTIFYs due; returns ms until the next thing to do (at most max_ms). */
+int upnp_gena_tick(struct xnatd_upnp *up, int max_ms);
+int upnp_gena_fds(struct xnatd_upnp *up, struct pollfd *out);
+void upnp_gena_poll(struct xnatd_upnp *up, const struct pollfd *pfds);
+void upnp_gena_stop(struct xnatd_upnp *up);
+void upnp_gena_log(struct xnatd_upnp *up, __be32 client, bool subscribe, const struct xnat_gena_answer *a);
+
 /* upnp.c */
+bool upnp_log_budget(struct xnatd_upnp *up);
 void xnatd_upnp_log_request(struct xnatd_upnp *up, __be32 client, const char *action, int status,
 			    const char *answer, size_t len);
 

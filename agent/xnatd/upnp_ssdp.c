@@ -84,6 +84,8 @@ void upnp_ssdp_read(struct upnp_lan *lan)
 
 		if (n < 0)
 			return;
+		if (!xnat_ratelimit_allow(&up->d->ratelimit, from.sin_addr.s_addr, upnp_now_ms()))
+			continue;
 		if (xnat_ssdp_parse_msearch(buf, (size_t)n, &s)) {
 			/* NOTIFYs of other devices are normal traffic; only count what claims to be a search. */
 			if (n >= 8 && !memcmp(buf, "M-SEARCH", 8))

@@ -7,12 +7,14 @@
 #include <xnat/nat.h>
 #include "config.h"
 #include "maps.h"
+#include "ratelimit.h"
 
 struct pollfd;
 struct xnat_bpf;
 struct xnatd_slow;
 struct xnatd_pcp;
 struct xnatd_upnp;
+struct xnatd_leases;
 
 struct xnatd {
 	struct xnat_agent_config cfg;
@@ -26,6 +28,10 @@ struct xnatd {
 	struct xnatd_slow *slow;      /* NULL: SIP fragments stay in the fast path */
 	struct xnatd_pcp *pcp;        /* NULL: no NAT-PMP/PCP server */
 	struct xnatd_upnp *upnp;      /* NULL: no UPnP IGD */
+	struct xnatd_leases *leases;  /* NULL: no lease file (no UPnP, NAT-PMP or PCP) */
+	/* Requests per LAN host to UPnP (HTTP, SSDP), NAT-PMP and PCP together. */
+	struct xnat_ratelimit ratelimit;
+	__u64 ratelimit_logged;       /* refusals as last logged */
 };
 
 /* log.c: messages to stderr, which journald keeps (with priority prefixes). */
@@ -88,9 +94,19 @@ void xnatd_pcp_address_changed(struct xnatd *d);
 void xnatd_pcp_reconfigure(struct xnatd *d);
 void xnatd_pcp_log_counters(struct xnatd *d);
 void xnatd_pcp_stop(struct xnatd *d);
+/* A PCP lease's nonce (NULL: none known, or no server), and setting it back. */
+const __u8 *xnatd_pcp_nonce(const struct xnatd *d, __u8 proto, __u16 ext_port);
+void xnatd_pcp_set_nonce(struct xnatd *d, __u8 proto, __u16 ext_port, const __u8 nonce[12]);
+
+/* leases.c: the lease file in the state directory. Start after the pcp and
+ * upnp servers (it gives them back descriptions and nonces), stop before. */
+int xnatd_leases_start(struct xnatd *d);
+/* At each collection: written when the leases changed. */
+void xnatd_leases_sync(struct xnatd *d);
+void xnatd_leases_stop(struct xnatd *d);
 
 /* upnp.c: the UPnP IGD (SSDP, HTTP descriptions, SOAP control). */
-#define XNATD_UPNP_FDS (2 * XNAT_MAX_LAN)
+#define XNATD_UPNP_FDS (2 * XNAT_MAX_LAN + 32) /* HTTP, SSDP; GENA NOTIFYs (XNAT_GENA_MAX_SUBS) */
 int xnatd_upnp_start(struct xnatd *d);
 /* Its sockets for poll(): fills out (XNATD_UPNP_FDS entries), returns how many. */
 int xnatd_upnp_fds(const struct xnatd *d, struct pollfd *out);
@@ -102,5 +118,8 @@ void xnatd_upnp_reconfigure(struct xnatd *d);
 void xnatd_upnp_collected(struct xnatd *d);
 /* ssdp:byebye, servers closed. */
 void xnatd_upnp_stop(struct xnatd *d);
+/* A UPnP lease's description (NULL: none, or no UPnP), and setting it back. */
+const char *xnatd_upnp_description(const struct xnatd *d, __u8 proto, __u16 ext_port);
+void xnatd_upnp_set_description(struct xnatd *d, __u8 proto, __u16 ext_port, const char *text);
 
 #endif

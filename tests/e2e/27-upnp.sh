@@ -5,8 +5,10 @@
 # mode), DeletePortMapping and DeletePortMappingRange, with the WAN host's
 # traffic reaching the LAN application exactly while its mapping exists.
 # Nothing answers an M-SEARCH from the WAN side; the HTTP server refuses a
-# Host that is not its address (DNS rebinding). (No nftables run: it has no
-# IGD; miniupnpd refuses this bed's documentation-range WAN address.)
+# Host that is not its address (DNS rebinding). GENA: the initial event and
+# one per change, to a subscriber's own callback only (CallStranger), at
+# most 8 subscriptions per host. (No nftables run: it has no IGD; miniupnpd
+# refuses this bed's documentation-range WAN address.)
 source "$(dirname "$0")/lib.sh"
 xnat_only "UPnP IGD is xnatd's"
 e2e_setup || bail
@@ -62,4 +64,49 @@ expect_eq "a request whose Host is a name is refused (403)" "$code" 403
 code=$(lan1 curl -s -o /dev/null -w '%{http_code}' $URL)
 expect_eq "with the address as Host it is served (200)" "$code" 200
 check "xnatd logs the mappings" grep -q "UPnP: $LAN1 AddPortMapping: done" "$TMP/xnatd.log"
+
+# GENA: a subscriber on lan1 gets the initial event and one per change.
+EVT=http://192.168.1.1:49152/evt/IPConn
+# a callback server: each NOTIFY appended to a file, answered 200
+printf '%s\n' 'timeout 0.5 cat >>"$1"' "printf 'HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n'" >"$TMP/cb.sh"
+listener() { # NS PORT FILE
+	ip netns exec "$1" socat TCP-LISTEN:"$2",fork,reuseaddr SYSTEM:"sh $TMP/cb.sh $3" &
+	wait_listen "$1" tcp "$2"
+}
+listener "$NS_LAN1" 5555 "$TMP/events"
+listener "$NS_LAN2" 5556 "$TMP/stranger"
+subscribe() { lan1 curl -s -i -X SUBSCRIBE -H "NT: upnp:event" -H "TIMEOUT: Second-300" "$@" $EVT; }
+out=$(subscribe -H "CALLBACK: <http://$LAN1:5555/cb>")
+check "SUBSCRIBE from lan1 with its own callback: 200" grep -q "^HTTP/1.1 200" <<<"$out"
+sid=$(sed -n 's/^SID: \(uuid:[0-9a-f-]*\).*/\1/p' <<<"$out")
+check "... with a SID and the TIMEOUT granted" grep -q "^TIMEOUT: Second-300" <<<"$out"
+check "the initial event reaches the callback (SEQ 0, every variable)" \
+	wait_for grep -qs "<ExternalIPAddress>$EXT</ExternalIPAddress>" "$TMP/events"
+check "... NOTIFY with the SID and SEQ 0" grep -q "^SEQ: 0" "$TMP/events"
+grep -q "^SID: $sid" "$TMP/events" && grep -q "^NOTIFY /cb HTTP/1.1" "$TMP/events" && ok "... on the callback's path" ||
+	not_ok "... on the callback's path"
+upnp -a $LAN1 6893 6893 TCP 600 >/dev/null
+check "a new mapping: an event with SEQ 1 and PortMappingNumberOfEntries 1" \
+	wait_for grep -q "^SEQ: 1" "$TMP/events"
+check "... PortMappingNumberOfEntries 1" grep -q "<PortMappingNumberOfEntries>1</PortMappingNumberOfEntries>" "$TMP/events"
+out=$(lan1 curl -s -i -X SUBSCRIBE -H "SID: $sid" -H "TIMEOUT: Second-600" $EVT)
+check "renewal with the SID: 200, the same SID" grep -q "^SID: $sid" <<<"$out"
+out=$(subscribe -H "CALLBACK: <http://$LAN2:5556/cb>")
+check "a callback to another host (CallStranger): 412" grep -q "^HTTP/1.1 412" <<<"$out"
+out=$(subscribe -H "CALLBACK: <http://evil.example:5555/cb>")
+check "a callback by name: 412" grep -q "^HTTP/1.1 412" <<<"$out"
+for i in $(seq 7); do subscribe -H "CALLBACK: <http://$LAN1:5555/q$i>" >/dev/null; done
+out=$(subscribe -H "CALLBACK: <http://$LAN1:5555/q8>")
+check "a ninth subscription of one host: 503" grep -q "^HTTP/1.1 503" <<<"$out"
+out=$(lan1 curl -s -i -X UNSUBSCRIBE -H "SID: $sid" $EVT)
+check "UNSUBSCRIBE: 200" grep -q "^HTTP/1.1 200" <<<"$out"
+sleep 0.5
+: >"$TMP/events.before"; grep -c "^NOTIFY /cb " "$TMP/events" >"$TMP/events.before"
+upnp -d 6893 TCP >/dev/null
+wait_for grep -q "^NOTIFY /q1 .*" "$TMP/events"; sleep 1
+expect_eq "after UNSUBSCRIBE no more events to /cb" "$(grep -c "^NOTIFY /cb " "$TMP/events")" "$(cat "$TMP/events.before")"
+check "nothing was ever sent to lan2" test ! -s "$TMP/stranger"
+check "the callbacks answered 200: xnatd counts every event sent, none failed" \
+	wait_for grep -Eq "subscriptions, [1-9][0-9]* events sent, 0 failed" "$TMP/xnatd.log"
+sed -n '/^NOTIFY \/cb/,/propertyset>/p' "$TMP/events" | head -14 | sed 's/^/# /'
 e2e_finish
