@@ -92,4 +92,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_stats SEC(".maps");
 
+/* PCP FILTER rules of a mapping, by xnat_ports slot (include/xnat/nat.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_MAX_PORT_FILTERS);
+	__type(key, __u32);
+	__type(value, struct xnat_port_filter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_port_filters SEC(".maps");
+
 #endif

@@ -113,12 +113,33 @@ static __always_inline int session_out(const struct xnat_config *cfg, const stru
 	return 0;
 }
 
+/* A PCP mapping admits the remote peers its FILTER rules name, or anyone
+ * when it has none (RFC 6887 13.3). */
+static __always_inline int pcp_filter_admits(const struct xnat_tuple *t, const struct xnat_port_owner *o)
+{
+	__u32 slot = (__u32)xnat_port_slot(t->proto, bpf_ntohs(t->dport));
+	const union xnat_port_claim *c = (const void *)o;
+	struct xnat_port_filter *f = bpf_map_lookup_elem(&xnat_port_filters, &slot);
+
+	if (!f || f->claim != c->word || !f->count)
+		return 1;
+	for (__u32 i = 0; i < XNAT_PORT_FILTERS; i++) {
+		if (i >= f->count)
+			break;
+		if (xnat_remote_filter_match(&f->rule[i], t->saddr, t->sport))
+			return 1;
+	}
+	return 0;
+}
+
 /* May an inbound packet with no session open one through this mapping? */
 static __always_inline int filter_admits(const struct xnat_config *cfg, const struct xnat_tuple *t,
 					 const struct xnat_port_owner *o)
 {
 	struct xnat_adf_key ak = { .rem_addr = t->saddr, .ext_port = t->dport, .proto = t->proto };
 
+	if (o->owner == XNAT_OWNER_PCP)
+		return pcp_filter_admits(t, o);
 	if (o->owner != XNAT_OWNER_DYNAMIC)
 		return 1; /* forwards and leases are open to every remote */
 	if (cfg->filtering == XNAT_FILTER_ENDPOINT_INDEPENDENT)

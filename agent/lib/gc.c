@@ -171,6 +171,25 @@ static void collect_adf(struct gc_ctx *g, const struct xnat_snapshot *adf)
 	}
 }
 
+
+/* PCP FILTER rules whose mapping is gone (or is another one now). */
+static void collect_port_filters(struct gc_ctx *g)
+{
+	struct xnat_snapshot s;
+
+	if (g->m->port_filters < 0 ||
+	    xnat_snapshot_take(g->m->port_filters, sizeof(__u32), sizeof(struct xnat_port_filter), &s))
+		return;
+	for (size_t i = 0; i < s.n; i++) {
+		const __u32 *slot = xnat_snapshot_key(&s, i);
+		const struct xnat_port_filter *f = xnat_snapshot_val(&s, i);
+
+		if (*slot >= XNAT_PORT_SLOTS || xnat_port_word(&g->ports, *slot) != f->claim)
+			bpf_map_delete_elem(g->m->port_filters, slot);
+	}
+	xnat_snapshot_free(&s);
+}
+
 int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u32 now,
 		struct xnat_gc_result *r)
 {
@@ -200,6 +219,7 @@ int xnat_gc_run(const struct xnat_map_fds *m, const struct xnat_config *cfg, __u
 	xnat_gc_sip_dialogs(&g);
 	xnat_gc_sip_seqadj(&g);
 	collect_mappings(&g);
+	collect_port_filters(&g);
 	err = xnat_snapshot_take(m->eim, sizeof(struct xnat_eim_key), sizeof(struct xnat_eim), &eim);
 	if (err)
 		goto out;

@@ -28,6 +28,7 @@ static const struct map_slot slots[] = {
 	{ XNAT_MAP_STATS, offsetof(struct xnat_map_fds, stats) },
 	{ XNAT_MAP_SIP_DIALOGS, offsetof(struct xnat_map_fds, sip_dialogs) },
 	{ XNAT_MAP_SIP_SEQADJ, offsetof(struct xnat_map_fds, sip_seqadj) },
+	{ XNAT_MAP_PORT_FILTERS, offsetof(struct xnat_map_fds, port_filters) },
 };
 
 static int *slot_fd(struct xnat_map_fds *m, const struct map_slot *s)

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include "pcp_server.h"
+#include "pcp_filter.h"
+#include "pcp_internal.h"
 
 #define ERR_SHORT_LIFETIME 30   /* errors a retry may clear (RFC 6887 7.4) */
 #define ERR_LONG_LIFETIME 1800  /* errors it won't */
@@ -203,7 +204,7 @@ static size_t natpmp(struct xnat_pcp_server *s, __be32 src, const __u8 *req, siz
 
 /* ------------------------------------------------------------------ PCP */
 
-static void mapped_v4(__u8 a[16], __be32 v4)
+void xnat_pcp_mapped_v4(__u8 a[16], __be32 v4)
 {
 	memset(a, 0, 10);
 	a[10] = a[11] = 0xff;
@@ -211,7 +212,7 @@ static void mapped_v4(__u8 a[16], __be32 v4)
 }
 
 /* The IPv4 address of an IPv4-mapped one; false for any other form. */
-static bool v4_of(const __u8 a[16], __be32 *v4)
+bool xnat_pcp_v4_of(const __u8 a[16], __be32 *v4)
 {
 	static const __u8 prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -227,11 +228,11 @@ static bool no_address(const __u8 a[16])
 	static const __u8 zero[16];
 	__be32 v4;
 
-	return !memcmp(a, zero, 16) || (v4_of(a, &v4) && !v4);
+	return !memcmp(a, zero, 16) || (xnat_pcp_v4_of(a, &v4) && !v4);
 }
 
 /* A PCP answer: the header, then body_len bytes already at resp + 24. */
-static size_t pcp_answer(const struct xnat_pcp_server *s, __u8 opcode, __u8 result, __u32 lifetime, __u32 now,
+size_t xnat_pcp_answer(const struct xnat_pcp_server *s, __u8 opcode, __u8 result, __u32 lifetime, __u32 now,
 			 __u8 *resp, size_t body_len)
 {
 	struct xnat_pcp_resp_hdr h = {
@@ -244,7 +245,7 @@ static size_t pcp_answer(const struct xnat_pcp_server *s, __u8 opcode, __u8 resu
 }
 
 /* An error answer: the request's own bytes after the header, as many as fit (RFC 6887 8.3). */
-static size_t pcp_error(struct xnat_pcp_server *s, const __u8 *req, size_t len, __u8 result, __u32 now,
+size_t xnat_pcp_error(struct xnat_pcp_server *s, const __u8 *req, size_t len, __u8 result, __u32 now,
 			__u8 *resp)
 {
 	size_t body = len > XNAT_PCP_MAX_DATAGRAM ? XNAT_PCP_MAX_DATAGRAM : len;
@@ -257,30 +258,48 @@ static size_t pcp_error(struct xnat_pcp_server *s, const __u8 *req, size_t len, 
 		s->count.malformed++;
 	else
 		s->count.refused++;
-	return pcp_answer(s, req[1], result, short_lived ? ERR_SHORT_LIFETIME : ERR_LONG_LIFETIME, now, resp,
+	return xnat_pcp_answer(s, req[1], result, short_lived ? ERR_SHORT_LIFETIME : ERR_LONG_LIFETIME, now, resp,
 			  body);
 }
 
 size_t xnat_pcp_announcement(const struct xnat_pcp_server *s, __u32 now, __u8 *out)
 {
-	return pcp_answer(s, XNAT_PCP_OP_ANNOUNCE, XNAT_PCP_SUCCESS, 0, now, out, 0);
+	return xnat_pcp_answer(s, XNAT_PCP_OP_ANNOUNCE, XNAT_PCP_SUCCESS, 0, now, out, 0);
 }
 
-/* The options of a MAP request, as understood. */
-struct map_opts {
-	bool third_party, prefer_failure;
-	__be32 third_party_addr;
-	size_t kept;       /* bytes of processed options, copied to the answer */
-	__u8 keep[64];
-};
+/* One FILTER option (RFC 6887 13.3, errata 3891): prefix 0 clears the
+ * mapping's filters; otherwise an IPv4 prefix (97..128 in the 128-bit
+ * form) and a port. Returns 0 or a PCP result. */
+static __u8 parse_filter(const __u8 *data, size_t dlen, struct xnat_pcp_opts *o)
+{
+	struct xnat_pcp_filter f;
+	struct xnat_remote_filter r = { 0 };
 
-/* Walk the options at req[off, len). Returns 0 or a PCP result. */
-static __u8 parse_options(const __u8 *req, size_t off, size_t len, struct map_opts *o)
+	if (dlen != sizeof(f))
+		return XNAT_PCP_MALFORMED_OPTION;
+	memcpy(&f, data, sizeof(f));
+	o->filter = true;
+	if (!f.prefix_len) {
+		o->filter_clear = true; /* what came before in this request goes too */
+		o->n_filters = 0;
+		return XNAT_PCP_SUCCESS;
+	}
+	if (f.prefix_len < 97 || f.prefix_len > 128 || !xnat_pcp_v4_of(f.remote_addr, &r.addr))
+		return XNAT_PCP_MALFORMED_OPTION;
+	r.prefix_len = (__u8)(f.prefix_len - 96);
+	r.addr &= xnat_prefix_mask(r.prefix_len);
+	r.port = f.remote_port;
+	return xnat_pcp_filter_add(o->filters, &o->n_filters, &r) ? XNAT_PCP_EXCESSIVE_REMOTE_PEERS
+								   : XNAT_PCP_SUCCESS;
+}
+
+__u8 xnat_pcp_parse_options(__u8 opcode, const __u8 *req, size_t off, size_t len, struct xnat_pcp_opts *o)
 {
 	while (off < len) {
 		struct xnat_pcp_opt_hdr h;
 		size_t dlen, total;
-		__u8 data[20];
+		const __u8 *data;
+		__u8 rc = XNAT_PCP_SUCCESS;
 
 		if (len - off < sizeof(h))
 			return XNAT_PCP_MALFORMED_OPTION;
@@ -289,27 +308,35 @@ static __u8 parse_options(const __u8 *req, size_t off, size_t len, struct map_op
 		total = sizeof(h) + ((dlen + 3) & ~(size_t)3);
 		if (total > len - off)
 			return XNAT_PCP_MALFORMED_OPTION;
+		data = req + off + sizeof(h);
 		if (h.code == XNAT_PCP_OPT_THIRD_PARTY) {
+			__u8 a[16];
+
 			if (dlen != 16 || o->third_party)
 				return XNAT_PCP_MALFORMED_OPTION;
-			memcpy(data, req + off + sizeof(h), 16);
-			if (!v4_of(data, &o->third_party_addr) || !o->third_party_addr)
+			memcpy(a, data, 16);
+			if (!xnat_pcp_v4_of(a, &o->third_party_addr) || !o->third_party_addr)
 				return XNAT_PCP_MALFORMED_OPTION;
 			o->third_party = true;
-		} else if (h.code == XNAT_PCP_OPT_PREFER_FAILURE) {
+		} else if (h.code == XNAT_PCP_OPT_PREFER_FAILURE && opcode == XNAT_PCP_OP_MAP) {
 			if (dlen != 0 || o->prefer_failure)
 				return XNAT_PCP_MALFORMED_OPTION;
 			o->prefer_failure = true;
+		} else if (h.code == XNAT_PCP_OPT_FILTER && opcode == XNAT_PCP_OP_MAP) {
+			rc = parse_filter(data, dlen, o);
+		} else if (h.code == XNAT_PCP_OPT_PREFER_FAILURE || h.code == XNAT_PCP_OPT_FILTER) {
+			return XNAT_PCP_MALFORMED_OPTION; /* MAP's options in another opcode */
 		} else if (h.code < XNAT_PCP_OPT_OPTIONAL) {
-			return XNAT_PCP_UNSUPP_OPTION; /* FILTER included: not yet in the fast path */
+			return XNAT_PCP_UNSUPP_OPTION;
 		} else {
 			off += total; /* optional, not understood: skipped, not echoed */
 			continue;
 		}
-		if (o->kept + total <= sizeof(o->keep)) {
-			memcpy(o->keep + o->kept, req + off, total);
-			o->kept += total;
-		}
+		if (rc)
+			return rc;
+		/* Echoed in the answer; what fits in a datagram fits here. */
+		memcpy(o->keep + o->kept, req + off, total);
+		o->kept += total;
 		off += total;
 	}
 	return XNAT_PCP_SUCCESS;
@@ -345,14 +372,32 @@ static __u8 map_delete(struct xnat_pcp_server *s, const struct xnat_pcp_map *m, 
 		return XNAT_PCP_NOT_AUTHORIZED;
 	if (!xnat_lease_remove(s->maps, &l)) {
 		memset(nonce_of(s, l.proto, l.ext_port), 0, 12);
+		xnat_pcp_filters_set(s->maps, &l, NULL, 0);
 		s->count.deleted++;
 	}
 	return XNAT_PCP_SUCCESS;
 }
 
-static __u8 map_grant(struct xnat_pcp_server *s, struct xnat_pcp_map *m, __be32 addr, __u32 lifetime,
-		      bool exact, __u32 now, __u32 *granted)
+/* The filters the mapping will have: a new one those of the request; a
+ * renewed one keeps its own and adds the request's, unless the request
+ * cleared them (prefix length 0). Returns 0 or EXCESSIVE_REMOTE_PEERS. */
+static __u8 filters_after(const struct xnat_pcp_server *s, const struct xnat_lease *have,
+			  const struct xnat_pcp_opts *o, struct xnat_remote_filter *out, unsigned int *n)
 {
+	*n = 0;
+	if (have && !o->filter_clear)
+		*n = (unsigned int)xnat_pcp_filters_get(s->maps, have, out);
+	for (unsigned int i = 0; i < o->n_filters; i++)
+		if (xnat_pcp_filter_add(out, n, &o->filters[i]))
+			return XNAT_PCP_EXCESSIVE_REMOTE_PEERS;
+	return XNAT_PCP_SUCCESS;
+}
+
+static __u8 map_grant(struct xnat_pcp_server *s, struct xnat_pcp_map *m, __be32 addr, __u32 lifetime,
+		      const struct xnat_pcp_opts *o, __u32 now, __u32 *granted)
+{
+	struct xnat_remote_filter filters[XNAT_PORT_FILTERS];
+	unsigned int n_filters;
 	struct xnat_lease l;
 	struct xnat_lease_req r;
 	bool have = !xnat_lease_find(s->maps, XNAT_OWNER_PCP, m->protocol, addr, ntohs(m->internal_port), 0, &l);
@@ -362,8 +407,10 @@ static __u8 map_grant(struct xnat_pcp_server *s, struct xnat_pcp_map *m, __be32 
 		return XNAT_PCP_NOT_AUTHORIZED;
 	if (!have && !under_quota(s, addr))
 		return XNAT_PCP_USER_EX_QUOTA;
+	if (filters_after(s, have ? &l : NULL, o, filters, &n_filters))
+		return XNAT_PCP_EXCESSIVE_REMOTE_PEERS;
 	r = lease_req(s, XNAT_OWNER_PCP, m->protocol, addr, ntohs(m->internal_port), ntohs(m->external_port),
-		      clamp_lifetime(s, lifetime), exact);
+		      clamp_lifetime(s, lifetime), o->prefer_failure);
 	rc = xnat_lease_grant(s->maps, &r, now, &l);
 	if (rc == XNAT_LEASE_CONFLICT)
 		return XNAT_PCP_CANNOT_PROVIDE_EXTERNAL;
@@ -373,11 +420,18 @@ static __u8 map_grant(struct xnat_pcp_server *s, struct xnat_pcp_map *m, __be32 
 		return XNAT_PCP_NOT_AUTHORIZED;
 	if (rc < 0)
 		return XNAT_PCP_NO_RESOURCES;
+	/* A mapping must never be open wider than it was asked to be: when
+	 * its filters can't be stored, a new one goes again. */
+	if ((o->filter || rc == XNAT_LEASE_GRANTED) && xnat_pcp_filters_set(s->maps, &l, filters, n_filters)) {
+		if (rc == XNAT_LEASE_GRANTED)
+			xnat_lease_remove(s->maps, &l);
+		return XNAT_PCP_NO_RESOURCES;
+	}
 	s->count.granted += rc == XNAT_LEASE_GRANTED;
 	s->count.renewed += rc == XNAT_LEASE_RENEWED;
 	memcpy(nonce_of(s, l.proto, l.ext_port), m->nonce, 12);
 	m->external_port = htons(l.ext_port);
-	mapped_v4(m->external_addr, s->ext_addr);
+	xnat_pcp_mapped_v4(m->external_addr, s->ext_addr);
 	*granted = l.expires - now;
 	return XNAT_PCP_SUCCESS;
 }
@@ -410,45 +464,45 @@ static size_t pcp_map_answer(struct xnat_pcp_server *s, __be32 src, const __u8 *
 			     __u32 lifetime, __u32 now, __u8 *resp)
 {
 	const size_t data_off = sizeof(struct xnat_pcp_req_hdr);
-	struct map_opts o = { 0 };
+	struct xnat_pcp_opts o = { 0 };
 	struct xnat_pcp_map m;
 	__u32 granted = 0;
 	__be32 addr = src;
 	__u8 rc;
 
 	if (len < data_off + sizeof(m))
-		return pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
+		return xnat_pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
 	memcpy(&m, req + data_off, sizeof(m));
-	rc = parse_options(req, data_off + sizeof(m), len, &o);
+	rc = xnat_pcp_parse_options(XNAT_PCP_OP_MAP, req, data_off + sizeof(m), len, &o);
 	if (rc)
-		return pcp_error(s, req, len, rc, now, resp);
+		return xnat_pcp_error(s, req, len, rc, now, resp);
 	if (o.third_party) {
 		if (!s->policy.allow_third_party)
-			return pcp_error(s, req, len, XNAT_PCP_NOT_AUTHORIZED, now, resp);
+			return xnat_pcp_error(s, req, len, XNAT_PCP_NOT_AUTHORIZED, now, resp);
 		addr = o.third_party_addr;
 		s->last.host = addr;
 	}
 	if (m.protocol != IPPROTO_TCP && m.protocol != IPPROTO_UDP)
-		return pcp_error(s, req, len, XNAT_PCP_UNSUPP_PROTOCOL, now, resp);
+		return xnat_pcp_error(s, req, len, XNAT_PCP_UNSUPP_PROTOCOL, now, resp);
 	if (!m.internal_port)
-		return pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
+		return xnat_pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
 	if (!s->ext_addr)
-		return pcp_error(s, req, len, XNAT_PCP_NETWORK_FAILURE, now, resp);
+		return xnat_pcp_error(s, req, len, XNAT_PCP_NETWORK_FAILURE, now, resp);
 	if (lifetime) {
 		__be32 want;
 
 		if (o.prefer_failure && !no_address(m.external_addr) &&
-		    (!v4_of(m.external_addr, &want) || want != s->ext_addr))
-			return pcp_error(s, req, len, XNAT_PCP_CANNOT_PROVIDE_EXTERNAL, now, resp);
-		rc = map_grant(s, &m, addr, lifetime, o.prefer_failure, now, &granted);
+		    (!xnat_pcp_v4_of(m.external_addr, &want) || want != s->ext_addr))
+			return xnat_pcp_error(s, req, len, XNAT_PCP_CANNOT_PROVIDE_EXTERNAL, now, resp);
+		rc = map_grant(s, &m, addr, lifetime, &o, now, &granted);
 	} else {
 		rc = map_delete(s, &m, addr);
 	}
 	if (rc)
-		return pcp_error(s, req, len, rc, now, resp);
+		return xnat_pcp_error(s, req, len, rc, now, resp);
 	memcpy(resp + data_off, &m, sizeof(m));
 	memcpy(resp + data_off + sizeof(m), o.keep, o.kept);
-	return pcp_answer(s, XNAT_PCP_OP_MAP, XNAT_PCP_SUCCESS, granted, now, resp, sizeof(m) + o.kept);
+	return xnat_pcp_answer(s, XNAT_PCP_OP_MAP, XNAT_PCP_SUCCESS, granted, now, resp, sizeof(m) + o.kept);
 }
 
 static size_t pcp(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len, __u32 now, __u8 *resp)
@@ -460,20 +514,22 @@ static size_t pcp(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t
 		return 0; /* an answer: never answered */
 	s->count.pcp++;
 	if (req[0] != XNAT_PCP_VERSION)
-		return pcp_error(s, req, len, XNAT_PCP_UNSUPP_VERSION, now, resp);
+		return xnat_pcp_error(s, req, len, XNAT_PCP_UNSUPP_VERSION, now, resp);
 	if (len < sizeof(h) || len > XNAT_PCP_MAX_DATAGRAM || len % 4)
-		return pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
+		return xnat_pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
 	memcpy(&h, req, sizeof(h));
-	mapped_v4(client, src);
+	xnat_pcp_mapped_v4(client, src);
 	if (memcmp(client, h.client_addr, 16)) /* behind another NAT, or spoofing another host */
-		return pcp_error(s, req, len, XNAT_PCP_ADDRESS_MISMATCH, now, resp);
+		return xnat_pcp_error(s, req, len, XNAT_PCP_ADDRESS_MISMATCH, now, resp);
 	switch (h.opcode) {
 	case XNAT_PCP_OP_ANNOUNCE:
-		return pcp_answer(s, h.opcode, XNAT_PCP_SUCCESS, 0, now, resp, 0);
+		return xnat_pcp_answer(s, h.opcode, XNAT_PCP_SUCCESS, 0, now, resp, 0);
 	case XNAT_PCP_OP_MAP:
 		return pcp_map(s, src, req, len, ntohl(h.lifetime), now, resp);
-	default: /* PEER included: not yet */
-		return pcp_error(s, req, len, XNAT_PCP_UNSUPP_OPCODE, now, resp);
+	case XNAT_PCP_OP_PEER:
+		return xnat_pcp_peer(s, src, req, len, ntohl(h.lifetime), now, resp);
+	default:
+		return xnat_pcp_error(s, req, len, XNAT_PCP_UNSUPP_OPCODE, now, resp);
 	}
 }
 

@@ -28,12 +28,25 @@ struct xnat_pcp_outcome {
 	bool set;
 	bool pcp;             /* PCP, else NAT-PMP */
 	bool deleted;         /* lifetime 0: a delete */
+	bool peer;            /* PCP PEER: the session to peer_addr:peer_port */
 	__u8 result;          /* the protocol's own result code */
 	__u8 proto;
 	__be32 host;          /* whose mapping (THIRD_PARTY: the third party) */
 	__u16 int_port, ext_port;
 	__u32 lifetime;       /* granted */
+	__be32 peer_addr;
+	__u16 peer_port;
 };
+
+/*
+ * PEER (RFC 6887 12) for an endpoint that has no session with that remote
+ * peer yet: the session is made by the fast path itself, as if the
+ * endpoint's first packet to the peer had come (xnatd runs a synthesized
+ * packet through the LAN program), so its external port is the one the
+ * endpoint's traffic will get. Ports in network order. Returns 0 or -errno.
+ */
+typedef int (*xnat_pcp_peer_create_fn)(void *ctx, __u8 proto, __be32 int_addr, __be16 int_port,
+				       __be32 rem_addr, __be16 rem_port);
 
 struct xnat_pcp_server {
 	const struct xnat_map_fds *maps;
@@ -44,8 +57,10 @@ struct xnat_pcp_server {
 	 * renew or delete it. An all-zero nonce (lost with a restart) is taken
 	 * over by the next request. */
 	__u8 (*nonce)[12];
+	xnat_pcp_peer_create_fn peer_create; /* NULL: PEER answers for existing sessions only */
+	void *peer_ctx;
 	struct xnat_pcp_counters {
-		__u64 natpmp, pcp, granted, renewed, deleted, refused, malformed;
+		__u64 natpmp, pcp, granted, renewed, deleted, refused, malformed, peer;
 	} count;
 	struct xnat_pcp_outcome last;
 };

@@ -167,6 +167,7 @@ int xnatd_load(struct xnatd *d)
 	d->maps.stats = bpf_map__fd(skel->maps.xnat_stats);
 	d->maps.sip_dialogs = bpf_map__fd(skel->maps.xnat_sip_dialogs);
 	d->maps.sip_seqadj = bpf_map__fd(skel->maps.xnat_sip_seqadj);
+	d->maps.port_filters = bpf_map__fd(skel->maps.xnat_port_filters);
 	return pin_programs(d);
 }
 

@@ -15,8 +15,12 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
+#include "first_packet.h"
 #include "pcp_server.h"
+#include "slowrun.h"
 #include "xnatd.h"
+#include "xnat.skel.h"
 
 /* RFC 6886 3.2.1: ten announcements, the first interval 250 ms, doubling. */
 #define ANNOUNCE_TIMES 10
@@ -30,6 +34,8 @@ struct xnatd_pcp {
 	int fd[XNAT_MAX_LAN];
 	unsigned int ifindex[XNAT_MAX_LAN];
 	int n;
+	int prog_lan;            /* the fast path's LAN program, for PEER's first packets */
+	unsigned int req_ifindex; /* the LAN interface of the request being served */
 	int announce_left;       /* announcements still to send */
 	__u64 announce_at_ms;    /* CLOCK_MONOTONIC */
 	__u32 announce_gap_ms;
@@ -89,6 +95,27 @@ static struct xnat_pcp_policy policy_of(const struct xnatd *d)
 	};
 }
 
+/* PEER with no session yet: the fast path makes it from the packet the
+ * endpoint would send, as if it had come in on the request's interface.
+ * The translated frame is not sent: the session is what was wanted. */
+static int peer_create(void *ctx, __u8 proto, __be32 int_addr, __be16 int_port, __be32 rem_addr,
+		       __be16 rem_port)
+{
+	struct xnatd_pcp *p = ctx;
+	static __u8 out[XNAT_SLOW_RUN_MAX];
+	__u8 frame[XNAT_FIRST_PACKET_MAX];
+	struct xnat_slow_meta meta;
+	size_t len = xnat_first_packet(proto, int_addr, int_port, rem_addr, rem_port, frame), out_len;
+	int v;
+
+	if (!len || p->prog_lan < 0)
+		return -EINVAL;
+	v = xnat_slow_run(p->prog_lan, p->req_ifindex, XNAT_SLOW_NO_DIVERT, frame, len, out, &out_len, &meta);
+	if (v < 0)
+		return v;
+	return v == XDP_REDIRECT || v == XDP_TX ? 0 : -EHOSTUNREACH;
+}
+
 int xnatd_pcp_start(struct xnatd *d)
 {
 	struct xnat_pcp_policy policy = policy_of(d);
@@ -104,6 +131,9 @@ int xnatd_pcp_start(struct xnatd *d)
 	}
 	p->srv.ext_addr = d->ext_addr;
 	p->limit = &d->ratelimit;
+	p->prog_lan = d->skel ? bpf_program__fd(d->skel->progs.xnat_xdp_lan) : -1;
+	p->srv.peer_create = peer_create;
+	p->srv.peer_ctx = p;
 	for (int i = 0; i < d->cfg.n_lan; i++) {
 		int fd = open_lan_socket(d->cfg.lan[i], d->lan_ifindex[i]);
 
@@ -213,6 +243,18 @@ static void log_outcome(struct xnatd_pcp *p)
 	if (!o->set || !may_log(p))
 		return;
 	inet_ntop(AF_INET, &o->host, host, sizeof(host));
+	if (o->peer) {
+		char peer[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &o->peer_addr, peer, sizeof(peer));
+		if (o->result)
+			xlog_info("PCP: peer %s:%u %s -> %s:%u refused: %s", host, o->int_port, proto, peer,
+				  o->peer_port, xnat_pcp_result_name(o->result));
+		else
+			xlog_info("PCP: peer %s:%u %s -> %s:%u on external port %u for %u s", host, o->int_port,
+				  proto, peer, o->peer_port, o->ext_port, o->lifetime);
+		return;
+	}
 	if (o->result)
 		xlog_info("%s: %s %s:%u %s refused: %s", who, o->deleted ? "delete" : "map", host,
 			  o->int_port, proto,
@@ -247,7 +289,7 @@ static void reply(int fd, const struct sockaddr_in *to, const struct in_pktinfo 
 }
 
 /* Every datagram waiting on one socket. */
-static void serve(struct xnatd_pcp *p, int fd)
+static void serve(struct xnatd_pcp *p, int fd, unsigned int ifindex)
 {
 	__u8 req[XNAT_PCP_MAX_DATAGRAM + 4], resp[XNAT_PCP_MAX_DATAGRAM];
 	char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
@@ -277,6 +319,7 @@ static void serve(struct xnatd_pcp *p, int fd)
 					reply_from.ipi_spec_dst = pi.ipi_addr;
 			}
 		/* Over-long datagrams are cut to what PCP allows, so they answer MALFORMED. */
+		p->req_ifindex = ifindex;
 		out = xnat_pcp_handle(&p->srv, from.sin_addr.s_addr, req,
 				      (size_t)n > sizeof(req) ? sizeof(req) : (size_t)n, xnat_now(), resp);
 		log_outcome(p);
@@ -293,7 +336,7 @@ void xnatd_pcp_poll(struct xnatd *d, const struct pollfd *pfds)
 		return;
 	for (int i = 0; i < p->n; i++)
 		if (pfds[i].revents & POLLIN)
-			serve(p, p->fd[i]);
+			serve(p, p->fd[i], p->ifindex[i]);
 	if (p->announce_left && now_ms() >= p->announce_at_ms) {
 		send_announcements(p);
 		p->announce_left--;
@@ -312,10 +355,11 @@ void xnatd_pcp_log_counters(struct xnatd *d)
 	c = &p->srv.count;
 	l = &p->logged;
 	xlog_info("NAT-PMP/PCP: %llu NAT-PMP and %llu PCP requests, %llu granted, %llu renewed, "
-		  "%llu deleted, %llu refused, %llu malformed",
+		  "%llu deleted, %llu peer, %llu refused, %llu malformed",
 		  (unsigned long long)(c->natpmp - l->natpmp), (unsigned long long)(c->pcp - l->pcp),
 		  (unsigned long long)(c->granted - l->granted), (unsigned long long)(c->renewed - l->renewed),
-		  (unsigned long long)(c->deleted - l->deleted), (unsigned long long)(c->refused - l->refused),
+		  (unsigned long long)(c->deleted - l->deleted), (unsigned long long)(c->peer - l->peer),
+		  (unsigned long long)(c->refused - l->refused),
 		  (unsigned long long)(c->malformed - l->malformed));
 	p->logged = *c;
 }

@@ -38,6 +38,7 @@
 #define XNAT_MAP_STATS      "xnat_stats"
 #define XNAT_MAP_SIP_DIALOGS "xnat_sip_dialogs"
 #define XNAT_MAP_SIP_SEQADJ "xnat_sip_seqadj"
+#define XNAT_MAP_PORT_FILTERS "xnat_port_filters"
 
 /* Default table sizes (entries); xnatd may change them before loading. */
 #define XNAT_DEFAULT_MAX_FLOWS    262144 /* two entries per session */
@@ -45,6 +46,7 @@
 #define XNAT_DEFAULT_MAX_HOSTS    4096
 #define XNAT_MAX_FRAGS            8192
 #define XNAT_MAX_SIP_DIALOGS      8192
+#define XNAT_MAX_PORT_FILTERS     4096   /* PCP mappings with a FILTER */
 
 enum xnat_dir {
 	XNAT_DIR_OUT = 0, /* LAN -> WAN: source is rewritten */
@@ -244,6 +246,44 @@ struct xnat_adf_key {
 	__u8 proto;
 	__u8 pad;
 };
+
+/*
+ * PCP FILTER (RFC 6887 13.3), value of xnat_port_filters keyed by the
+ * xnat_ports slot (__u32): the remote peers that may open a session through
+ * a PCP mapping. It applies only while the slot's claim word is still
+ * `claim` (the same endpoint's PCP mapping), so an entry left behind by an
+ * ended mapping never filters the next one. No entry, or count 0: anyone.
+ */
+#define XNAT_PORT_FILTERS 8
+
+struct xnat_remote_filter {
+	__be32 addr;     /* network order, host bits zero */
+	__u8 prefix_len; /* 1..32 */
+	__u8 pad;
+	__be16 port;     /* 0: any port */
+};
+
+struct xnat_port_filter {
+	__u64 claim;     /* xnat_port_claim_word() of the mapping they belong to */
+	__u32 count;     /* rules in use, 0..XNAT_PORT_FILTERS */
+	__u32 pad;
+	struct xnat_remote_filter rule[XNAT_PORT_FILTERS];
+};
+
+static inline __be32 xnat_prefix_mask(__u8 prefix_len)
+{
+	__u32 m = prefix_len >= 32 ? 0xffffffffu : prefix_len ? ~0u << (32 - prefix_len) : 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	m = __builtin_bswap32(m);
+#endif
+	return m;
+}
+
+static inline int xnat_remote_filter_match(const struct xnat_remote_filter *f, __be32 addr, __be16 port)
+{
+	return (addr & xnat_prefix_mask(f->prefix_len)) == f->addr && (!f->port || f->port == port);
+}
 
 /*
  * SIP dialogs (xnat_sip_dialogs): what the ALG learnt of a call or a

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Static forwards and leases: slots of xnat_ports that admit any remote. */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -73,8 +74,44 @@ static void leases(void)
 	     "expired lease: a new remote is not admitted (passed to the gateway)");
 }
 
+/* PCP FILTER: a PCP mapping with rules admits the remote peers they name
+ * only; rules left by another mapping of the slot are ignored. */
+static void pcp_filters(void)
+{
+	__u32 slot = (__u32)xnat_port_slot(IPPROTO_TCP, 6900);
+	int fd = bpf_map__fd(env.skel->maps.xnat_port_filters);
+	struct xnat_port_filter f = { .count = 1 };
+	struct in_addr h1, rem;
+	struct pkt_spec s;
+
+	env_reset();
+	inet_pton(AF_INET, H1, &h1);
+	inet_pton(AF_INET, REM, &rem);
+	add_forward(IPPROTO_TCP, 6900, H1, 6900, XNAT_OWNER_PCP);
+	f.claim = xnat_port_claim_word(h1.s_addr, htons(6900), XNAT_OWNER_PCP);
+	f.rule[0] = (struct xnat_remote_filter){ .addr = rem.s_addr, .prefix_len = 32, .port = htons(50000) };
+	bpf_map_update_elem(fd, &slot, &f, BPF_ANY);
+	t_ok(syn_reaches(6900, 6900, 50000), "PCP mapping with FILTER 198.51.100.2/32 port 50000: that peer admitted");
+	s = from_wan(flow_spec(IPPROTO_TCP, REM, 50001, EXT, 6900), MAC_REM);
+	t_ok(expect(run_xdp_wan, &s, V_XDP_DROP, NULL, NULL) && counted_once(XNAT_STAT_DROP_FILTERED),
+	     "... the same address from another port: dropped, counted as filtered");
+	s = from_wan(flow_spec(IPPROTO_TCP, REM2, 50000, EXT, 6900), MAC_REM);
+	t_ok(expect(run_xdp_wan, &s, V_XDP_DROP, NULL, NULL) && counted_once(XNAT_STAT_DROP_FILTERED),
+	     "... another address: dropped, counted as filtered");
+	f.rule[0].prefix_len = 24, f.rule[0].addr &= htonl(0xffffff00), f.rule[0].port = 0;
+	bpf_map_update_elem(fd, &slot, &f, BPF_ANY);
+	t_ok(syn_reaches(6900, 6900, 50002), "FILTER 198.51.100.0/24 any port: the other address admitted");
+	f.count = 0;
+	bpf_map_update_elem(fd, &slot, &f, BPF_ANY);
+	f.count = 1, f.rule[0].prefix_len = 32, f.rule[0].addr = rem.s_addr;
+	f.claim = xnat_port_claim_word(h1.s_addr, htons(6901), XNAT_OWNER_PCP); /* another mapping's */
+	bpf_map_update_elem(fd, &slot, &f, BPF_ANY);
+	t_ok(syn_reaches(6900, 6900, 50003), "rules tagged with another mapping's claim: ignored, anyone admitted");
+}
+
 void test_forwards(void)
 {
 	static_forwards();
 	leases();
+	pcp_filters();
 }

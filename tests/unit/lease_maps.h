@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The two fast-path tables leases live in, created fresh for a unit test. */
+/* The fast-path tables leases (and PCP PEER sessions) live in, created fresh for a unit test. */
 #ifndef XNAT_TEST_LEASE_MAPS_H
 #define XNAT_TEST_LEASE_MAPS_H
 
 #include "maps.h"
 
-/* xnat_ports (mmapable array) and a 1024-entry xnat_eim hash in m, every
- * other fd -1. Returns 0, or -1 with everything closed. */
+/* xnat_ports (mmapable array), 1024-entry xnat_eim and xnat_flows hashes,
+ * xnat_config (the default timeouts) and a 64-entry xnat_port_filters in m,
+ * every other fd -1. Returns 0, or -1 with everything closed. */
 int lease_maps_create(struct xnat_map_fds *m);
 
 #endif

@@ -51,6 +51,7 @@ static int setup(void **state)
 	m.host_freed = mk(sizeof(__be32), sizeof(__u64));
 	m.sip_dialogs = mk(sizeof(struct xnat_sip_dialog_key), sizeof(struct xnat_sip_dialog));
 	m.sip_seqadj = mk(sizeof(struct xnat_seqadj_key), sizeof(struct xnat_seqadj));
+	m.port_filters = mk(sizeof(__u32), sizeof(struct xnat_port_filter));
 	return 0;
 }
 
@@ -100,7 +101,7 @@ static void add_session(__u8 proto, __u16 lport, __u16 rport, __u16 eport, __u8 
 
 static void clear_all(void)
 {
-	int fds[] = { m.flows, m.eim, m.adf, m.host_freed, m.sip_dialogs, m.sip_seqadj };
+	int fds[] = { m.flows, m.eim, m.adf, m.host_freed, m.sip_dialogs, m.sip_seqadj, m.port_filters };
 	struct xnat_port_table t;
 	char key[64];
 
@@ -407,6 +408,32 @@ static void test_sip_orphan_media_mapping_freed(void **state)
 	assert_int_equal(xnat_ports_in_use(m.ports), 0);
 }
 
+/* PCP FILTER rules live as long as their mapping, not a moment longer:
+ * rules of an ended lease, or of a slot now held by another mapping, go. */
+static void test_pcp_filters_follow_their_mapping(void **state)
+{
+	struct xnat_port_filter f = { .count = 1, .rule = { { .addr = REM, .prefix_len = 32 } } };
+	__u32 live = (__u32)xnat_port_slot(IPPROTO_TCP, 6900), ended = (__u32)xnat_port_slot(IPPROTO_TCP, 6901),
+	      other = (__u32)xnat_port_slot(IPPROTO_TCP, 6902);
+
+	(void)state;
+	need_root();
+	clear_all();
+	add_mapping(IPPROTO_TCP, 6900, 6900, XNAT_OWNER_PCP, NOW, NOW + 600);
+	add_mapping(IPPROTO_TCP, 6901, 6901, XNAT_OWNER_PCP, NOW - 700, NOW - 100); /* expired */
+	add_mapping(IPPROTO_TCP, 6902, 6902, XNAT_OWNER_UPNP, NOW, NOW + 600);
+	f.claim = xnat_port_claim_word(LAN, htons(6900), XNAT_OWNER_PCP);
+	assert_int_equal(bpf_map_update_elem(m.port_filters, &live, &f, BPF_ANY), 0);
+	f.claim = xnat_port_claim_word(LAN, htons(6901), XNAT_OWNER_PCP);
+	assert_int_equal(bpf_map_update_elem(m.port_filters, &ended, &f, BPF_ANY), 0);
+	f.claim = xnat_port_claim_word(LAN, htons(6902), XNAT_OWNER_PCP); /* a PCP lease's, now UPnP's */
+	assert_int_equal(bpf_map_update_elem(m.port_filters, &other, &f, BPF_ANY), 0);
+	gc();
+	assert_int_equal(bpf_map_lookup_elem(m.port_filters, &live, &f), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(m.port_filters, &ended, &f), 0);
+	assert_int_not_equal(bpf_map_lookup_elem(m.port_filters, &other, &f), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_sip_call_lives_while_media_flows),
 		cmocka_unit_test(test_sip_registration_keeps_the_phone_reachable),
 		cmocka_unit_test(test_sip_orphan_media_mapping_freed),
+		cmocka_unit_test(test_pcp_filters_follow_their_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

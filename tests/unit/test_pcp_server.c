@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <bpf/bpf.h>
 #include "forward.h"
 #include "lease.h"
+#include "pcp_filter.h"
 #include "pcp_server.h"
 #include "lease_maps.h"
 #include "ports.h"
@@ -412,7 +414,9 @@ static void test_pcp_malformed_and_unsupported(void **state)
 	assert_int_equal(send_pcp(h1, pcp_map_req(h1, 6, IPPROTO_TCP, 0, 0, 3600)).h.result,
 			 XNAT_PCP_MALFORMED_REQUEST);
 	len = pcp_map_req(h1, 6, IPPROTO_TCP, 80, 0, 3600);
-	req[1] = XNAT_PCP_OP_PEER;
+	req[1] = XNAT_PCP_OP_PEER; /* MAP's data is too short for PEER's */
+	assert_int_equal(send_pcp(h1, len).h.result, XNAT_PCP_MALFORMED_REQUEST);
+	req[1] = 3; /* no such opcode */
 	assert_int_equal(send_pcp(h1, len).h.result, XNAT_PCP_UNSUPP_OPCODE);
 	req[1] = XNAT_PCP_OP_MAP | XNAT_PCP_RESPONSE_BIT;
 	assert_int_equal(send_pcp(h1, len).len, 0); /* an answer is never answered */
@@ -423,6 +427,267 @@ static void test_pcp_malformed_and_unsupported(void **state)
 	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
 	srv.ext_addr = 0;
 	assert_int_equal(send_pcp(h1, pcp_map_req(h1, 6, IPPROTO_TCP, 80, 0, 3600)).h.result,
+			 XNAT_PCP_NETWORK_FAILURE);
+	srv.ext_addr = ext;
+}
+
+/* ------------------------------------------------------------- FILTER */
+
+static size_t add_filter(size_t len, __u8 prefix, const char *addr, __u16 port)
+{
+	struct xnat_pcp_filter f = { .prefix_len = prefix, .remote_port = htons(port) };
+	__be32 a = 0;
+
+	inet_pton(AF_INET, addr, &a);
+	v4mapped(f.remote_addr, a);
+	return add_option(len, XNAT_PCP_OPT_FILTER, &f, sizeof(f));
+}
+
+/* The rules the fast path applies to h1's TCP 6900 lease now. */
+static int filters_of(struct xnat_remote_filter *out)
+{
+	struct xnat_lease l;
+
+	if (xnat_lease_find(&m, XNAT_OWNER_PCP, IPPROTO_TCP, h1, 6900, 0, &l))
+		return -1;
+	return xnat_pcp_filters_get(&m, &l, out);
+}
+
+static __be32 ip(const char *a)
+{
+	__be32 v = 0;
+
+	inet_pton(AF_INET, a, &v);
+	return v;
+}
+
+static void test_pcp_filter(void **state)
+{
+	struct xnat_remote_filter f[XNAT_PORT_FILTERS];
+	struct xnat_port_filter raw;
+	struct pcp_out o;
+	struct xnat_lease l;
+	__u32 slot = (__u32)xnat_port_slot(IPPROTO_TCP, 6900);
+	size_t len;
+
+	(void)state;
+	/* a new mapping with two filters: granted, the options echoed, the rules in the fast path */
+	len = add_filter(add_filter(pcp_map_req(h1, 1, IPPROTO_TCP, 6900, 6900, 3600), 120, "203.0.113.7", 0),
+			 128 - 8, "198.51.100.77", 5060); /* 198.51.100.0/24 port 5060: host bits dropped */
+	o = send_pcp(h1, len);
+	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
+	assert_int_equal(o.len, len);
+	assert_memory_equal(resp + MAP_LEN, req + MAP_LEN, len - MAP_LEN);
+	assert_int_equal(filters_of(f), 2);
+	assert_int_equal(f[0].addr, ip("203.0.113.0"));
+	assert_int_equal(f[0].prefix_len, 24);
+	assert_int_equal(f[0].port, 0);
+	assert_int_equal(f[1].addr, ip("198.51.100.0"));
+	assert_int_equal(f[1].prefix_len, 24);
+	assert_int_equal(ntohs(f[1].port), 5060);
+	assert_int_equal(bpf_map_lookup_elem(m.port_filters, &slot, &raw), 0);
+	assert_int_equal(raw.claim, xnat_port_claim_word(h1, htons(6900), XNAT_OWNER_PCP));
+	assert_true(xnat_remote_filter_match(&f[0], ip("203.0.113.99"), htons(1)));
+	assert_false(xnat_remote_filter_match(&f[0], ip("203.0.114.1"), htons(1)));
+	assert_true(xnat_remote_filter_match(&f[1], ip("198.51.100.3"), htons(5060)));
+	assert_false(xnat_remote_filter_match(&f[1], ip("198.51.100.3"), htons(5061)));
+
+	/* a renewal without FILTER keeps them; with one, adds it (once) */
+	assert_int_equal(send_pcp(h1, pcp_map_req(h1, 1, IPPROTO_TCP, 6900, 6900, 3600)).h.result, 0);
+	assert_int_equal(filters_of(f), 2);
+	len = add_filter(pcp_map_req(h1, 1, IPPROTO_TCP, 6900, 6900, 3600), 128, "192.0.2.1", 0);
+	assert_int_equal(send_pcp(h1, add_filter(len, 128, "192.0.2.1", 0)).h.result, 0);
+	assert_int_equal(filters_of(f), 3);
+	/* prefix length 0 clears what was before it, then the next ones apply */
+	len = add_filter(pcp_map_req(h1, 1, IPPROTO_TCP, 6900, 6900, 3600), 0, "0.0.0.0", 0);
+	assert_int_equal(send_pcp(h1, add_filter(len, 104, "10.0.0.0", 0)).h.result, 0);
+	assert_int_equal(filters_of(f), 1);
+	assert_int_equal(f[0].prefix_len, 8);
+	assert_int_equal(send_pcp(h1, add_filter(pcp_map_req(h1, 1, IPPROTO_TCP, 6900, 6900, 3600), 0,
+						 "0.0.0.0", 0)).h.result, 0);
+	assert_int_equal(filters_of(f), 0); /* open to anyone again */
+
+	/* more rules than a mapping holds: EXCESSIVE_REMOTE_PEERS, and nothing granted */
+	len = pcp_map_req(h1, 2, IPPROTO_UDP, 7000, 7000, 3600);
+	for (int i = 0; i <= XNAT_PORT_FILTERS; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "192.0.2.%d", i + 1);
+		len = add_filter(len, 128, a, 0);
+	}
+	assert_int_equal(send_pcp(h1, len).h.result, XNAT_PCP_EXCESSIVE_REMOTE_PEERS);
+	assert_int_equal(xnat_lease_find(&m, XNAT_OWNER_PCP, IPPROTO_UDP, h1, 7000, 0, &l), -1);
+
+	/* malformed rules: an IPv4 prefix of 0 bits (errata 3891), over 128, an IPv6 peer, a short option */
+	assert_int_equal(send_pcp(h1, add_filter(pcp_map_req(h1, 2, IPPROTO_UDP, 7000, 0, 3600), 96, "1.2.3.4", 0))
+				 .h.result, XNAT_PCP_MALFORMED_OPTION);
+	assert_int_equal(send_pcp(h1, add_filter(pcp_map_req(h1, 2, IPPROTO_UDP, 7000, 0, 3600), 129, "1.2.3.4", 0))
+				 .h.result, XNAT_PCP_MALFORMED_OPTION);
+	len = add_filter(pcp_map_req(h1, 2, IPPROTO_UDP, 7000, 0, 3600), 120, "1.2.3.4", 0);
+	req[MAP_LEN + 4 + 4] = 0x20; /* 2001::... */
+	assert_int_equal(send_pcp(h1, len).h.result, XNAT_PCP_MALFORMED_OPTION);
+	len = pcp_map_req(h1, 2, IPPROTO_UDP, 7000, 0, 3600);
+	assert_int_equal(send_pcp(h1, add_option(len, XNAT_PCP_OPT_FILTER, req + 200, 16)).h.result,
+			 XNAT_PCP_MALFORMED_OPTION);
+
+	/* the delete takes the rules with the mapping */
+	assert_int_equal(send_pcp(h1, add_filter(pcp_map_req(h1, 1, IPPROTO_TCP, 6900, 6900, 3600), 128,
+						 "192.0.2.1", 0)).h.result, 0);
+	assert_int_equal(send_pcp(h1, pcp_map_req(h1, 1, IPPROTO_TCP, 6900, 0, 0)).h.result, 0);
+	assert_int_not_equal(bpf_map_lookup_elem(m.port_filters, &slot, &raw), 0);
+}
+
+/* --------------------------------------------------------------- PEER */
+
+static size_t pcp_peer_req(__be32 from, __u8 proto, __u16 int_port, const char *rem, __u16 rem_port,
+			   __u32 lifetime)
+{
+	struct xnat_pcp_req_hdr h = { .version = 2, .opcode = XNAT_PCP_OP_PEER, .lifetime = htonl(lifetime) };
+	struct xnat_pcp_peer p = { .map = { .protocol = proto, .internal_port = htons(int_port) },
+				   .remote_port = htons(rem_port) };
+
+	memset(req, 0, sizeof(req));
+	v4mapped(h.client_addr, from);
+	memset(p.map.nonce, 0x5e, sizeof(p.map.nonce));
+	v4mapped(p.remote_addr, ip(rem));
+	memcpy(req, &h, sizeof(h));
+	memcpy(req + PCP_HDR, &p, sizeof(p));
+	return PCP_HDR + sizeof(p);
+}
+
+static struct xnat_pcp_peer peer_resp(void)
+{
+	struct xnat_pcp_peer p;
+
+	memcpy(&p, resp + PCP_HDR, sizeof(p));
+	return p;
+}
+
+/* A session as the fast path makes it: OUT (lan -> rem) and IN (rem -> ext). */
+static void add_session(__be32 lan, __u16 lan_port, __be32 rem, __u16 rem_port, __u8 proto, __u16 ext_port,
+			__u32 seen)
+{
+	struct xnat_flow_key ko = { .saddr = lan, .daddr = rem, .sport = htons(lan_port), .dport = htons(rem_port),
+				    .proto = proto, .dir = XNAT_DIR_OUT };
+	struct xnat_flow vo = { .addr = ext, .port = htons(ext_port), .last_seen = seen };
+	struct xnat_flow vi = { .addr = lan, .port = htons(lan_port), .last_seen = seen };
+	struct xnat_flow_key ki;
+
+	xnat_flow_in_key(&ko, &vo, &ki);
+	assert_int_equal(bpf_map_update_elem(m.flows, &ko, &vo, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m.flows, &ki, &vi, BPF_ANY), 0);
+}
+
+static __u32 out_seen(__be32 lan, __u16 lan_port, __be32 rem, __u16 rem_port, __u8 proto, bool in_dir)
+{
+	struct xnat_flow_key k = { .saddr = lan, .daddr = rem, .sport = htons(lan_port), .dport = htons(rem_port),
+				   .proto = proto, .dir = XNAT_DIR_OUT };
+	struct xnat_flow v;
+
+	if (bpf_map_lookup_elem(m.flows, &k, &v))
+		return 0;
+	if (in_dir) {
+		struct xnat_flow_key ki;
+
+		xnat_flow_in_key(&k, &v, &ki);
+		if (bpf_map_lookup_elem(m.flows, &ki, &v))
+			return 0;
+	}
+	return v.last_seen;
+}
+
+static int creates;
+
+/* Stands in for xnatd's run of a first packet through the LAN program. */
+static int fake_create(void *ctx, __u8 proto, __be32 int_addr, __be16 int_port, __be32 rem_addr, __be16 rem_port)
+{
+	(void)ctx;
+	creates++;
+	add_session(int_addr, ntohs(int_port), rem_addr, ntohs(rem_port), proto, 40123, NOW);
+	return 0;
+}
+
+static void test_pcp_peer(void **state)
+{
+	struct xnat_pcp_peer p;
+	struct pcp_out o;
+	size_t len;
+
+	(void)state;
+	/* an existing UDP session: its external endpoint, its timeout restarted both ways */
+	add_session(h1, 5000, ip("203.0.113.5"), 3478, IPPROTO_UDP, 40000, NOW - 200);
+	len = pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 3478, 3600);
+	o = send_pcp(h1, len);
+	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
+	assert_int_equal(o.h.opcode, XNAT_PCP_OP_PEER | XNAT_PCP_RESPONSE_BIT);
+	assert_int_equal(o.len, len);
+	assert_int_equal(ntohl(o.h.lifetime), 300); /* the UDP session's idle timeout */
+	p = peer_resp();
+	assert_int_equal(ntohs(p.map.external_port), 40000);
+	assert_memory_equal(p.map.nonce, req + PCP_HDR, 12);
+	assert_int_equal(ntohs(p.remote_port), 3478);
+	assert_int_equal(memcmp(p.remote_addr, req + PCP_HDR + 40, 16), 0);
+	{
+		__u8 want[16];
+
+		v4mapped(want, ext);
+		assert_memory_equal(p.map.external_addr, want, 16);
+	}
+	assert_int_equal(out_seen(h1, 5000, ip("203.0.113.5"), 3478, IPPROTO_UDP, false), NOW);
+	assert_int_equal(out_seen(h1, 5000, ip("203.0.113.5"), 3478, IPPROTO_UDP, true), NOW);
+	assert_true(srv.last.peer);
+	assert_int_equal(srv.last.ext_port, 40000);
+	assert_int_equal(srv.last.peer_port, 3478);
+
+	/* no session yet and no way to make one: NO_RESOURCES, short-lived */
+	o = send_pcp(h1, pcp_peer_req(h1, IPPROTO_TCP, 6000, "203.0.113.5", 443, 600));
+	assert_int_equal(o.h.result, XNAT_PCP_NO_RESOURCES);
+	assert_int_equal(ntohl(o.h.lifetime), 30);
+	/* with the fast path's help: made as a first packet would, once */
+	srv.peer_create = fake_create;
+	creates = 0;
+	o = send_pcp(h1, pcp_peer_req(h1, IPPROTO_TCP, 6000, "203.0.113.5", 443, 600));
+	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
+	assert_int_equal(ntohs(peer_resp().map.external_port), 40123);
+	assert_int_equal(ntohl(o.h.lifetime), 240); /* TCP, not established: transitory */
+	assert_int_equal(send_pcp(h1, pcp_peer_req(h1, IPPROTO_TCP, 6000, "203.0.113.5", 443, 600)).h.result, 0);
+	assert_int_equal(creates, 1);
+	/* lifetime 0 lets go: nothing made, nothing cut */
+	o = send_pcp(h1, pcp_peer_req(h1, IPPROTO_UDP, 6001, "203.0.113.5", 53, 0));
+	assert_int_equal(o.h.result, XNAT_PCP_SUCCESS);
+	assert_int_equal(ntohl(o.h.lifetime), 0);
+	assert_int_equal(creates, 1);
+	assert_int_equal(send_pcp(h1, pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 3478, 0)).h.result, 0);
+	assert_int_equal(out_seen(h1, 5000, ip("203.0.113.5"), 3478, IPPROTO_UDP, false), NOW);
+	srv.peer_create = NULL;
+
+	/* refusals */
+	assert_int_equal(send_pcp(h1, pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 0, 60)).h.result,
+			 XNAT_PCP_MALFORMED_REQUEST);
+	assert_int_equal(send_pcp(h1, pcp_peer_req(h1, IPPROTO_UDP, 0, "203.0.113.5", 1, 60)).h.result,
+			 XNAT_PCP_MALFORMED_REQUEST);
+	assert_int_equal(send_pcp(h1, pcp_peer_req(h1, IPPROTO_UDP, 5000, "0.0.0.0", 1, 60)).h.result,
+			 XNAT_PCP_MALFORMED_REQUEST);
+	len = pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 3478, 60);
+	req[PCP_HDR + 40] = 0x20; /* an IPv6 peer */
+	assert_int_equal(send_pcp(h1, len).h.result, XNAT_PCP_MALFORMED_REQUEST);
+	assert_int_equal(send_pcp(h1, pcp_peer_req(h1, IPPROTO_ICMP, 5000, "203.0.113.5", 1, 60)).h.result,
+			 XNAT_PCP_UNSUPP_PROTOCOL);
+	len = pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 3478, 60);
+	assert_int_equal(send_pcp(h1, add_option(len, XNAT_PCP_OPT_PREFER_FAILURE, NULL, 0)).h.result,
+			 XNAT_PCP_MALFORMED_OPTION); /* MAP's option */
+	len = pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 3478, 60);
+	assert_int_equal(send_pcp(h1, add_filter(len, 128, "203.0.113.5", 0)).h.result, XNAT_PCP_MALFORMED_OPTION);
+	len = pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 3478, 60);
+	{
+		__u8 third[16];
+
+		v4mapped(third, h2);
+		assert_int_equal(send_pcp(h1, add_option(len, XNAT_PCP_OPT_THIRD_PARTY, third, 16)).h.result,
+				 XNAT_PCP_NOT_AUTHORIZED);
+	}
+	srv.ext_addr = 0;
+	assert_int_equal(send_pcp(h1, pcp_peer_req(h1, IPPROTO_UDP, 5000, "203.0.113.5", 3478, 60)).h.result,
 			 XNAT_PCP_NETWORK_FAILURE);
 	srv.ext_addr = ext;
 }
@@ -454,7 +719,8 @@ int main(void)
 		T(test_natpmp_address), T(test_natpmp_map_renew_delete), T(test_natpmp_refusals),
 		T(test_natpmp_quota), T(test_pcp_map_nonce_delete), T(test_pcp_prefer_failure_and_dynamic),
 		T(test_permission_rules),
-		T(test_pcp_third_party), T(test_pcp_malformed_and_unsupported), T(test_pcp_garbage_never_crashes),
+		T(test_pcp_third_party), T(test_pcp_malformed_and_unsupported), T(test_pcp_filter),
+		T(test_pcp_peer), T(test_pcp_garbage_never_crashes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
