@@ -19,15 +19,24 @@
 #include <xnat/nat.h>
 #include "lease_file.h"
 
-#define HEADER "# xnat leases 1"
+#define HEADER "# xnat leases 2"
+#define HEADER_V1 "# xnat leases 1" /* before FILTER: no filters field */
 #define TMP_SUFFIX ".tmp"
-#define LEASE_LINE_MAX 1024 /* bytes, without its '\n' */
-#define FIELDS 9
+#define LEASE_LINE_MAX 2048 /* bytes, without its '\n' */
+#define FIELDS 10
+#define FIELDS_V1 9
 #define NONCE_HEX 24
 
-/* The longest record: 8 tabs, "natpmp", 20 digits of expires, a nonce and
- * every description byte escaped. A line over LEASE_LINE_MAX is damage. */
-#define RECORD_MAX (3 + 5 + 15 + 5 + 6 + 20 + NONCE_HEX + 1 + 3 * XNAT_LEASE_DESC_MAX + (FIELDS - 1))
+/* The longest FILTER rule, "255.255.255.255/32:65535", and the most of them
+ * with their commas. */
+#define FILTER_MAX (15 + 3 + 6)
+#define FILTERS_MAX (XNAT_PORT_FILTERS * (FILTER_MAX + 1) - 1)
+
+/* The longest record: 9 tabs, "natpmp", 20 digits of expires, a nonce, every
+ * description byte escaped and the most filters (a PCP lease's only, so
+ * a few bytes over). A line over LEASE_LINE_MAX is damage. */
+#define RECORD_MAX \
+	(3 + 5 + 15 + 5 + 6 + 20 + NONCE_HEX + 1 + 3 * XNAT_LEASE_DESC_MAX + FILTERS_MAX + (FIELDS - 1))
 _Static_assert(RECORD_MAX <= LEASE_LINE_MAX, "a valid record must fit a line");
 
 static const char *const owner_names[XNAT_OWNER_MAX] = {
@@ -68,12 +77,48 @@ static bool seen_first(__u8 *seen, const struct xnat_lease_record *r)
 	return true;
 }
 
+/* ------------------------------------------------------------- filters */
+
+/* The host bits past a prefix of prefix_len (0..32) bits, network order. */
+static __be32 host_mask(__u8 prefix_len)
+{
+	return ~xnat_prefix_mask(prefix_len);
+}
+
+static bool filter_same(const struct xnat_remote_filter *a, const struct xnat_remote_filter *b)
+{
+	return a->addr == b->addr && a->prefix_len == b->prefix_len && a->port == b->port;
+}
+
+/*
+ * r's FILTER rules: on a PCP lease only (the only protocol with FILTER), at
+ * most XNAT_PORT_FILTERS, each a prefix of 1..32 bits without a host bit set
+ * (a match compares the masked peer address with addr: one with host bits
+ * would match nobody), none twice. One check for a save and a load, so what
+ * is saved loads back and nothing loads that a save would refuse.
+ */
+static bool filters_valid(const struct xnat_lease_record *r)
+{
+	if (r->n_filters > XNAT_PORT_FILTERS || (r->n_filters && r->owner != XNAT_OWNER_PCP))
+		return false;
+	for (int i = 0; i < r->n_filters; i++) {
+		const struct xnat_remote_filter *f = &r->filters[i];
+
+		if (f->prefix_len < 1 || f->prefix_len > 32 || (f->addr & host_mask(f->prefix_len)))
+			return false;
+		for (int j = 0; j < i; j++)
+			if (filter_same(f, &r->filters[j]))
+				return false;
+	}
+	return true;
+}
+
 /* ------------------------------------------------------------------ save */
 
 static bool record_valid(const struct xnat_lease_record *r)
 {
 	return proto_name(r->proto) && owner_name(r->owner) && r->ext_port && r->int_port && r->int_addr &&
-	       memchr(r->description, '\0', sizeof(r->description));
+	       memchr(r->description, '\0', sizeof(r->description)) && filters_valid(r);
 }
 
 /* The description as the file holds it, into out (room for 3 * XNAT_LEASE_DESC_MAX + 1). */
@@ -101,20 +146,39 @@ static void encode_description(const char *desc, char *out)
 	*out = '\0';
 }
 
+/* r's valid filters as the file holds them, into out (room for FILTERS_MAX + 1). */
+static void format_filters(const struct xnat_lease_record *r, char *out)
+{
+	size_t len = 0;
+
+	if (!r->n_filters) {
+		strcpy(out, "-");
+		return;
+	}
+	for (int i = 0; i < r->n_filters; i++) {
+		const struct xnat_remote_filter *f = &r->filters[i];
+		const __u8 *a = (const __u8 *)&f->addr;
+
+		len += (size_t)snprintf(out + len, FILTERS_MAX + 1 - len, "%s%u.%u.%u.%u/%u:%u", i ? "," : "", a[0],
+					a[1], a[2], a[3], f->prefix_len, ntohs(f->port));
+	}
+}
+
 /* r's line, '\n' included, into line (room for RECORD_MAX + 2). Returns its length. */
 static size_t format_record(const struct xnat_lease_record *r, char *line)
 {
-	char nonce[NONCE_HEX + 1] = "-", desc[3 * XNAT_LEASE_DESC_MAX + 1];
+	char nonce[NONCE_HEX + 1] = "-", desc[3 * XNAT_LEASE_DESC_MAX + 1], filters[FILTERS_MAX + 1];
 	const __u8 *a = (const __u8 *)&r->int_addr;
 
 	if (r->has_nonce)
 		for (int i = 0; i < 12; i++)
 			snprintf(nonce + 2 * i, 3, "%02x", r->nonce[i]);
 	encode_description(r->description, desc);
-	return (size_t)snprintf(line, RECORD_MAX + 2, "%s\t%u\t%u.%u.%u.%u\t%u\t%s\t%llu\t%s\t%d\t%s\n",
+	format_filters(r, filters);
+	return (size_t)snprintf(line, RECORD_MAX + 2, "%s\t%u\t%u.%u.%u.%u\t%u\t%s\t%llu\t%s\t%d\t%s\t%s\n",
 				proto_name(r->proto), r->ext_port, a[0], a[1], a[2], a[3], r->int_port,
 				owner_name(r->owner), (unsigned long long)r->expires, nonce, r->enabled ? 1 : 0,
-				desc);
+				desc, filters);
 }
 
 /* Output gathered in buf and written when full: few syscalls, every error kept. */
@@ -305,8 +369,15 @@ static bool parse_port(struct span s, __u16 *port)
 	return true;
 }
 
-/* a.b.c.d, each 0..255 without leading zeros (no octal guess), not 0.0.0.0. */
-static bool parse_addr(struct span s, __be32 *addr)
+/* parse_uint without a leading zero: one way to write each value (and no
+ * octal guess in an address). */
+static bool parse_dec(struct span s, __u64 max, __u64 *out)
+{
+	return !(s.len > 1 && s.p[0] == '0') && parse_uint(s, max, out);
+}
+
+/* a.b.c.d, each 0..255 without leading zeros. */
+static bool parse_quad(struct span s, __be32 *addr)
 {
 	struct span part[4];
 	__u8 b[4];
@@ -316,12 +387,18 @@ static bool parse_addr(struct span s, __be32 *addr)
 	for (int i = 0; i < 4; i++) {
 		__u64 v;
 
-		if (part[i].len > 3 || (part[i].len > 1 && part[i].p[0] == '0') || !parse_uint(part[i], 255, &v))
+		if (!parse_dec(part[i], 255, &v))
 			return false;
 		b[i] = (__u8)v;
 	}
 	memcpy(addr, b, sizeof(*addr));
-	return *addr != 0;
+	return true;
+}
+
+/* A dotted quad, not 0.0.0.0. */
+static bool parse_addr(struct span s, __be32 *addr)
+{
+	return parse_quad(s, addr) && *addr != 0;
 }
 
 static int hex_digit(char c, bool upper)
@@ -384,6 +461,40 @@ static bool parse_description(struct span s, char *desc)
 	return len > 0;
 }
 
+/* One rule, a.b.c.d/len:port (0.0.0.0 is a prefix like another here);
+ * filters_valid judges the values. */
+static bool parse_filter(struct span s, struct xnat_remote_filter *f)
+{
+	struct span rule[2], prefix[2];
+	__u64 len, port;
+
+	if (!split(s, ':', rule, 2) || !split(rule[0], '/', prefix, 2) || !parse_quad(prefix[0], &f->addr) ||
+	    !parse_dec(prefix[1], 32, &len) || !parse_dec(rule[1], 65535, &port))
+		return false;
+	f->prefix_len = (__u8)len;
+	f->port = htons((__u16)port);
+	return true;
+}
+
+/* "-", or 1..XNAT_PORT_FILTERS rules apart by commas (none empty). */
+static bool parse_filters(struct span s, struct xnat_lease_record *r)
+{
+	struct span rule[XNAT_PORT_FILTERS];
+	size_t n = 1;
+
+	if (span_is(s, "-"))
+		return true;
+	for (size_t i = 0; i < s.len; i++)
+		n += s.p[i] == ',';
+	if (n > XNAT_PORT_FILTERS || !split(s, ',', rule, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!parse_filter(rule[i], &r->filters[i]))
+			return false;
+	r->n_filters = (__u8)n;
+	return true;
+}
+
 static bool parse_owner(struct span s, __u8 *owner)
 {
 	for (int i = 0; i < XNAT_OWNER_MAX; i++) {
@@ -395,15 +506,16 @@ static bool parse_owner(struct span s, __u8 *owner)
 	return false;
 }
 
-/* A record line (without its '\n') into *r, zeroed first; false if any of it is wrong. */
-static bool parse_record(struct span line, struct xnat_lease_record *r)
+/* A record line (without its '\n') of exactly fields fields (FIELDS, or
+ * FIELDS_V1 without filters) into *r, zeroed first; false if any of it is wrong. */
+static bool parse_record(struct span line, size_t fields, struct xnat_lease_record *r)
 {
-	enum { PROTO, EXT_PORT, INT_ADDR, INT_PORT, OWNER, EXPIRES, NONCE, ENABLED, DESCRIPTION };
+	enum { PROTO, EXT_PORT, INT_ADDR, INT_PORT, OWNER, EXPIRES, NONCE, ENABLED, DESCRIPTION, FILTERS };
 	struct span f[FIELDS];
 	__u64 expires;
 
 	memset(r, 0, sizeof(*r));
-	if (!split(line, '\t', f, FIELDS))
+	if (!split(line, '\t', f, fields))
 		return false;
 	if (span_is(f[PROTO], "tcp"))
 		r->proto = IPPROTO_TCP;
@@ -419,7 +531,8 @@ static bool parse_record(struct span line, struct xnat_lease_record *r)
 	r->expires = expires;
 	return parse_port(f[EXT_PORT], &r->ext_port) && parse_addr(f[INT_ADDR], &r->int_addr) &&
 	       parse_port(f[INT_PORT], &r->int_port) && parse_owner(f[OWNER], &r->owner) &&
-	       parse_nonce(f[NONCE], r) && parse_description(f[DESCRIPTION], r->description);
+	       parse_nonce(f[NONCE], r) && parse_description(f[DESCRIPTION], r->description) &&
+	       (fields == FIELDS_V1 || parse_filters(f[FILTERS], r)) && filters_valid(r);
 }
 
 struct loader {
@@ -427,6 +540,7 @@ struct loader {
 	char line[LEASE_LINE_MAX];
 	size_t len;
 	bool too_long;                  /* the line went on past line[] */
+	size_t fields;                  /* of each record: FIELDS, FIELDS_V1 in a version 1 file */
 	__u8 seen[SEEN_BYTES];
 	struct xnat_lease_record *recs;
 	size_t n, cap;
@@ -485,20 +599,38 @@ static int keep_record(struct loader *l, const struct xnat_lease_record *r)
 	return 0;
 }
 
+/* The first line: which version the records are of. */
+static int read_header(struct loader *l)
+{
+	struct span header;
+	int rc = next_line(l);
+
+	if (rc < 0)
+		return rc;
+	if (!rc || l->too_long)
+		return -EINVAL;
+	header = (struct span){ l->line, l->len };
+	if (span_is(header, HEADER))
+		l->fields = FIELDS;
+	else if (span_is(header, HEADER_V1))
+		l->fields = FIELDS_V1;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int read_records(struct loader *l)
 {
 	struct xnat_lease_record r;
 	int rc;
 
-	rc = next_line(l);
-	if (rc < 0)
+	rc = read_header(l);
+	if (rc)
 		return rc;
-	if (!rc || l->too_long || !span_is((struct span){ l->line, l->len }, HEADER))
-		return -EINVAL;
 	while ((rc = next_line(l)) > 0) {
 		if (ignored_line(l))
 			continue;
-		if (l->too_long || !parse_record((struct span){ l->line, l->len }, &r) ||
+		if (l->too_long || !parse_record((struct span){ l->line, l->len }, l->fields, &r) ||
 		    l->n == XNAT_LEASE_FILE_MAX || !seen_first(l->seen, &r)) {
 			l->st.skipped++;
 			continue;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include "lease.h"
 #include "lease_file.h"
+#include "pcp_filter.h"
 #include "xnatd.h"
 
 struct xnatd_leases {
@@ -69,6 +70,8 @@ static size_t snapshot(struct xnatd *d, struct xnat_lease_record *out)
 			r->has_nonce = true;
 			memcpy(r->nonce, nonce, sizeof(r->nonce));
 		}
+		if (l->owner == XNAT_OWNER_PCP)
+			r->n_filters = (__u8)xnat_pcp_filters_get(&d->maps, l, r->filters);
 		if (l->owner == XNAT_OWNER_UPNP && (desc = xnatd_upnp_description(d, l->proto, l->ext_port)))
 			snprintf(r->description, sizeof(r->description), "%s", desc);
 	}
@@ -146,6 +149,14 @@ static int restore_one(struct xnatd *d, const struct xnat_lease_record *r, __u64
 		xlog_warn("leases: %s %u -> %s:%u not restored: %s", r->proto == IPPROTO_TCP ? "tcp" : "udp",
 			  r->ext_port, who, r->int_port,
 			  rc == XNAT_LEASE_CONFLICT ? "the port is held by another mapping" : "the maps refused it");
+		return 0;
+	}
+	/* A lease whose FILTER rules can't come back must not come back open to all. */
+	if (r->owner == XNAT_OWNER_PCP && xnat_pcp_filters_set(&d->maps, &got, r->filters, r->n_filters)) {
+		inet_ntop(AF_INET, &r->int_addr, who, sizeof(who));
+		xlog_warn("leases: %s %u -> %s:%u not restored: its PCP filters could not be stored",
+			  r->proto == IPPROTO_TCP ? "tcp" : "udp", r->ext_port, who, r->int_port);
+		xnat_lease_remove(&d->maps, &got);
 		return 0;
 	}
 	if (r->owner == XNAT_OWNER_PCP && r->has_nonce)

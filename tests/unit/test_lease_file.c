@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The lease file (agent/lib/lease_file.c): records saved and read back as
- * they were, the text an admin sees, and every way a file can be damaged
- * (each kind of bad line among good ones, over-long lines, duplicates, too
- * many records, every prefix of a good file, random mutations), costing
- * the damaged lines only. Saves that fail leave nothing behind. Each test
- * runs in its own mkdtemp directory under /tmp, removed after it.
+ * they were, PCP FILTER rules with them, the text an admin sees, version 1
+ * files (before FILTER) still read, and every way a file can be damaged
+ * (each kind of bad line among good ones, bad filters, over-long lines,
+ * duplicates, too many records, every prefix of a good file, random
+ * mutations), costing the damaged lines only. Saves that fail leave nothing
+ * behind. Each test runs in its own mkdtemp directory under /tmp, removed
+ * after it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +28,9 @@
 #include <xnat/nat.h>
 #include "lease_file.h"
 
-#define HEADER "# xnat leases 1\n"
+#define HEADER1 "# xnat leases 1\n" /* 9 fields a line, no filters */
+#define HEADER2 "# xnat leases 2\n" /* 10 fields, what a save writes */
+#define LINE_BYTES 2048              /* a longer line is damage (lease_file.h) */
 
 static char dir[64];
 static char leases[128]; /* dir/leases, the file most tests use */
@@ -150,6 +154,34 @@ static struct xnat_lease_record rec(__u8 proto, __u16 ext_port, const char *addr
 	return r;
 }
 
+/* A FILTER rule appended to r's. */
+static void add_filter(struct xnat_lease_record *r, const char *addr, __u8 prefix_len, __u16 port)
+{
+	struct xnat_remote_filter *f;
+
+	assert_true(r->n_filters < XNAT_PORT_FILTERS);
+	f = &r->filters[r->n_filters++];
+	assert_int_equal(inet_pton(AF_INET, addr, &f->addr), 1);
+	f->prefix_len = prefix_len;
+	f->port = htons(port);
+}
+
+/* The most rules, each of the longest form: 255.255.255.255/32:65535 and on down. */
+static void add_longest_filters(struct xnat_lease_record *r)
+{
+	char addr[24];
+
+	for (int i = 0; i < XNAT_PORT_FILTERS; i++) {
+		snprintf(addr, sizeof(addr), "255.255.255.%d", 255 - i);
+		add_filter(r, addr, 32, (__u16)(65535 - i));
+	}
+}
+
+static bool filter_same(const struct xnat_remote_filter *a, const struct xnat_remote_filter *b)
+{
+	return a->addr == b->addr && a->prefix_len == b->prefix_len && a->port == b->port;
+}
+
 static void assert_record_equal(const struct xnat_lease_record *got, const struct xnat_lease_record *want)
 {
 	assert_int_equal(got->proto, want->proto);
@@ -162,6 +194,8 @@ static void assert_record_equal(const struct xnat_lease_record *got, const struc
 	assert_memory_equal(got->nonce, want->nonce, sizeof(got->nonce));
 	assert_int_equal(got->enabled, want->enabled);
 	assert_string_equal(got->description, want->description);
+	assert_int_equal(got->n_filters, want->n_filters);
+	assert_memory_equal(got->filters, want->filters, sizeof(got->filters));
 }
 
 static void assert_records_equal(const struct xnat_lease_record *got, const struct xnat_lease_record *want, size_t n)
@@ -192,10 +226,27 @@ static void assert_record_sane(const struct xnat_lease_record *r)
 	assert_non_null(memchr(r->description, '\0', sizeof(r->description)));
 	if (!r->has_nonce)
 		assert_memory_equal(r->nonce, (const __u8[12]){ 0 }, 12);
+	assert_in_range(r->n_filters, 0, XNAT_PORT_FILTERS);
+	if (r->n_filters)
+		assert_int_equal(r->owner, XNAT_OWNER_PCP);
+	for (int i = 0; i < XNAT_PORT_FILTERS; i++) {
+		const struct xnat_remote_filter *f = &r->filters[i];
+
+		if (i >= r->n_filters) {
+			assert_memory_equal(f, &(struct xnat_remote_filter){ 0 }, sizeof(*f));
+			continue;
+		}
+		assert_in_range(f->prefix_len, 1, 32);
+		assert_int_equal(f->pad, 0);
+		assert_int_equal(ntohl(f->addr) & (f->prefix_len == 32 ? 0 : 0xffffffffu >> f->prefix_len), 0);
+		for (int j = 0; j < i; j++)
+			assert_false(filter_same(f, &r->filters[j]));
+	}
 }
 
 /* Every owner, both protocols, permanent and timed, with and without a
- * nonce, and descriptions with whatever UPnP clients send. */
+ * nonce, descriptions with whatever UPnP clients send, PCP leases with and
+ * without filters, and the longest line a save writes. */
 static size_t varied_records(struct xnat_lease_record *r)
 {
 	char every_byte[XNAT_LEASE_DESC_MAX + 1], all_escaped[XNAT_LEASE_DESC_MAX + 1];
@@ -224,6 +275,17 @@ static size_t varied_records(struct xnat_lease_record *r)
 	r[n++] = rec(IPPROTO_TCP, 28, "192.168.1.2", 28, XNAT_OWNER_UPNP, 0, NULL, true, " leading and trailing ");
 	r[n++] = rec(IPPROTO_UDP, 29, "1.2.3.4", 29, XNAT_OWNER_UPNP, 42, NULL, false, every_byte);
 	r[n++] = rec(IPPROTO_UDP, 30, "1.2.3.4", 30, XNAT_OWNER_UPNP, 42, nonce_a, true, all_escaped);
+	r[n] = rec(IPPROTO_UDP, 5060, "192.168.1.30", 5060, XNAT_OWNER_PCP, 1700000000, nonce_b, true, "");
+	add_filter(&r[n++], "203.0.113.0", 24, 0);
+	/* one prefix with two ports, and a longer prefix of the same address */
+	r[n] = rec(IPPROTO_TCP, 5061, "192.168.1.30", 5061, XNAT_OWNER_PCP, 0, NULL, false, "");
+	add_filter(&r[n], "0.0.0.0", 1, 1);
+	add_filter(&r[n], "0.0.0.0", 1, 65535);
+	add_filter(&r[n++], "0.0.0.0", 2, 65535);
+	/* every field at its longest */
+	r[n] = rec(IPPROTO_UDP, 65534, "255.255.255.255", 65535, XNAT_OWNER_PCP, UINT64_MAX, nonce_a, true,
+		   all_escaped);
+	add_longest_filters(&r[n++]);
 	return n;
 }
 
@@ -257,7 +319,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(xnat_lease_file_save(leases, NULL, 0), 0);
 	char *text = read_text(leases, NULL);
 
-	assert_string_equal(text, HEADER);
+	assert_string_equal(text, HEADER2);
 	free(text);
 	assert_int_equal(xnat_lease_file_load(leases, &got, &got_n, &st), 0);
 	assert_null(got);
@@ -280,11 +342,11 @@ static void test_exact_text(void **state)
 	assert_int_equal(xnat_lease_file_save(leases, r, 4), 0);
 	text = read_text(leases, NULL);
 	assert_string_equal(text,
-			    "# xnat leases 1\n"
-			    "tcp\t8080\t192.168.1.20\t80\tupnp\t0\t-\t1\tweb%20server%20100%25\n"
-			    "udp\t51413\t192.168.1.7\t51413\tpcp\t1700003600\t00112233445566778899aabb\t0\t-\n"
-			    "tcp\t1\t10.0.0.1\t65535\tnatpmp\t18446744073709551615\t-\t0\t%2D\n"
-			    "udp\t2\t255.255.255.255\t3\tupnp\t5\tfffe01807f100000c3a95a0f\t1\ta%09b%0Ac%20Caf%C3%A9~%7F\n");
+			    "# xnat leases 2\n"
+			    "tcp\t8080\t192.168.1.20\t80\tupnp\t0\t-\t1\tweb%20server%20100%25\t-\n"
+			    "udp\t51413\t192.168.1.7\t51413\tpcp\t1700003600\t00112233445566778899aabb\t0\t-\t-\n"
+			    "tcp\t1\t10.0.0.1\t65535\tnatpmp\t18446744073709551615\t-\t0\t%2D\t-\n"
+			    "udp\t2\t255.255.255.255\t3\tupnp\t5\tfffe01807f100000c3a95a0f\t1\ta%09b%0Ac%20Caf%C3%A9~%7F\t-\n");
 	free(text);
 }
 
@@ -308,7 +370,7 @@ static void test_missing_file(void **state)
 	assert_int_equal(xnat_lease_file_load(path, &got, &n, NULL), 0);
 	assert_null(got);
 	/* But a file where a directory should be is an error */
-	write_text(leases, HEADER);
+	write_text(leases, HEADER1);
 	in_dir(path, sizeof(path), "leases/leases");
 	assert_int_equal(xnat_lease_file_load(path, &got, &n, NULL), -ENOTDIR);
 }
@@ -319,10 +381,19 @@ static void test_header(void **state)
 		"",
 		"#",
 		"# xnat leases",
-		"# xnat leases 2\n",
+		"# xnat leases 0\n",
+		"# xnat leases 3\n",
 		"# xnat leases 10\n",
+		"# xnat leases 12\n",
+		"# xnat leases 01\n",
+		"# xnat leases 02\n",
+		"# xnat leases +2\n",
 		"# xnat leases 1 \n",
+		"# xnat leases 2 \n",
 		"# xnat leases 1\r\n",
+		"# xnat leases 2\r\n",
+		"# xnat leases\t2\n",
+		"# xnat leases 1.5\n",
 		"# XNAT leases 1\n",
 		" # xnat leases 1\n",
 		"\n# xnat leases 1\n",
@@ -346,25 +417,33 @@ static void test_header(void **state)
 		assert_int_equal(st.skipped, 0);
 	}
 	/* Good records after a bad header are not read either */
-	assert_int_equal(load_text("# xnat leases 2\ntcp\t80\t192.168.1.10\t8080\tupnp\t0\t-\t1\tweb\n", &got, &n, &st),
-			 -EINVAL);
+	assert_int_equal(load_text("# xnat leases 3\ntcp\t80\t192.168.1.10\t8080\tupnp\t0\t-\t1\tweb\t-\n", &got, &n,
+				   &st), -EINVAL);
 	assert_null(got);
 
-	/* The header over 1024 bytes, and "# xnat leases 1" then more of the line */
+	/* The header over LINE_BYTES, and "# xnat leases 1" or 2 then more of the line */
 	long_header = malloc(3000);
 	assert_non_null(long_header);
-	memset(long_header, 'x', 3000);
-	memcpy(long_header, "# xnat leases 1", 15);
-	assert_int_equal(load_bytes(long_header, 3000, &got, &n, &st), -EINVAL);
-	long_header[2999] = '\n';
-	assert_int_equal(load_bytes(long_header, 3000, &got, &n, &st), -EINVAL);
+	for (char v = '1'; v <= '2'; v++) {
+		memset(long_header, 'x', 3000);
+		memcpy(long_header, "# xnat leases 1", 15);
+		long_header[14] = v;
+		assert_int_equal(load_bytes(long_header, 3000, &got, &n, &st), -EINVAL);
+		long_header[2999] = '\n';
+		assert_int_equal(load_bytes(long_header, 3000, &got, &n, &st), -EINVAL);
+	}
 	free(long_header);
 
-	/* The header alone, with or without its '\n' */
+	/* The header alone, with or without its '\n', of either version */
 	assert_int_equal(load_text("# xnat leases 1", &got, &n, &st), 0);
 	assert_null(got);
 	assert_int_equal(n, 0);
-	assert_int_equal(load_text(HEADER, &got, &n, &st), 0);
+	assert_int_equal(load_text(HEADER1, &got, &n, &st), 0);
+	assert_null(got);
+	assert_int_equal(load_text("# xnat leases 2", &got, &n, &st), 0);
+	assert_null(got);
+	assert_int_equal(n, 0);
+	assert_int_equal(load_text(HEADER2, &got, &n, &st), 0);
 	assert_null(got);
 }
 
@@ -386,7 +465,7 @@ static void test_not_regular(void **state)
 	assert_null(got);
 	assert_int_equal(xnat_lease_file_load("/dev/null", &got, &n, NULL), -EINVAL);
 	/* A symlink to a good file is followed */
-	write_text(leases, HEADER "tcp\t80\t192.168.1.10\t8080\tupnp\t0\t-\t1\tweb\n");
+	write_text(leases, HEADER1 "tcp\t80\t192.168.1.10\t8080\tupnp\t0\t-\t1\tweb\n");
 	in_dir(path, sizeof(path), "link");
 	assert_int_equal(symlink(leases, path), 0);
 	assert_int_equal(xnat_lease_file_load(path, &got, &n, NULL), 0);
@@ -479,40 +558,276 @@ static const struct bytes bad_lines[] = {
 	B("\r tcp"),
 };
 
+/* The line b then tail between GOOD1 and GOOD2 (as lines of the version of
+ * header), then last without its '\n': it costs itself alone. */
+static void assert_bad_line(const char *header, const struct bytes *b, const char *tail, unsigned int want_skipped)
+{
+	bool v2 = !strcmp(header, HEADER2);
+	const char *good1 = v2 ? GOOD1 "\t-\n" : GOOD1 "\n", *good2 = v2 ? GOOD2 "\t-\n" : GOOD2 "\n";
+	struct xnat_lease_record *got;
+	struct xnat_lease_file_stats st;
+	char text[4096];
+	size_t n, len;
+
+	assert_true(strlen(header) + strlen(good1) + strlen(good2) + b->len + strlen(tail) + 1 <= sizeof(text));
+	len = (size_t)sprintf(text, "%s%s", header, good1);
+	memcpy(text + len, b->p, b->len);
+	len += b->len;
+	len += (size_t)sprintf(text + len, "%s\n%s", tail, good2);
+	assert_int_equal(load_bytes(text, len, &got, &n, &st), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(st.read, 2);
+	assert_int_equal(st.skipped, want_skipped);
+	assert_good_pair(got);
+	free(got);
+
+	/* The same line last, without its '\n' */
+	len = (size_t)sprintf(text, "%s%s%s", header, good1, good2);
+	memcpy(text + len, b->p, b->len);
+	len += b->len;
+	len += (size_t)sprintf(text + len, "%s", tail);
+	assert_int_equal(load_bytes(text, len, &got, &n, &st), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(st.skipped, want_skipped);
+	assert_good_pair(got);
+	free(got);
+}
+
 static void test_bad_lines_skipped(void **state)
 {
-	char text[2048];
-
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
 		const struct bytes *b = &bad_lines[i];
-		struct xnat_lease_record *got;
-		struct xnat_lease_file_stats st;
-		size_t n, len = 0;
 		/* "\r" alone counts as blank: see test_ignored_lines */
 		unsigned int want_skipped = b->len == 1 && b->p[0] == '\r' ? 0 : 1;
 
-		len += (size_t)sprintf(text, HEADER GOOD1 "\n");
-		memcpy(text + len, b->p, b->len);
-		len += b->len;
-		len += (size_t)sprintf(text + len, "\n" GOOD2 "\n");
-		assert_int_equal(load_bytes(text, len, &got, &n, &st), 0);
-		assert_int_equal(n, 2);
-		assert_int_equal(st.read, 2);
-		assert_int_equal(st.skipped, want_skipped);
-		assert_good_pair(got);
-		free(got);
-
-		/* The same line last, without its '\n' */
-		len = (size_t)sprintf(text, HEADER GOOD1 "\n" GOOD2 "\n");
-		memcpy(text + len, b->p, b->len);
-		len += b->len;
-		assert_int_equal(load_bytes(text, len, &got, &n, &st), 0);
-		assert_int_equal(n, 2);
-		assert_int_equal(st.skipped, want_skipped);
-		assert_good_pair(got);
-		free(got);
+		assert_bad_line(HEADER1, b, "", want_skipped);
+		/* The same damage in a version 2 line, filters "-" after it */
+		assert_bad_line(HEADER2, b, "\t-", 1);
 	}
+}
+
+/* ---------------------------------------------------------------- filters */
+
+static void test_filters_round_trip(void **state)
+{
+	struct xnat_lease_record r[4], *got;
+	struct xnat_lease_file_stats st;
+	char *text;
+	size_t n;
+
+	(void)state;
+	r[0] = rec(IPPROTO_UDP, 5060, "192.168.1.30", 5060, XNAT_OWNER_PCP, 1700000000, nonce_a, true, "");
+	r[1] = rec(IPPROTO_UDP, 5062, "192.168.1.30", 5062, XNAT_OWNER_PCP, 0, NULL, true, "");
+	add_filter(&r[1], "198.51.100.7", 32, 5060);
+	r[2] = rec(IPPROTO_UDP, 5064, "192.168.1.31", 5064, XNAT_OWNER_PCP, 9, nonce_b, false, "");
+	add_filter(&r[2], "203.0.113.0", 24, 0);
+	add_filter(&r[2], "198.51.100.7", 32, 5060);
+	r[3] = rec(IPPROTO_TCP, 443, "10.1.2.3", 8443, XNAT_OWNER_PCP, 5, NULL, false, "");
+	add_longest_filters(&r[3]);
+
+	/* 0, 1, 2 and 8 rules, in the order given */
+	assert_int_equal(xnat_lease_file_save(leases, r, 4), 0);
+	text = read_text(leases, NULL);
+	assert_string_equal(text,
+			    "# xnat leases 2\n"
+			    "udp\t5060\t192.168.1.30\t5060\tpcp\t1700000000\t00112233445566778899aabb\t1\t-\t-\n"
+			    "udp\t5062\t192.168.1.30\t5062\tpcp\t0\t-\t1\t-\t198.51.100.7/32:5060\n"
+			    "udp\t5064\t192.168.1.31\t5064\tpcp\t9\tfffe01807f100000c3a95a0f\t0\t-\t"
+			    "203.0.113.0/24:0,198.51.100.7/32:5060\n"
+			    "tcp\t443\t10.1.2.3\t8443\tpcp\t5\t-\t0\t-\t"
+			    "255.255.255.255/32:65535,255.255.255.254/32:65534,255.255.255.253/32:65533,"
+			    "255.255.255.252/32:65532,255.255.255.251/32:65531,255.255.255.250/32:65530,"
+			    "255.255.255.249/32:65529,255.255.255.248/32:65528\n");
+	free(text);
+	assert_int_equal(xnat_lease_file_load(leases, &got, &n, &st), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(st.skipped, 0);
+	assert_records_equal(got, r, 4);
+	assert_int_equal(got[3].filters[7].port, htons(65528));
+	assert_int_equal(got[2].filters[0].addr, htonl(0xcb007100));
+	free(got);
+}
+
+/* The longest record a save writes fits a line, with room to spare. */
+static void test_filters_longest_line(void **state)
+{
+	struct xnat_lease_record r[VARIED_MAX], *got;
+	size_t last = varied_records(r) - 1, n, len;
+	char *text;
+
+	(void)state;
+	assert_int_equal(r[last].n_filters, XNAT_PORT_FILTERS);
+	assert_int_equal(xnat_lease_file_save(leases, &r[last], 1), 0);
+	text = read_text(leases, &len);
+	/* udp 65534 255.255.255.255 65535 pcp UINT64_MAX nonce 1, 765 bytes of
+	 * description, 8 rules of 24 bytes and their 7 commas, 9 tabs */
+	assert_int_equal(len, strlen(HEADER2) + 3 + 5 + 15 + 5 + 3 + 20 + 24 + 1 + 765 + 8 * 24 + 7 + 9 + 1);
+	assert_true(len - strlen(HEADER2) - 1 <= LINE_BYTES);
+	free(text);
+	assert_int_equal(xnat_lease_file_load(leases, &got, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_record_equal(got, &r[last]);
+	free(got);
+}
+
+/* A version 2 record line (udp 81, pcp) with these filters */
+#define F_FILTERS(x) B("udp\t81\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t" x)
+/* Eight distinct rules: the most there may be */
+#define EIGHT "10.0.0.0/8:0,10.0.0.0/8:1,10.0.0.0/8:2,10.0.0.0/8:3,10.0.0.0/8:4,10.0.0.0/8:5,10.0.0.0/8:6,10.0.0.0/8:7"
+
+static const struct bytes bad_filters[] = {
+	/* neither "-" nor 1..8 rules */
+	F_FILTERS(""), F_FILTERS("--"), F_FILTERS("- "), F_FILTERS(" -"), F_FILTERS("-,10.0.0.0/8:0"),
+	F_FILTERS("10.0.0.0/8:0,-"), F_FILTERS("0"), F_FILTERS("none"), F_FILTERS("*"),
+	F_FILTERS(EIGHT ",10.0.0.0/8:8"), F_FILTERS(EIGHT "," EIGHT),
+	/* separators */
+	F_FILTERS(","), F_FILTERS(",,"), F_FILTERS("10.0.0.0/8:0,"), F_FILTERS(",10.0.0.0/8:0"),
+	F_FILTERS("10.0.0.0/8:0,,10.1.0.0/16:0"), F_FILTERS("10.0.0.0/8:0, 10.1.0.0/16:0"),
+	F_FILTERS("10.0.0.0/8:0 ,10.1.0.0/16:0"), F_FILTERS("10.0.0.0/8:0;10.1.0.0/16:0"),
+	F_FILTERS("10.0.0.0/8:0 10.1.0.0/16:0"), F_FILTERS(EIGHT ","),
+	/* the form of a rule */
+	F_FILTERS("10.0.0.0/8"), F_FILTERS("10.0.0.0:0"), F_FILTERS("10.0.0.0"), F_FILTERS("/8:0"), F_FILTERS(":0"),
+	F_FILTERS("/:"), F_FILTERS("10.0.0.0/:0"), F_FILTERS("10.0.0.0/8:"), F_FILTERS("10.0.0.0/8:0:0"),
+	F_FILTERS("10.0.0.0/8/8:0"), F_FILTERS("10.0.0.0:0/8"), F_FILTERS("10.0.0.0 /8:0"), F_FILTERS(" 10.0.0.0/8:0"),
+	F_FILTERS("10.0.0.0/8:0 "), F_FILTERS("10.0.0.0/8 :0"), F_FILTERS("10.0.0.0/ 8:0"), F_FILTERS("10.0.0.0/8: 0"),
+	F_FILTERS("10.0.0.0/8:0\r"), F_FILTERS("10.0.0.0/8-0"),
+	/* the address */
+	F_FILTERS("10.0.0/8:0"), F_FILTERS("10.0.0.0.0/8:0"), F_FILTERS("010.0.0.0/8:0"), F_FILTERS("10.0.0.00/8:0"),
+	F_FILTERS("10.0.0.256/32:0"), F_FILTERS("+10.0.0.0/8:0"), F_FILTERS("10.0.0.-0/8:0"),
+	F_FILTERS("167772160/8:0"), F_FILTERS("::1/128:0"), F_FILTERS("0xa.0.0.0/8:0"), F_FILTERS("10..0.0/8:0"),
+	F_FILTERS("10.0.0.4294967296/32:0"),
+	/* the prefix length */
+	F_FILTERS("0.0.0.0/0:0"), F_FILTERS("10.0.0.0/0:0"), F_FILTERS("10.0.0.0/33:0"), F_FILTERS("10.0.0.0/08:0"),
+	F_FILTERS("10.0.0.0/00:0"), F_FILTERS("10.0.0.0/+8:0"), F_FILTERS("10.0.0.0/-8:0"), F_FILTERS("10.0.0.0/8.0:0"),
+	F_FILTERS("10.0.0.0/255.0.0.0:0"), F_FILTERS("10.0.0.0/264:0"), F_FILTERS("10.0.0.0/18446744073709551624:0"),
+	F_FILTERS("10.0.0.0/0x8:0"),
+	/* the port */
+	F_FILTERS("10.0.0.0/8:65536"), F_FILTERS("10.0.0.0/8:00"), F_FILTERS("10.0.0.0/8:080"),
+	F_FILTERS("10.0.0.0/8:+80"), F_FILTERS("10.0.0.0/8:-1"), F_FILTERS("10.0.0.0/8:0x50"),
+	F_FILTERS("10.0.0.0/8:18446744073709551696"), F_FILTERS("10.0.0.0/8:*"), F_FILTERS("10.0.0.0/8:http"),
+	/* host bits set past the prefix */
+	F_FILTERS("10.0.0.1/24:0"), F_FILTERS("10.0.0.128/24:0"), F_FILTERS("10.0.1.0/23:0"), F_FILTERS("1.0.0.0/7:0"),
+	F_FILTERS("255.255.255.255/31:0"), F_FILTERS("0.0.0.1/1:0"), F_FILTERS("192.168.1.10/1:0"),
+	F_FILTERS("203.0.113.0/24:0,10.0.0.1/8:0"),
+	/* the same rule twice */
+	F_FILTERS("10.0.0.0/8:0,10.0.0.0/8:0"), F_FILTERS("1.2.3.4/32:80,10.0.0.0/8:0,1.2.3.4/32:80"),
+	F_FILTERS("10.0.0.0/8:0,10.0.0.0/8:1,10.0.0.0/8:2,10.0.0.0/8:3,10.0.0.0/8:4,10.0.0.0/8:5,10.0.0.0/8:6,"
+		  "10.0.0.0/8:0"),
+	/* filters on a lease not PCP's */
+	B("udp\t81\t192.168.1.10\t8080\tupnp\t0\t-\t1\t-\t10.0.0.0/8:0"),
+	B("udp\t81\t192.168.1.10\t8080\tnatpmp\t0\t-\t1\t-\t10.0.0.0/8:0"),
+	B("udp\t81\t192.168.1.10\t8080\tupnp\t0\t-\t1\tweb\t" EIGHT),
+	/* NUL bytes */
+	F_FILTERS("10.0.0.0/8:0\0"), F_FILTERS("10.0.0.0\0/8:0"), F_FILTERS("\0"), F_FILTERS("-\0"),
+};
+
+static void test_bad_filters_skipped(void **state)
+{
+	struct xnat_lease_record *got;
+	struct xnat_lease_file_stats st;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_filters) / sizeof(bad_filters[0]); i++)
+		assert_bad_line(HEADER2, &bad_filters[i], "", 1);
+	/* The line they damage is good with good filters */
+	assert_int_equal(load_text(HEADER2 GOOD1 "\t-\n"
+				   "udp\t81\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t" EIGHT "\n" GOOD2 "\t-\n",
+				   &got, &n, &st), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(st.skipped, 0);
+	assert_int_equal(got[1].n_filters, XNAT_PORT_FILTERS);
+	free(got);
+}
+
+/* Filters that look odd but are good rules: they load. */
+static void test_filters_edge_cases(void **state)
+{
+	struct xnat_lease_record want[4], *got;
+	struct xnat_lease_file_stats st;
+	size_t n;
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		want[i] = rec(IPPROTO_UDP, (__u16)(81 + i), "192.168.1.10", 8080, XNAT_OWNER_PCP, 0, NULL, true, "");
+	add_filter(&want[0], "0.0.0.0", 1, 0);
+	add_filter(&want[1], "128.0.0.0", 1, 65535);
+	add_filter(&want[1], "255.255.255.255", 32, 1);
+	add_filter(&want[1], "255.255.255.254", 31, 1);
+	/* not the same rule: another port, another length */
+	add_filter(&want[2], "10.0.0.0", 8, 0);
+	add_filter(&want[2], "10.0.0.0", 8, 80);
+	add_filter(&want[2], "10.0.0.0", 16, 0);
+	add_filter(&want[2], "10.0.0.0", 16, 80);
+	for (int i = 0; i < XNAT_PORT_FILTERS; i++)
+		add_filter(&want[3], "10.0.0.0", 8, (__u16)i);
+	assert_int_equal(load_text(HEADER2
+				   "udp\t81\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t0.0.0.0/1:0\n"
+				   "udp\t82\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t"
+				   "128.0.0.0/1:65535,255.255.255.255/32:1,255.255.255.254/31:1\n"
+				   "udp\t83\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t"
+				   "10.0.0.0/8:0,10.0.0.0/8:80,10.0.0.0/16:0,10.0.0.0/16:80\n"
+				   "udp\t84\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t10.0.0.0/8:0,10.0.0.0/8:1,"
+				   "10.0.0.0/8:2,10.0.0.0/8:3,10.0.0.0/8:4,10.0.0.0/8:5,10.0.0.0/8:6,10.0.0.0/8:7\n",
+				   &got, &n, &st), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(st.skipped, 0);
+	assert_records_equal(got, want, 4);
+	free(got);
+}
+
+/* A version 1 file (before FILTER) loads, each record without filters; the
+ * field count is the one of the file's version. */
+static void test_version1(void **state)
+{
+	struct xnat_lease_record *got, *again;
+	struct xnat_lease_file_stats st;
+	char *text;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(load_text(HEADER1 GOOD1 "\n" GOOD2 "\n", &got, &n, &st), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(st.skipped, 0);
+	assert_good_pair(got); /* n_filters 0 and no rule among them */
+	/* Saved again, as version 2 */
+	assert_int_equal(xnat_lease_file_save(leases, got, n), 0);
+	text = read_text(leases, NULL);
+	assert_string_equal(text, HEADER2 GOOD1 "\t-\n" GOOD2 "\t-\n");
+	free(text);
+	assert_int_equal(xnat_lease_file_load(leases, &again, &n, &st), 0);
+	assert_int_equal(n, 2);
+	assert_records_equal(again, got, 2);
+	free(again);
+	free(got);
+
+	/* Version 2 lines in a version 1 file: 10 fields, one too many */
+	assert_int_equal(load_text(HEADER1 GOOD1 "\n"
+				   "tcp\t82\t192.168.1.10\t8080\tupnp\t0\t-\t1\tweb\t-\n"
+				   "udp\t83\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t10.0.0.0/8:0\n" GOOD2 "\n"
+				   "udp\t84\t192.168.1.10\t8080\tpcp\t0\t-\t1\t10.0.0.0/8:0\n", /* a description */
+				   &got, &n, &st), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(st.skipped, 2);
+	assert_good_pair(got);
+	assert_int_equal(got[2].ext_port, 84);
+	assert_string_equal(got[2].description, "10.0.0.0/8:0");
+	assert_int_equal(got[2].n_filters, 0);
+	free(got);
+
+	/* Version 1 lines in a version 2 file: 9 fields, one too few; 11 too many */
+	assert_int_equal(load_text(HEADER2 GOOD1 "\t-\n"
+				   "tcp\t82\t192.168.1.10\t8080\tupnp\t0\t-\t1\tweb\n"
+				   "tcp\t83\t192.168.1.10\t8080\tupnp\t0\t-\t1\t-\n"
+				   "udp\t84\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t10.0.0.0/8:0\t-\n"
+				   "udp\t85\t192.168.1.10\t8080\tpcp\t0\t-\t1\t-\t-\t10.0.0.0/8:0\n"
+				   GOOD2 "\t-\n",
+				   &got, &n, &st), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(st.skipped, 4);
+	assert_good_pair(got);
+	free(got);
 }
 
 static void test_ignored_lines(void **state)
@@ -522,7 +837,7 @@ static void test_ignored_lines(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(load_text(HEADER "\n"
+	assert_int_equal(load_text(HEADER1 "\n"
 				   "# leases of the gateway, written by xnatd\n"
 				   "   \t \r\n"
 				   "#tcp\t81\t192.168.1.10\t8080\tupnp\t0\t-\t1\tcommented out\n"
@@ -547,7 +862,7 @@ static void test_duplicates(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(load_text(HEADER GOOD1 "\n"
+	assert_int_equal(load_text(HEADER1 GOOD1 "\n"
 				   "udp\t80\t192.168.1.10\t8080\tupnp\t0\t-\t1\tsame%20port\n"
 				   "tcp\t80\t10.0.0.9\t9\tnatpmp\t5\t-\t0\t-\n"         /* tcp 80 again: skipped */
 				   "tcp\t81\t0.0.0.0\t9\tnatpmp\t5\t-\t0\t-\n"          /* bad: holds no port... */
@@ -584,6 +899,7 @@ static void test_duplicates(void **state)
 static void test_long_lines(void **state)
 {
 	static const char third[] = "tcp\t82\t192.168.1.12\t82\tnatpmp\t9\t-\t0\t-";
+	static const char third2[] = "tcp\t82\t192.168.1.12\t82\tpcp\t9\t-\t0\t-\t10.0.0.0/8:0";
 	struct xnat_lease_record *got;
 	struct xnat_lease_file_stats st;
 	char *text = malloc(16384), desc[3 * 300 + 1];
@@ -592,9 +908,9 @@ static void test_long_lines(void **state)
 	(void)state;
 	assert_non_null(text);
 
-	/* A record's text past 1024 bytes is the end of a long line, not a record */
-	for (size_t pad = 1024 - strlen(third) - 2; pad <= 1026; pad++) {
-		len = (size_t)sprintf(text, HEADER GOOD1 "\n");
+	/* A record's text past LINE_BYTES is the end of a long line, not a record */
+	for (size_t pad = LINE_BYTES - strlen(third) - 2; pad <= LINE_BYTES + 2; pad++) {
+		len = (size_t)sprintf(text, HEADER1 GOOD1 "\n");
 		memset(text + len, 'x', pad);
 		len += pad;
 		len += (size_t)sprintf(text + len, "%s\n" GOOD2 "\n", third);
@@ -603,10 +919,20 @@ static void test_long_lines(void **state)
 		assert_int_equal(st.skipped, 1);
 		assert_good_pair(got);
 		free(got);
+		/* in version 2 too, filters and all */
+		len = (size_t)sprintf(text, HEADER2 GOOD1 "\t-\n");
+		memset(text + len, 'x', pad);
+		len += pad;
+		len += (size_t)sprintf(text + len, "%s\n" GOOD2 "\t-\n", third2);
+		assert_int_equal(load_bytes(text, len, &got, &n, &st), 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(st.skipped, 1);
+		assert_good_pair(got);
+		free(got);
 	}
-	/* Lines of 1024 and 1025 bytes: the next line is read in both cases */
-	for (size_t ll = 1023; ll <= 1026; ll++) {
-		len = (size_t)sprintf(text, HEADER GOOD1 "\n");
+	/* Lines of LINE_BYTES and one more: the next line is read in both cases */
+	for (size_t ll = LINE_BYTES - 1; ll <= LINE_BYTES + 2; ll++) {
+		len = (size_t)sprintf(text, HEADER1 GOOD1 "\n");
 		memset(text + len, 'x', ll);
 		len += ll;
 		len += (size_t)sprintf(text + len, "\n" GOOD2 "\n");
@@ -617,9 +943,9 @@ static void test_long_lines(void **state)
 	}
 	/* Blank but too long: skipped; a long comment: still a comment; a long
 	 * line last, without its '\n' */
-	len = (size_t)sprintf(text, HEADER GOOD1 "\n");
-	memset(text + len, ' ', 2000);
-	len += 2000;
+	len = (size_t)sprintf(text, HEADER1 GOOD1 "\n");
+	memset(text + len, ' ', LINE_BYTES + 1000);
+	len += LINE_BYTES + 1000;
 	text[len++] = '\n';
 	text[len++] = '#';
 	memset(text + len, 'y', 5000);
@@ -638,7 +964,7 @@ static void test_long_lines(void **state)
 		desc[0] = '\0';
 		for (int i = 0; i < want; i++)
 			strcat(desc, i % 2 ? "%41" : "B");
-		len = (size_t)snprintf(text, 16384, HEADER "tcp\t81\t192.168.1.10\t8080\tupnp\t0\t-\t1\t%s\n", desc);
+		len = (size_t)snprintf(text, 16384, HEADER1 "tcp\t81\t192.168.1.10\t8080\tupnp\t0\t-\t1\t%s\n", desc);
 		assert_int_equal(load_bytes(text, len, &got, &n, &st), 0);
 		assert_int_equal(n, want <= XNAT_LEASE_DESC_MAX);
 		assert_int_equal(st.skipped, want > XNAT_LEASE_DESC_MAX);
@@ -755,6 +1081,80 @@ static void test_save_failures_leave_nothing(void **state)
 	in_dir(path, sizeof(path), long_name);
 	assert_int_equal(xnat_lease_file_save(path, &good, 1), -ENAMETOOLONG);
 	assert_int_equal(dir_entries(), 2); /* leases, sub */
+}
+
+/* A record whose filters a load would refuse is not saved: nothing written. */
+static void test_save_bad_filters(void **state)
+{
+	struct xnat_lease_record good = rec(IPPROTO_UDP, 5060, "192.168.1.30", 5060, XNAT_OWNER_PCP, 0, NULL, true, "");
+	struct xnat_lease_record bad[16], eight, *got;
+	static const __u8 bad_prefix[] = { 0, 33, 64, 255 };
+	char *before, *after;
+	size_t nbad = 0, n;
+
+	(void)state;
+	add_filter(&good, "203.0.113.0", 24, 0);
+	assert_int_equal(xnat_lease_file_save(leases, &good, 1), 0);
+	before = read_text(leases, NULL);
+
+	eight = rec(IPPROTO_UDP, 5060, "192.168.1.30", 5060, XNAT_OWNER_PCP, 0, NULL, true, "");
+	add_longest_filters(&eight);
+	/* more rules than there is room for */
+	bad[nbad] = eight;
+	bad[nbad++].n_filters = XNAT_PORT_FILTERS + 1;
+	bad[nbad] = eight;
+	bad[nbad++].n_filters = 255;
+	/* a prefix length out of 1..32 */
+	for (size_t i = 0; i < sizeof(bad_prefix); i++) {
+		bad[nbad] = good;
+		bad[nbad].filters[0].addr = 0;
+		bad[nbad++].filters[0].prefix_len = bad_prefix[i];
+	}
+	/* host bits past the prefix, in the first rule or the last */
+	bad[nbad] = good;
+	bad[nbad++].filters[0].addr = htonl(0xcb007101); /* 203.0.113.1/24 */
+	bad[nbad] = eight;
+	bad[nbad++].filters[7].prefix_len = 28;           /* 255.255.255.248/28 */
+	bad[nbad] = good;
+	add_filter(&bad[nbad++], "0.0.0.1", 1, 0);
+	/* a rule twice */
+	bad[nbad] = good;
+	add_filter(&bad[nbad++], "203.0.113.0", 24, 0);
+	bad[nbad] = eight;
+	bad[nbad].filters[7] = bad[nbad].filters[0];
+	nbad++;
+	/* filters on a lease not PCP's */
+	bad[nbad] = good;
+	bad[nbad++].owner = XNAT_OWNER_UPNP;
+	bad[nbad] = good;
+	bad[nbad++].owner = XNAT_OWNER_NATPMP;
+	for (size_t i = 0; i < nbad; i++) {
+		struct xnat_lease_record two[2] = { good, bad[i] };
+
+		two[0].ext_port = 1; /* one good record first: none of it written */
+		assert_int_equal(xnat_lease_file_save(leases, two, 2), -EINVAL);
+		after = read_text(leases, NULL);
+		assert_string_equal(after, before);
+		free(after);
+		assert_int_equal(dir_entries(), 1);
+	}
+	free(before);
+
+	/* What a save does not write, and a load zeroes: the pad, rules past
+	 * n_filters (on any owner) */
+	bad[0] = good;
+	bad[0].filters[0].pad = 0xa5;
+	bad[0].filters[1] = eight.filters[0];
+	bad[0].filters[7].prefix_len = 99;
+	bad[1] = rec(IPPROTO_TCP, 80, "192.168.1.10", 8080, XNAT_OWNER_UPNP, 0, NULL, true, "web");
+	bad[1].filters[0] = eight.filters[0];
+	assert_int_equal(xnat_lease_file_save(leases, bad, 2), 0);
+	assert_int_equal(xnat_lease_file_load(leases, &got, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_record_equal(&got[0], &good);
+	assert_record_sane(&got[1]);
+	assert_int_equal(got[1].n_filters, 0);
+	free(got);
 }
 
 static void test_save_mode_and_no_tmp(void **state)
@@ -984,9 +1384,13 @@ int main(void)
 		T(test_round_trip),         T(test_exact_text),
 		T(test_missing_file),       T(test_header),
 		T(test_not_regular),        T(test_bad_lines_skipped),
+		T(test_filters_round_trip), T(test_filters_longest_line),
+		T(test_bad_filters_skipped), T(test_filters_edge_cases),
+		T(test_version1),
 		T(test_ignored_lines),      T(test_duplicates),
 		T(test_long_lines),         T(test_too_many_records),
 		T(test_save_missing_dir),   T(test_save_failures_leave_nothing),
+		T(test_save_bad_filters),
 		T(test_save_mode_and_no_tmp), T(test_save_relative_path),
 		T(test_every_prefix),       T(test_random_mutations),
 	};
