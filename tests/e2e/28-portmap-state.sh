@@ -34,7 +34,7 @@ out=$(upnp -e brief -a $LAN1 6895 6895 TCP 2)
 check "a 2 s UPnP lease TCP 6895" grep -q "6895 TCP is redirected" <<<"$out"
 check "the lease file lists all four" \
 	wait_for bash -c "[[ \$(grep -vc '^#' '$TMP/state/leases') == 4 ]]"
-check "... with the description, percent-encoded" grep -q "	upnp	.*file%20transfer$" "$TMP/state/leases"
+check "... with the description, percent-encoded" grep -q "	upnp	.*file%20transfer	-$" "$TMP/state/leases"
 check "... and the PCP nonce" grep -q "	pcp	.*	$nonce	" "$TMP/state/leases"
 
 xnatd_signal TERM
