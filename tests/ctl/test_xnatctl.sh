@@ -137,14 +137,14 @@ check "status: programs not pinned when one is missing" has "^programs: +not pin
 # ---------------------------------------------------------------- mappings
 out=$(ctl mappings)
 echo "$out" | sed 's/^/# /'
-check "mappings: header" has "^PROTO +EXTERNAL +INTERNAL +OWNER +SESSIONS +IDLE +EXPIRES$" "$out"
+check "mappings: header" has "^PROTO +EXTERNAL +INTERNAL +OWNER +SESSIONS +IDLE +EXPIRES +FILTER$" "$out"
 check "mappings: sorted by protocol then port (tcp, udp 6000, udp 40000, icmp)" \
 	test "$(awk 'NR > 1 { print $1, $2 }' <<<"$out" | tr '\n' ' ')" == \
 	"tcp $EXT:3389 udp $EXT:6000 udp $EXT:40000 icmp $EXT "
 check "mappings: udp dynamic, 1 session, idle ~10s, never expires" \
-	has "^udp +$EXT:40000 +$H1:5555 +dynamic +1 +1[0-5]s +never$" "$out"
-check "mappings: tcp config forward with its session" has "^tcp +$EXT:3389 +$H2:3389 +config +1 +2[0-5]s +never$" "$out"
-check "mappings: upnp lease expires in ~3600s" has "^udp +$EXT:6000 +$H2:6000 +upnp +0 +[0-5]s +3(600|5[0-9][0-9])s$" "$out"
+	has "^udp +$EXT:40000 +$H1:5555 +dynamic +1 +1[0-5]s +never +-$" "$out"
+check "mappings: tcp config forward with its session" has "^tcp +$EXT:3389 +$H2:3389 +config +1 +2[0-5]s +never +-$" "$out"
+check "mappings: upnp lease expires in ~3600s" has "^udp +$EXT:6000 +$H2:6000 +upnp +0 +[0-5]s +3(600|5[0-9][0-9])s +-$" "$out"
 check "mappings: icmp identifier" has "^icmp +$EXT id 7 +$H1 id 7 +dynamic" "$out"
 check "mappings: columns aligned (INTERNAL starts at one offset)" \
 	test "$(awk '{ print index($0, $3 == "id" ? $4 : $3) }' <<<"$(grep -v '^icmp' <<<"$out")" | sort -u | wc -l)" -eq 1

@@ -32,6 +32,10 @@ check "a renewal adds FILTER $WAN_B/32 port 35500" grep -q "filter $WAN_B/32 por
 expect_eq "$WAN_B from port 35500 reaches lan1 now" "$(from $WAN_B 35500)" "$WAN_B:35500"
 expect_eq "... from another port it does not" "$(from $WAN_B 35501)" ""
 expect_eq "... and the first rule still holds" "$(from $WAN 35003)" "$WAN:35003"
+check "xnatctl mappings shows the rules" \
+	grep -Eq "tcp +$EXT:6900 +$LAN1:6900 +pcp .* $WAN/32,$WAN_B/32:35500$" <<<"$(xnatctl mappings)"
+check "... and so does its JSON" grep -q "\"filters\":\[{\"address\":\"$WAN\",\"prefix_len\":32,\"port\":0}" \
+	<<<"$(xnatctl mappings --json)"
 
 out=$(pcp -n "$nonce" -t 3600 --filter 10.0.0.0/8 --filter 10.1.0.0/16 --filter 10.2.0.0/16 --filter 10.3.0.0/16 \
 	--filter 10.4.0.0/16 --filter 10.5.0.0/16 --filter 10.6.0.0/16 map tcp 6900 6900)

@@ -4,14 +4,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "mapwalk.h"
+#include "pcp_filter.h"
 #include "ports.h"
 #include "xnatctl.h"
 
 static const struct ctl_column columns[] = {
 	{ .name = "PROTO" }, { .name = "EXTERNAL" }, { .name = "INTERNAL" }, { .name = "OWNER" },
 	{ .name = "SESSIONS", .right = true }, { .name = "IDLE", .right = true },
-	{ .name = "EXPIRES", .right = true },
+	{ .name = "EXPIRES", .right = true }, { .name = "FILTER" },
 };
+
+/* A PCP mapping's FILTER rules (none for the other owners). */
+static int filters_of(const struct ctl *c, __u32 slot, const struct xnat_port_owner *v,
+		      struct xnat_remote_filter *out)
+{
+	struct xnat_lease l = { .proto = xnat_slot_proto(slot), .owner = v->owner,
+				.ext_port = xnat_slot_port(slot), .int_addr = v->int_addr,
+				.int_port = ntohs(v->int_port) };
+
+	return v->owner == XNAT_OWNER_PCP ? xnat_pcp_filters_get(&c->maps, &l, out) : 0;
+}
+
+/* "203.0.113.0/24,198.51.100.2/32:3478", or "-" for none. */
+static void filters_text(char *buf, size_t len, const struct xnat_remote_filter *f, int n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && off < len; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		ctl_addr(a, sizeof(a), f[i].addr);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s/%u", i ? "," : "", a, f[i].prefix_len);
+		if (f[i].port && off < len)
+			off += (size_t)snprintf(buf + off, len - off, ":%u", ntohs(f[i].port));
+	}
+	if (!n)
+		snprintf(buf, len, "-");
+}
 
 /* Sessions per slot: the IN entries arriving on its external port (the
  * gateway's own identity sessions ride on no mapping). */
@@ -35,9 +65,11 @@ static int count_sessions(int flows_fd, __u32 *sessions)
 	return 0;
 }
 
-static void json_row(struct xnat_json *j, __u32 slot, const struct xnat_port_owner *v, __be32 ext_addr,
-		     __u32 sessions, __u32 idle, __s32 expires_in)
+static void json_row(const struct ctl *c, struct xnat_json *j, __u32 slot, const struct xnat_port_owner *v,
+		     __be32 ext_addr, __u32 sessions, __u32 idle, __s32 expires_in)
 {
+	struct xnat_remote_filter f[XNAT_PORT_FILTERS];
+	int n = filters_of(c, slot, v, f);
 	__u8 proto = xnat_slot_proto(slot);
 	char ext[48], in[48], addr[INET_ADDRSTRLEN];
 
@@ -60,14 +92,26 @@ static void json_row(struct xnat_json *j, __u32 slot, const struct xnat_port_own
 		xnat_json_kv_int(j, "expires_in_seconds", expires_in);
 	else
 		xnat_json_kv_null(j, "expires_in_seconds");
+	xnat_json_key(j, "filters");
+	xnat_json_array_begin(j);
+	for (int i = 0; i < n; i++) {
+		ctl_addr(addr, sizeof(addr), f[i].addr);
+		xnat_json_object_begin(j);
+		xnat_json_kv_string(j, "address", addr);
+		xnat_json_kv_uint(j, "prefix_len", f[i].prefix_len);
+		xnat_json_kv_uint(j, "port", ntohs(f[i].port));
+		xnat_json_object_end(j);
+	}
+	xnat_json_array_end(j);
 	xnat_json_object_end(j);
 }
 
-static void text_row(struct ctl_table *t, __u32 slot, const struct xnat_port_owner *v, __be32 ext_addr,
-		     __u32 sessions, __u32 idle, __s32 expires_in)
+static void text_row(const struct ctl *c, struct ctl_table *t, __u32 slot, const struct xnat_port_owner *v,
+		     __be32 ext_addr, __u32 sessions, __u32 idle, __s32 expires_in)
 {
+	struct xnat_remote_filter f[XNAT_PORT_FILTERS];
 	__u8 proto = xnat_slot_proto(slot);
-	char ext[48], in[48];
+	char ext[48], in[48], filters[XNAT_PORT_FILTERS * 28];
 
 	ctl_endpoint(ext, sizeof(ext), ext_addr, htons(xnat_slot_port(slot)), proto);
 	ctl_endpoint(in, sizeof(in), v->int_addr, v->int_port, proto);
@@ -83,6 +127,8 @@ static void text_row(struct ctl_table *t, __u32 slot, const struct xnat_port_own
 		ctl_table_cell(t, "expired");
 	else
 		ctl_table_cell(t, "%ds", expires_in);
+	filters_text(filters, sizeof(filters), f, filters_of(c, slot, v, f));
+	ctl_table_cell(t, "%s", filters);
 }
 
 int cmd_mappings(struct ctl *c, int argc, char **argv)
@@ -128,9 +174,9 @@ int cmd_mappings(struct ctl *c, int argc, char **argv)
 		if (!v->in_use)
 			continue;
 		if (c->json)
-			json_row(&j, slot, v, m.ext_addr, sessions[slot], idle, expires_in);
+			json_row(c, &j, slot, v, m.ext_addr, sessions[slot], idle, expires_in);
 		else
-			text_row(&t, slot, v, m.ext_addr, sessions[slot], idle, expires_in);
+			text_row(c, &t, slot, v, m.ext_addr, sessions[slot], idle, expires_in);
 	}
 	if (c->json)
 		xnat_json_array_end(&j);
