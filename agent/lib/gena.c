@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include "fitted.h"
 #include "gena.h"
 #include "upnp_desc.h"
 #include "xml_escape.h"
@@ -496,16 +497,6 @@ unsigned int xnat_gena_expire(struct xnat_gena *g, __u32 now)
 
 /* -------------------------------------------------------------- events */
 
-/* snprintf's result as ours: the length, or -1 (out "") when it did not fit. */
-static int fitted(int n, char *out, size_t cap)
-{
-	if (n < 0 || (size_t)n >= cap) {
-		if (cap)
-			out[0] = '\0';
-		return -1;
-	}
-	return n;
-}
 
 /* text appended at out + *n; false (nothing more to write) when it does not fit. */
 static bool append(char *out, size_t cap, size_t *n, const char *text)
@@ -542,23 +533,23 @@ int xnat_gena_propertyset(const struct xnat_gena_var *vars, size_t n, char *out,
 		return -1;
 	if (!append(out, cap, &len,
 		    "<?xml version=\"1.0\"?>\r\n<e:propertyset xmlns:e=\"urn:schemas-upnp-org:event-1-0\">"))
-		return fitted(-1, out, cap);
+		return xnat_fitted(-1, out, cap);
 	for (size_t i = 0; i < n; i++) {
 		if (!is_var_name(vars[i].name))
-			return fitted(-1, out, cap);
+			return xnat_fitted(-1, out, cap);
 		if (!append(out, cap, &len, "<e:property><") || !append(out, cap, &len, vars[i].name) ||
 		    !append(out, cap, &len, ">"))
-			return fitted(-1, out, cap);
+			return xnat_fitted(-1, out, cap);
 		esc = xnat_xml_escape(vars[i].value ? vars[i].value : "", out + len, cap - len);
 		if (esc < 0)
-			return fitted(-1, out, cap);
+			return xnat_fitted(-1, out, cap);
 		len += (size_t)esc;
 		if (!append(out, cap, &len, "</") || !append(out, cap, &len, vars[i].name) ||
 		    !append(out, cap, &len, "></e:property>"))
-			return fitted(-1, out, cap);
+			return xnat_fitted(-1, out, cap);
 	}
 	if (!append(out, cap, &len, "</e:propertyset>\r\n"))
-		return fitted(-1, out, cap);
+		return xnat_fitted(-1, out, cap);
 	return (int)len;
 }
 
@@ -582,9 +573,9 @@ int xnat_gena_notify_request(struct xnat_gena_sub *sub, const char *body, char *
 
 	if (!sub || !body || !sub->used || !is_callback_path(sub->path) ||
 	    strnlen(sub->sid, sizeof(sub->sid)) != XNAT_GENA_SID_LEN)
-		return fitted(-1, out, cap);
+		return xnat_fitted(-1, out, cap);
 	host = ntohl(sub->addr);
-	n = fitted(snprintf(out, cap,
+	n = xnat_fitted(snprintf(out, cap,
 			    "NOTIFY %s HTTP/1.1\r\n"
 			    "HOST: %u.%u.%u.%u:%u\r\n"
 			    "CONTENT-TYPE: text/xml; charset=\"utf-8\"\r\n"

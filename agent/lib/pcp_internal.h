@@ -32,6 +32,10 @@ size_t xnat_pcp_answer(const struct xnat_pcp_server *s, __u8 opcode, __u8 result
 size_t xnat_pcp_error(struct xnat_pcp_server *s, const __u8 *req, size_t len, __u8 result, __u32 now,
 		      __u8 *resp);
 
+/* s->last from an answer of n bytes in resp to a MAP or PEER (nothing
+ * when the answer is shorter than MAP's data). */
+void xnat_pcp_keep_outcome(struct xnat_pcp_server *s, __be32 src, const __u8 *resp, size_t n, __u32 lifetime);
+
 /* PEER (pcp_peer.c). */
 size_t xnat_pcp_peer(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len, __u32 lifetime,
 		     __u32 now, __u8 *resp);

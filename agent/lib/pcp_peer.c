@@ -112,23 +112,9 @@ answer:
 size_t xnat_pcp_peer(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len, __u32 lifetime,
 		     __u32 now, __u8 *resp)
 {
-	const size_t off = sizeof(struct xnat_pcp_req_hdr);
 	size_t n = peer_answer(s, src, req, len, lifetime, now, resp);
-	struct xnat_pcp_resp_hdr h;
-	struct xnat_pcp_peer p;
 
-	if (n < off + sizeof(p))
-		return n;
-	memcpy(&h, resp, sizeof(h));
-	memcpy(&p, resp + off, sizeof(p));
-	s->last.set = true;
-	s->last.pcp = s->last.peer = true;
-	s->last.deleted = !lifetime;
-	s->last.result = h.result;
-	s->last.proto = p.map.protocol;
-	s->last.host = s->last.host ? s->last.host : src;
-	s->last.int_port = ntohs(p.map.internal_port);
-	s->last.ext_port = h.result ? 0 : ntohs(p.map.external_port);
-	s->last.lifetime = h.result ? 0 : ntohl(h.lifetime);
+	xnat_pcp_keep_outcome(s, src, resp, n, lifetime);
+	s->last.peer = s->last.set;
 	return n;
 }

@@ -439,24 +439,33 @@ static __u8 map_grant(struct xnat_pcp_server *s, struct xnat_pcp_map *m, __be32 
 static size_t pcp_map_answer(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len,
 			     __u32 lifetime, __u32 now, __u8 *resp);
 
+void xnat_pcp_keep_outcome(struct xnat_pcp_server *s, __be32 src, const __u8 *resp, size_t n, __u32 lifetime)
+{
+	const size_t data_off = sizeof(struct xnat_pcp_req_hdr);
+	struct xnat_pcp_resp_hdr h;
+	struct xnat_pcp_map m; /* MAP's data, and the start of PEER's */
+
+	if (n < data_off + sizeof(m))
+		return;
+	memcpy(&h, resp, sizeof(h));
+	memcpy(&m, resp + data_off, sizeof(m));
+	s->last.set = s->last.pcp = true;
+	s->last.deleted = !lifetime;
+	s->last.result = h.result;
+	s->last.proto = m.protocol;
+	s->last.host = s->last.host ? s->last.host : src; /* THIRD_PARTY's when it named one */
+	s->last.int_port = ntohs(m.internal_port);
+	s->last.ext_port = h.result ? 0 : ntohs(m.external_port);
+	s->last.lifetime = h.result ? 0 : ntohl(h.lifetime);
+}
+
 /* MAP, with its outcome kept for the log. */
 static size_t pcp_map(struct xnat_pcp_server *s, __be32 src, const __u8 *req, size_t len, __u32 lifetime,
 		      __u32 now, __u8 *resp)
 {
-	const size_t data_off = sizeof(struct xnat_pcp_req_hdr);
 	size_t n = pcp_map_answer(s, src, req, len, lifetime, now, resp);
-	struct xnat_pcp_resp_hdr h;
-	struct xnat_pcp_map m;
 
-	if (n < data_off + sizeof(m))
-		return n;
-	memcpy(&h, resp, sizeof(h));
-	memcpy(&m, resp + data_off, sizeof(m));
-	s->last = (struct xnat_pcp_outcome){
-		.set = true, .pcp = true, .deleted = !lifetime, .result = h.result, .proto = m.protocol,
-		.host = s->last.host ? s->last.host : src, .int_port = ntohs(m.internal_port),
-		.ext_port = h.result ? 0 : ntohs(m.external_port), .lifetime = h.result ? 0 : ntohl(h.lifetime),
-	};
+	xnat_pcp_keep_outcome(s, src, resp, n, lifetime);
 	return n;
 }
 

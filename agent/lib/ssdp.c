@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/utsname.h>
+#include "fitted.h"
 #include "ssdp.h"
 
 #define XSTR(x) STR(x)
@@ -320,31 +321,14 @@ int xnat_ssdp_server(char *out, size_t cap)
 {
 	struct utsname u;
 	char os[sizeof(u.sysname)] = "Linux", release[sizeof(u.release)] = "0";
-	int n;
 
 	if (!uname(&u) && u.sysname[0] && u.release[0]) {
 		token(u.sysname, os, sizeof(os));
 		token(u.release, release, sizeof(release));
 	}
-	n = snprintf(out, cap, "%s/%s UPnP/1.1 " PRODUCT, os, release);
-	if (n < 0 || (size_t)n >= cap) {
-		if (cap)
-			out[0] = '\0';
-		return -1;
-	}
-	return n;
+	return xnat_fitted(snprintf(out, cap, "%s/%s UPnP/1.1 " PRODUCT, os, release), out, cap);
 }
 
-/* snprintf's result as ours: the length, or -1 (out "") when it did not fit. */
-static int fitted(int n, char *out, size_t cap)
-{
-	if (n < 0 || (size_t)n >= cap) {
-		if (cap)
-			out[0] = '\0';
-		return -1;
-	}
-	return n;
-}
 
 static const char *root_path(const struct xnat_ssdp_target *t)
 {
@@ -357,8 +341,8 @@ int xnat_ssdp_response(const struct xnat_upnp_device *d, const char *location, c
 	char server[XNAT_SSDP_SERVER_MAX];
 
 	if (!location || xnat_ssdp_server(server, sizeof(server)) < 0)
-		return fitted(-1, out, cap);
-	return fitted(snprintf(out, cap,
+		return xnat_fitted(-1, out, cap);
+	return xnat_fitted(snprintf(out, cap,
 			       "HTTP/1.1 200 OK\r\n"
 			       "CACHE-CONTROL: max-age=" XSTR(XNAT_SSDP_MAX_AGE) "\r\n"
 			       "EXT:\r\n"
@@ -379,7 +363,7 @@ int xnat_ssdp_notify(const struct xnat_upnp_device *d, const char *location, con
 	char server[XNAT_SSDP_SERVER_MAX];
 
 	if (!alive)
-		return fitted(snprintf(out, cap,
+		return xnat_fitted(snprintf(out, cap,
 				       "NOTIFY * HTTP/1.1\r\n"
 				       "HOST: " GROUP_HOST "\r\n"
 				       "NT: %s\r\n"
@@ -391,8 +375,8 @@ int xnat_ssdp_notify(const struct xnat_upnp_device *d, const char *location, con
 				       t->st, t->usn, d->boot_id, d->config_id),
 			      out, cap);
 	if (!location || xnat_ssdp_server(server, sizeof(server)) < 0)
-		return fitted(-1, out, cap);
-	return fitted(snprintf(out, cap,
+		return xnat_fitted(-1, out, cap);
+	return xnat_fitted(snprintf(out, cap,
 			       "NOTIFY * HTTP/1.1\r\n"
 			       "HOST: " GROUP_HOST "\r\n"
 			       "CACHE-CONTROL: max-age=" XSTR(XNAT_SSDP_MAX_AGE) "\r\n"
