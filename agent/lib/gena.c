@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include "span.h"
 #include "fitted.h"
 #include "gena.h"
 #include "upnp_desc.h"
@@ -39,15 +40,6 @@
 #define R_TABLE_FULL "subscription table full"
 #define R_HOST_FULL "too many subscriptions from this address"
 
-struct span {
-	const char *p;
-	size_t len;
-};
-
-static bool span_is(struct span s, const char *text)
-{
-	return s.len == strlen(text) && !memcmp(s.p, text, s.len);
-}
 
 static bool is_blank(char c)
 {

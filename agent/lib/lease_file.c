@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xnat/nat.h>
+#include "span.h"
 #include "lease_file.h"
 
 #define HEADER "# xnat leases 2"
@@ -313,15 +314,6 @@ int xnat_lease_file_save(const char *path, const struct xnat_lease_record *r, si
 
 /* ------------------------------------------------------------------ load */
 
-struct span {
-	const char *p;
-	size_t len;
-};
-
-static bool span_is(struct span s, const char *text)
-{
-	return s.len == strlen(text) && !memcmp(s.p, text, s.len);
-}
 
 /* s cut at each sep into exactly n fields. */
 static bool split(struct span s, char sep, struct span *f, size_t n)

@@ -21,6 +21,11 @@ struct xnat_pcp_opts {
  * Returns 0 or a PCP result. */
 __u8 xnat_pcp_parse_options(__u8 opcode, const __u8 *req, size_t off, size_t len, struct xnat_pcp_opts *o);
 
+/* The options, then whose mapping it is: *addr (the requester's) becomes
+ * THIRD_PARTY's host when the policy allows. Returns 0 or a PCP result. */
+__u8 xnat_pcp_options_for(struct xnat_pcp_server *s, __u8 opcode, const __u8 *req, size_t off, size_t len,
+			  struct xnat_pcp_opts *o, __be32 *addr);
+
 void xnat_pcp_mapped_v4(__u8 a[16], __be32 v4);
 /* The IPv4 address of an IPv4-mapped one; false for any other form. */
 bool xnat_pcp_v4_of(const __u8 a[16], __be32 *v4);

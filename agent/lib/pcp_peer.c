@@ -65,15 +65,9 @@ static size_t peer_answer(struct xnat_pcp_server *s, __be32 src, const __u8 *req
 		return xnat_pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
 	memcpy(&p, req + off, sizeof(p));
 	memset(&o, 0, sizeof(o));
-	rc = xnat_pcp_parse_options(XNAT_PCP_OP_PEER, req, off + sizeof(p), len, &o);
+	rc = xnat_pcp_options_for(s, XNAT_PCP_OP_PEER, req, off + sizeof(p), len, &o, &addr);
 	if (rc)
 		return xnat_pcp_error(s, req, len, rc, now, resp);
-	if (o.third_party) {
-		if (!s->policy.allow_third_party)
-			return xnat_pcp_error(s, req, len, XNAT_PCP_NOT_AUTHORIZED, now, resp);
-		addr = o.third_party_addr;
-		s->last.host = addr;
-	}
 	if (p.map.protocol != IPPROTO_TCP && p.map.protocol != IPPROTO_UDP)
 		return xnat_pcp_error(s, req, len, XNAT_PCP_UNSUPP_PROTOCOL, now, resp);
 	if (!p.map.internal_port || !p.remote_port || !xnat_pcp_v4_of(p.remote_addr, &rem) || !rem)

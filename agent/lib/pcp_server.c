@@ -342,6 +342,20 @@ __u8 xnat_pcp_parse_options(__u8 opcode, const __u8 *req, size_t off, size_t len
 	return XNAT_PCP_SUCCESS;
 }
 
+__u8 xnat_pcp_options_for(struct xnat_pcp_server *s, __u8 opcode, const __u8 *req, size_t off, size_t len,
+			  struct xnat_pcp_opts *o, __be32 *addr)
+{
+	__u8 rc = xnat_pcp_parse_options(opcode, req, off, len, o);
+
+	if (rc || !o->third_party)
+		return rc;
+	if (!s->policy.allow_third_party)
+		return XNAT_PCP_NOT_AUTHORIZED;
+	*addr = o->third_party_addr;
+	s->last.host = *addr;
+	return XNAT_PCP_SUCCESS;
+}
+
 static bool nonce_is_zero(const __u8 n[12])
 {
 	static const __u8 zero[12];
@@ -482,15 +496,9 @@ static size_t pcp_map_answer(struct xnat_pcp_server *s, __be32 src, const __u8 *
 	if (len < data_off + sizeof(m))
 		return xnat_pcp_error(s, req, len, XNAT_PCP_MALFORMED_REQUEST, now, resp);
 	memcpy(&m, req + data_off, sizeof(m));
-	rc = xnat_pcp_parse_options(XNAT_PCP_OP_MAP, req, data_off + sizeof(m), len, &o);
+	rc = xnat_pcp_options_for(s, XNAT_PCP_OP_MAP, req, data_off + sizeof(m), len, &o, &addr);
 	if (rc)
 		return xnat_pcp_error(s, req, len, rc, now, resp);
-	if (o.third_party) {
-		if (!s->policy.allow_third_party)
-			return xnat_pcp_error(s, req, len, XNAT_PCP_NOT_AUTHORIZED, now, resp);
-		addr = o.third_party_addr;
-		s->last.host = addr;
-	}
 	if (m.protocol != IPPROTO_TCP && m.protocol != IPPROTO_UDP)
 		return xnat_pcp_error(s, req, len, XNAT_PCP_UNSUPP_PROTOCOL, now, resp);
 	if (!m.internal_port)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/utsname.h>
+#include "span.h"
 #include "fitted.h"
 #include "ssdp.h"
 
@@ -28,20 +29,6 @@
 
 /* ------------------------------------------------------------- M-SEARCH */
 
-struct span {
-	const char *p;
-	size_t len;
-};
-
-static bool span_is(struct span s, const char *text)
-{
-	return s.len == strlen(text) && !memcmp(s.p, text, s.len);
-}
-
-static bool span_is_nocase(struct span s, const char *text)
-{
-	return s.len == strlen(text) && !strncasecmp(s.p, text, s.len);
-}
 
 /*
  * The line at *pos (LF or CRLF ended, the end not included), *pos moved past
