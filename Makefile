@@ -3,6 +3,7 @@
 #   make            BPF object + skeleton, xnatd, xnatctl
 #   make test       every test suite (needs root: BPF, netns); ends with "N passed, N failed"
 #   make demo       installs what is missing, builds, shows traffic crossing the gateway
+#   make compare    xnatd against miniupnpd, same UPnP/NAT-PMP/PCP clients (root): docs/upnp-vs-miniupnpd.md
 #   make install    binaries, BPF object, config example, systemd unit (PREFIX, DESTDIR)
 
 OUT        := build
@@ -166,6 +167,13 @@ bench: all $(OUT)/xnat-bench
 deps:
 	$(Q)tools/install-deps.sh
 
+# xnatd against miniupnpd (installed, never started on the host) on the e2e bed:
+# the same client commands, the results compared; rewrites the results in
+# docs/upnp-vs-miniupnpd.md. Needs root.
+compare: all
+	$(Q)tools/install-deps.sh --compare
+	$(Q)BUILD=$(OUT) tools/compare/miniupnpd.sh --doc docs/upnp-vs-miniupnpd.md
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/xnat \
 	           $(DESTDIR)$(SYSCONFDIR)/xnat $(DESTDIR)$(UNITDIR)
@@ -179,4 +187,4 @@ install: all
 clean:
 	rm -rf $(OUT) $(VMLINUX_H)
 
-.PHONY: all tests test fuzz demo bench deps install clean
+.PHONY: all tests test fuzz demo bench deps compare install clean

@@ -13,6 +13,33 @@ natpmpc miniupnpc
 
 # `install-deps.sh --bench`: also what `make bench` needs (plots).
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES gnuplot-nox"
+# `install-deps.sh --compare`: also miniupnpd (nftables backend), the reference
+# IGD that `make compare` (tools/compare/miniupnpd.sh) runs in a namespace of
+# its own. It must never run on this host: its service is masked before the
+# install (and a policy-rc.d, if there is none, refuses to start it), and a
+# miniupnpd the install would still have started here is stopped after.
+COMPARE=no
+[ "${1:-}" = "--compare" ] && COMPARE=yes && PACKAGES="$PACKAGES miniupnpd-nftables"
+
+# miniupnpd processes in this (the host's) network namespace
+host_miniupnpd() {
+	for pid in $(pgrep -x miniupnpd 2>/dev/null); do
+		[ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$(readlink /proc/$$/ns/net)" ] && echo "$pid"
+	done
+	return 0
+}
+# --compare: the service masked (also when nothing is to install), and what
+# runs on the host said.
+compare_guard() {
+	[ "$COMPARE" = yes ] || return 0
+	if command -v systemctl >/dev/null 2>&1 &&
+		[ "$(readlink /etc/systemd/system/miniupnpd.service 2>/dev/null)" != /dev/null ]; then
+		systemctl mask miniupnpd.service >/dev/null 2>&1 ||
+			echo "install-deps: could not mask miniupnpd.service" >&2
+	fi
+	running=$(host_miniupnpd)
+	[ -z "$running" ] || echo "install-deps: warning: miniupnpd runs on this host (pid $running), not started here" >&2
+}
 
 missing=""
 for p in $PACKAGES; do
@@ -20,14 +47,37 @@ for p in $PACKAGES; do
 done
 if [ -z "$missing" ]; then
 	echo "install-deps: everything is installed"
+	[ "$(id -u)" != 0 ] || compare_guard
 	exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps: missing:$missing (run as root to install them)" >&2
 	exit 1
 fi
+if [ "$COMPARE" = yes ]; then
+	compare_guard
+	export DEBCONF_NONINTERACTIVE_SEEN=true
+	before=$(host_miniupnpd)
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		# only for this install: refuses miniupnpd, allows the rest
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+		trap 'exit 1' INT TERM
+		# shellcheck disable=SC2016
+		printf '%s\n' '#!/bin/sh' '# tools/install-deps.sh --compare, removed after the install' \
+			'case "$1" in miniupnpd*) exit 101 ;; esac' 'exit 0' >/usr/sbin/policy-rc.d
+		chmod 0755 /usr/sbin/policy-rc.d
+	fi
+fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing </dev/null >/dev/null
+if [ "$COMPARE" = yes ]; then
+	# A miniupnpd that the install started on the host anyway: stopped, by pid.
+	for pid in $(host_miniupnpd); do
+		printf '%s\n' "$before" | grep -qx "$pid" ||
+			{ kill "$pid" && echo "install-deps: stopped miniupnpd $pid on the host"; }
+	done
+	compare_guard
+fi

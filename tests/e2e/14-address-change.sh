@@ -4,7 +4,7 @@
 # it, new flows leave from the new address, state of the old one is dropped.
 source "$(dirname "$0")/lib.sh"
 e2e_setup && gw_start || bail
-NEW=198.51.100.9
+NEW=$WAN_NET.9
 
 echo_server "$NS_WAN" udp 7000
 expect_eq "before: the peer sees the old address" "$(ask lan1 udp $WAN 7000 sourceport=5000)" "$EXT:5000"

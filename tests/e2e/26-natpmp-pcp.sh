@@ -91,7 +91,7 @@ check "after garbage the server still answers" lan1 "$PCP" -s $GW1 announce
 check "xnatd logs each grant" grep -q "PCP: $LAN2:1503 tcp reachable on external port 1503" "$TMP/xnatd.log"
 
 # Address change: a new epoch, announced with the new address.
-NEW=198.51.100.9
+NEW=$WAN_NET.9
 lan1 "$PCP" listen --count 1 -w 5 >"$TMP/announce-new.txt" 2>&1 &
 LISTEN_PID=$!
 wait_listen "$NS_LAN1" udp 5350

@@ -45,7 +45,14 @@ PIN=/sys/fs/bpf/xnat-e2e-$$
 TMP=$(mktemp -d /tmp/xnat-e2e.XXXXXX)
 XNATD_PID='' WATCHDOG_PID=''
 
-LAN1=192.168.1.10 LAN2=192.168.2.10 EXT=198.51.100.1 WAN=198.51.100.2 WAN_B=198.51.100.3
+# The WAN side's /24 and its three addresses: by default the documentation
+# range 198.51.100.0/24; E2E_WAN_NET (the first three octets), E2E_EXT, E2E_WAN
+# and E2E_WAN_B in the environment choose others (tools/compare/miniupnpd.sh
+# needs an address miniupnpd takes for public). They exist only inside the
+# namespaces.
+WAN_NET=${E2E_WAN_NET:-198.51.100}
+LAN1=192.168.1.10 LAN2=192.168.2.10
+EXT=${E2E_EXT:-$WAN_NET.1} WAN=${E2E_WAN:-$WAN_NET.2} WAN_B=${E2E_WAN_B:-$WAN_NET.3}
 FAR_NET=203.0.113 FAR=203.0.113.5 # a host behind the WAN host
 
 # ---------------------------------------------------------------- TAP
@@ -386,11 +393,12 @@ nft_sip_helper() {
 	NFT
 }
 
-# ext_addr_longer: the gateway's WAN address becomes $EXT, 198.51.100.100, 14
-# characters for lan1's 12, so every rewritten SIP message grows (over TCP
-# every later sequence number must then move). Before gw_start.
+# ext_addr_longer: the gateway's WAN address becomes $EXT, 198.51.100.100 (by
+# default: $WAN_NET.100), 14 characters for lan1's 12, so every rewritten SIP
+# message grows (over TCP every later sequence number must then move). Before
+# gw_start.
 ext_addr_longer() {
-	EXT=198.51.100.100
+	EXT=$WAN_NET.100
 	ip -n "$NS_GW" addr flush dev gw0
 	ip -n "$NS_GW" addr add $EXT/24 dev gw0
 	ip -n "$NS_GW" route add default via $WAN 2>/dev/null
