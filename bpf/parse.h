@@ -70,14 +70,16 @@ static __always_inline int icmp_is_error(__u8 type)
 /*
  * Ports of a TCP/UDP header or an ICMP echo at l4 (l4_off from the frame
  * start). A quote needs only the first 8 bytes; the TCP checksum at offset 16
- * may lie beyond a short quote, and is then left NULL.
+ * may lie beyond a short quote, and is then left NULL. end_off: where the IP
+ * packet ends (frame offset): bytes past it, a trailer of the frame, are not
+ * the quote's.
  * Returns 0, or XNAT_STAT_PASS_UNSUPPORTED / XNAT_STAT_DROP_MALFORMED.
  */
-static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end,
+static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end, __u32 end_off,
 				       struct xnat_tuple *t, struct xnat_l4 *f,
 				       __u8 *icmp_type, __u8 *tcp_flags, int quoted)
 {
-	if (l4 + 8 > data_end)
+	if (l4 + 8 > data_end || l4_off + 8 > end_off)
 		return XNAT_STAT_DROP_MALFORMED;
 
 	if (t->proto == IPPROTO_UDP) {
@@ -92,7 +94,7 @@ static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end,
 
 		f->sport = &tcp->source;
 		f->dport = &tcp->dest;
-		if (l4 + sizeof(*tcp) <= data_end) {
+		if (l4 + sizeof(*tcp) <= data_end && l4_off + sizeof(*tcp) <= end_off) {
 			f->csum = &tcp->check;
 			f->csum_off = l4_off + 16;
 			if (tcp_flags) {
@@ -132,15 +134,16 @@ static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end,
 	return 0;
 }
 
-/* The IPv4 header quoted by an ICMP error, and its first 8+ L4 bytes. */
-static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, __u32 icmp_off)
+/* The IPv4 header quoted by an ICMP error, and its first 8+ L4 bytes, all
+ * before end_off (the outer packet's end). */
+static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, __u32 icmp_off, __u32 end_off)
 {
 	void *data_end = p->data_end;
 	struct iphdr *ip = data + icmp_off + sizeof(struct icmphdr);
 	__u32 ihl, l4_off;
 	__u8 unused;
 
-	if ((void *)(ip + 1) > data_end)
+	if ((void *)(ip + 1) > data_end || icmp_off + sizeof(struct icmphdr) + sizeof(*ip) > end_off)
 		return XNAT_STAT_DROP_MALFORMED;
 	ihl = ip->ihl * 4;
 	if (ip->version != 4 || ihl < sizeof(*ip))
@@ -155,7 +158,7 @@ static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, __u3
 	if (l4_off > 256) /* bounds the offset for the verifier; real quotes are far shorter */
 		return XNAT_STAT_DROP_MALFORMED;
 	p->icmp_error = 1;
-	return parse_ports(data + l4_off, l4_off, data_end, &p->in_t, &p->in_l4,
+	return parse_ports(data + l4_off, l4_off, data_end, end_off, &p->in_t, &p->in_l4,
 			   &unused, NULL, 1);
 }
 
@@ -180,15 +183,54 @@ static __always_inline int ip_length_ok(const struct iphdr *ip, __u32 ihl, __u32
 }
 
 /*
+ * IPv4 options (RFC 791 3.1), what the stack's ip_options_compile checks of
+ * their form: single-byte EOL and NOP, the others with a length of at least
+ * 2 that stays within the header. A packet whose options run past its
+ * header would otherwise have its first L4 bytes taken for options, or its
+ * options for L4. len: the option bytes (ihl - 20, at most 40).
+ */
+static __always_inline int ip_options_ok(const struct iphdr *ip, __u32 len, void *data_end)
+{
+	const __u8 *opt = (const void *)(ip + 1);
+	__u32 skip = 0;
+
+	for (__u32 i = 0; i < 40; i++) {
+		__u8 olen;
+
+		if (i >= len)
+			return 1;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		if ((void *)(opt + i + 1) > data_end)
+			return 0; /* can't be: the header lies in the frame (for the verifier) */
+		if (opt[i] == 0) /* EOL: the rest is padding */
+			return 1;
+		if (opt[i] == 1) /* NOP */
+			continue;
+		if (i + 1 >= len || (void *)(opt + i + 2) > data_end)
+			return 0;
+		olen = opt[i + 1];
+		if (olen < 2 || i + olen > len)
+			return 0;
+		skip = olen - 1u;
+	}
+	return 1;
+}
+
+/*
  * Parse a frame from data. Returns 0 with *p filled in, or the XNAT_STAT_*
- * reason to pass or drop it untouched.
+ * reason to pass or drop it untouched. reparse: the packet was parsed whole
+ * before (and only its payload changed since): its IP options are not
+ * walked again, which keeps the SIP programs within the verifier's budget.
  */
 static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_len,
-					struct xnat_pkt *p)
+					struct xnat_pkt *p, int reparse)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *ip;
-	__u32 ihl, l4_off;
+	__u32 ihl, l4_off, end_off;
 	int err;
 
 	p->data_end = data_end;
@@ -203,6 +245,8 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 	if (ip->version != 4 || ihl < sizeof(*ip) || (void *)ip + ihl > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
 	if (!ip_length_ok(ip, ihl, frame_len))
+		return XNAT_STAT_DROP_MALFORMED;
+	if (!reparse && ihl > sizeof(*ip) && !ip_options_ok(ip, ihl - sizeof(*ip), data_end))
 		return XNAT_STAT_DROP_MALFORMED;
 	p->eth = eth;
 	p->ip = ip;
@@ -223,12 +267,13 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 	    bpf_ntohs(ip->tot_len) - ihl < l4_header_len(p->t.proto))
 		return XNAT_STAT_DROP_MALFORMED;
 	l4_off = sizeof(*eth) + ihl;
-	err = parse_ports(data + l4_off, l4_off, data_end, &p->t, &p->l4,
+	end_off = ip->tot_len ? sizeof(*eth) + bpf_ntohs(ip->tot_len) : 0xffffffffu;
+	err = parse_ports(data + l4_off, l4_off, data_end, end_off, &p->t, &p->l4,
 			  &p->icmp_type, &p->tcp_flags, 0);
 	if (err)
 		return err;
 	if (p->t.proto == IPPROTO_ICMP && icmp_is_error(p->icmp_type))
-		return parse_icmp_quote(p, data, l4_off);
+		return parse_icmp_quote(p, data, l4_off, end_off);
 	return 0;
 }
 

@@ -59,7 +59,7 @@ static __always_inline int nat_begin(void *data, void *data_end, __u32 frame_len
 	*cfg = xnat_config_get();
 	if (!nat_enabled(*cfg))
 		return XNAT_STAT_PASS_DISABLED;
-	rc = parse_packet(data, data_end, frame_len, p);
+	rc = parse_packet(data, data_end, frame_len, p, 0);
 	if (rc)
 		return rc;
 	/* Multicast and broadcast (SSDP, mDNS, DHCP) stay on their link: the
@@ -105,7 +105,7 @@ static __always_inline int nat_sip(void *ctx, int xdp, const struct xnat_config 
 	}
 	/* Every pointer is stale: start from an empty parse. */
 	*p = (struct xnat_pkt){ .from_stack = p->from_stack, .slow = p->slow };
-	rc = parse_packet(data, data_end, frame_len, p);
+	rc = parse_packet(data, data_end, frame_len, p, 1);
 	if (rc || p->t.proto != proto)
 		return XNAT_STAT_DROP_MALFORMED;
 	if (proto == IPPROTO_TCP) {

@@ -50,6 +50,23 @@ void t_note(const char *fmt, ...)
 	printf("\n");
 }
 
+void t_known_bug(bool cond, const char *bug, const char *fmt, ...)
+{
+	va_list ap;
+
+	n_tests++;
+	printf("ok %d - ", n_tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (!cond) {
+		n_known_bugs++;
+		printf(" # SKIP TODO known bug in bpf/: %s", bug);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
 int t_done(void)
 {
 	if (n_known_bugs)

@@ -25,6 +25,7 @@ int main(void)
 	test_limits();
 	test_passes();
 	test_malformed();
+	test_corpus();
 	test_sip();
 	test_sip_alg();
 	test_sip_slow();
