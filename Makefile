@@ -4,6 +4,8 @@
 #   make test       every test suite (needs root: BPF, netns); ends with "N passed, N failed"
 #   make demo       installs what is missing, builds, shows traffic crossing the gateway
 #   make compare    xnatd against miniupnpd, same UPnP/NAT-PMP/PCP clients (root): docs/upnp-vs-miniupnpd.md
+#   make soak       xnatd under ASan+LSan, SOAK_SECONDS (300) of mixed traffic and port-mapping churn, then
+#                   checks for leaks and drift (root; not part of `make test`): tools/soak/run.sh
 #   make install    binaries, BPF object, config example, systemd unit (PREFIX, DESTDIR)
 
 OUT        := build
@@ -129,18 +131,40 @@ TEST_BINS := $(UNIT_BINS) $(if $(BPFT_SRCS),$(OUT)/tests/bpf_prog_tests)
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer targets (clang, ASan + UBSan) over the code that parses what the
-# network sends; tests/fuzz/corpus/NAME holds each one's seeds. `make fuzz`
-# runs each for FUZZ_SECONDS; `make test` runs each for 20 s.
+# network (and the admin's files) send; tests/fuzz/corpus/NAME holds each one's
+# seeds. tests/fuzz/fuzz_NAME.c is built with the agent/lib sources of
+# FUZZ_SRCS_NAME, compiled with the same flags (the sanitizers see what they
+# instrument), and the libraries of FUZZ_LIBS_NAME. Those on BPF maps (pcp,
+# soap) need root to run. `make fuzz` runs each for FUZZ_SECONDS; `make test`
+# runs each for 10 s (sip: 20 s), see tests/run.
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-                -D_GNU_SOURCE -Iinclude -Iagent/lib
+                -D_GNU_SOURCE -Iinclude -Iagent/lib $(shell $(PKG_CONFIG) --cflags libbpf inih expat)
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,$(OUT)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(FUZZ_NAMES:%=$(OUT)/fuzz/fuzz_%)
+FUZZ_BPF     := $(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
+# The fast path's tables, real maps (tests/unit/lease_maps.c), and lease.c on them.
+FUZZ_TABLES  := tests/unit/lease_maps.c $(addprefix agent/lib/,lease.c ports.c maps.c portmap_rules.c)
 
-$(OUT)/fuzz/fuzz_sip: tests/fuzz/fuzz_sip.c agent/lib/sip.c $(USER_HDRS)
+FUZZ_SRCS_sip        := agent/lib/sip.c
+FUZZ_SRCS_pcp        := $(FUZZ_TABLES) $(addprefix agent/lib/,pcp_server.c pcp_peer.c pcp_filter.c expiry.c)
+FUZZ_LIBS_pcp        := $(FUZZ_BPF)
+FUZZ_SRCS_ssdp       := $(addprefix agent/lib/,ssdp.c upnp_desc.c xml_escape.c)
+FUZZ_SRCS_soap       := $(FUZZ_TABLES) $(addprefix agent/lib/,upnp_envelope.c upnp_soap.c upnp_portmap.c \
+                        upnp_info.c upnp_args.c upnp_desc.c xml_escape.c)
+FUZZ_LIBS_soap       := $(FUZZ_BPF) $(shell $(PKG_CONFIG) --libs expat)
+FUZZ_SRCS_gena       := $(addprefix agent/lib/,gena.c xml_escape.c)
+FUZZ_SRCS_config     := $(addprefix agent/lib/,config.c forward.c portmap_rules.c ports.c maps.c)
+FUZZ_LIBS_config     := $(shell $(PKG_CONFIG) --libs inih) $(FUZZ_BPF)
+FUZZ_SRCS_lease_file := agent/lib/lease_file.c
+
+$(foreach n,$(FUZZ_NAMES),$(eval $(OUT)/fuzz/fuzz_$(n): $(FUZZ_SRCS_$(n))))
+
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/*.h) $(USER_HDRS)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) tests/fuzz/fuzz_sip.c agent/lib/sip.c -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*) -o $@
 
 # ---------------------------------------------------------------- goals
 $(OUT)/bpf:
@@ -163,6 +187,11 @@ demo:
 # Benchmarks in network namespaces; writes docs/bench/. Needs root.
 bench: all $(OUT)/xnat-bench
 	$(Q)BUILD=$(OUT) tools/bench/run.sh
+
+# Soak (root, SOAK_SECONDS of traffic + a 140 s drain): xnatd built with ASan+UBSan
+# into $(OUT)/asan/, tables back to their baseline, no leak, no counter drift.
+soak: all
+	$(Q)BUILD=$(OUT) SOAK_SECONDS=$(or $(SOAK_SECONDS),300) tools/soak/run.sh
 
 deps:
 	$(Q)tools/install-deps.sh
@@ -187,4 +216,4 @@ install: all
 clean:
 	rm -rf $(OUT) $(VMLINUX_H)
 
-.PHONY: all tests test fuzz demo bench deps compare install clean
+.PHONY: all tests test fuzz demo bench soak deps compare install clean

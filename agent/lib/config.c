@@ -501,23 +501,41 @@ static char *check_header(struct parse_state *st, char *line)
 	return line;
 }
 
-/* inih's reader: one whole physical line per call. */
+/*
+ * inih's reader: one whole physical line per call, read a byte at a time
+ * (fgets can't tell a NUL byte from the line's end: the rest of the line
+ * would be dropped and its end taken from the next line).
+ */
 static char *read_line(char *buf, int size, void *stream)
 {
 	struct parse_state *st = stream;
-	int next;
+	bool nul = false;
+	int ch = getc(st->file), n = 0;
 
-	if (!fgets(buf, size, st->file)) {
+	if (ch == EOF) {
 		if (ferror(st->file))
 			st->read_errno = errno ? errno : EIO;
 		return NULL;
 	}
 	st->line++;
-	if (!strchr(buf, '\n') && !feof(st->file)) {
-		next = getc(st->file);
-		if (next != '\n' && next != EOF)
-			return fail_line(st, "", "line longer than %d characters", size - 1);
+	for (; ch != EOF; ch = getc(st->file)) {
+		if (n == size - 1) { /* full: only the line's end may come now */
+			if (ch != '\n')
+				return fail_line(st, "", "line longer than %d characters", size - 1);
+			break;
+		}
+		nul |= !ch;
+		buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
 	}
+	if (ch == EOF && ferror(st->file)) {
+		st->read_errno = errno ? errno : EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (nul)
+		return fail_line(st, "", "a NUL byte in the line (not a text file?)");
 	return check_header(st, buf);
 }
 

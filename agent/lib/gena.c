@@ -374,7 +374,7 @@ static int subscribe_new(struct xnat_gena *g, int service, const char *callback,
 			  const char *timeout, __be32 client, __u32 now, struct xnat_gena_answer *a)
 {
 	struct xnat_gena_sub *s = NULL;
-	struct callback cb;
+	struct callback cb = { 0 }; /* copied whole into the table: no stack bytes after the path */
 	unsigned int held = 0;
 	int slot = -1;
 

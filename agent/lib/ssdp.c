@@ -151,7 +151,8 @@ static int judge(const struct search_headers *h, struct xnat_ssdp_search *s)
 	}
 	if (ua.len >= sizeof(s->user_agent))
 		ua.len = sizeof(s->user_agent) - 1;
-	memcpy(s->user_agent, ua.p, ua.len);
+	if (ua.len) /* no User-Agent: no pointer either */
+		memcpy(s->user_agent, ua.p, ua.len);
 	s->user_agent[ua.len] = '\0';
 	return 0;
 }

@@ -586,6 +586,28 @@ static void test_example_file(void **state)
 	free(text);
 }
 
+/* Found by fuzz_config: a NUL byte is an error of its own line, and the
+ * lines after it keep their numbers (fgets lost the line's end there). */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "[interfaces]\nwan = eth0\0junk\n\n[timeouts]\nudp = 1\n";
+	struct xnat_agent_config c;
+	int fd;
+
+	(void)state;
+	xnat_config_defaults(&c);
+	strcpy(path, "/tmp/xnat-test-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(xnat_config_load(path, &c, err, sizeof(err)), -1);
+	unlink(path);
+	assert_non_null(strstr(err, ":2: a NUL byte in the line"));
+	/* without the NUL, the bad value is found on its own line, 6 */
+	expect_error("[interfaces]\nwan = eth0\n\n\n[timeouts]\nudp = 1\n", 6, "[timeouts] udp", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_portmap),
+		cmocka_unit_test(test_nul_byte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
