@@ -86,7 +86,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XNAT_STAT_MAX);
+	__uint(max_entries, XNAT_STAT_SLOTS);
 	__type(key, __u32);
 	__type(value, struct xnat_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -100,5 +100,15 @@ struct {
 	__type(value, struct xnat_port_filter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_port_filters SEC(".maps");
+
+/* The LAN interfaces (ifindex -> 1), written by xnatd: a WAN packet the
+ * routing table would send into one of them, untranslated, is dropped. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_MAX_LAN_IFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_lan_ifaces SEC(".maps");
 
 #endif

@@ -49,6 +49,32 @@ static __always_inline int nat_enabled(const struct xnat_config *cfg)
 	return cfg && (cfg->flags & XNAT_CFG_ENABLED);
 }
 
+/*
+ * Would the routing table send this WAN packet, untranslated, into a LAN?
+ * (A packet for a LAN address sent straight to the gateway by a WAN
+ * neighbour: forwarding it would open the LAN to anyone next door.) ctx is
+ * an xdp_md or a __sk_buff: bpf_fib_lookup takes both.
+ */
+static __always_inline int wan_routes_to_lan(void *ctx, const struct xnat_config *cfg, const struct xnat_pkt *p)
+{
+	struct bpf_fib_lookup fib;
+	__u32 out;
+	int rc;
+
+	__builtin_memset(&fib, 0, sizeof(fib));
+	fib.family = AF_INET;
+	fib.tos = p->ip->tos;
+	fib.l4_protocol = p->t.proto;
+	fib.ipv4_src = p->t.saddr;
+	fib.ipv4_dst = p->t.daddr;
+	fib.ifindex = cfg->wan_ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return 0; /* for the gateway itself, or not routed at all */
+	out = fib.ifindex;
+	return bpf_map_lookup_elem(&xnat_lan_ifaces, &out) != NULL;
+}
+
 /* Every entry point starts here: the config if NAT is on, and the parsed
  * packet; or the reason to leave the packet alone. */
 static __always_inline int nat_begin(void *data, void *data_end, __u32 frame_len,
@@ -214,7 +240,7 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 	if (rc)
 		return rc;
 	if (p.t.daddr != cfg->ext_addr)
-		return XNAT_STAT_PASS_NOT_NAT;
+		return wan_routes_to_lan(ctx, cfg, &p) ? XNAT_STAT_DROP_WAN_TO_LAN : XNAT_STAT_PASS_NOT_NAT;
 	if (p.ip->ttl <= 1)
 		return XNAT_STAT_PASS_TTL;
 	rc = nat_translate(cfg, &p, XNAT_DIR_IN, &x);
@@ -329,7 +355,7 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	if (rc)
 		return rc;
 	if (dir == XNAT_DIR_IN && p.t.daddr != cfg->ext_addr)
-		return XNAT_STAT_PASS_NOT_NAT;
+		return wan_routes_to_lan(skb, cfg, &p) ? XNAT_STAT_DROP_WAN_TO_LAN : XNAT_STAT_PASS_NOT_NAT;
 	rc = nat_translate(cfg, &p, dir, &x);
 	if (rc)
 		return rc;

@@ -29,6 +29,7 @@ static const struct map_slot slots[] = {
 	{ XNAT_MAP_SIP_DIALOGS, offsetof(struct xnat_map_fds, sip_dialogs) },
 	{ XNAT_MAP_SIP_SEQADJ, offsetof(struct xnat_map_fds, sip_seqadj) },
 	{ XNAT_MAP_PORT_FILTERS, offsetof(struct xnat_map_fds, port_filters) },
+	{ XNAT_MAP_LAN_IFACES, offsetof(struct xnat_map_fds, lan_ifaces) },
 };
 
 static int *slot_fd(struct xnat_map_fds *m, const struct map_slot *s)

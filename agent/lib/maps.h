@@ -18,6 +18,7 @@ struct xnat_map_fds {
 	int sip_dialogs;
 	int sip_seqadj;
 	int port_filters;
+	int lan_ifaces;
 };
 
 /* Open every map pinned under pin_root (e.g. XNAT_PIN_ROOT). Returns 0, or a

@@ -168,6 +168,7 @@ int xnatd_load(struct xnatd *d)
 	d->maps.sip_dialogs = bpf_map__fd(skel->maps.xnat_sip_dialogs);
 	d->maps.sip_seqadj = bpf_map__fd(skel->maps.xnat_sip_seqadj);
 	d->maps.port_filters = bpf_map__fd(skel->maps.xnat_port_filters);
+	d->maps.lan_ifaces = bpf_map__fd(skel->maps.xnat_lan_ifaces);
 	return pin_programs(d);
 }
 

@@ -9,6 +9,29 @@
 #include "mapwalk.h"
 #include "xnatd.h"
 
+/* xnat_lan_ifaces holds exactly this xnatd's LAN interfaces. */
+static int push_lan_ifaces(struct xnatd *d)
+{
+	__u32 key, next, one = 1;
+	int err = 0;
+
+	for (int i = 0; i < d->cfg.n_lan && !err; i++)
+		if (bpf_map_update_elem(d->maps.lan_ifaces, &d->lan_ifindex[i], &one, BPF_ANY))
+			err = -errno;
+	for (int more = !bpf_map_get_next_key(d->maps.lan_ifaces, NULL, &key); more && !err; key = next) {
+		bool ours = false;
+
+		more = !bpf_map_get_next_key(d->maps.lan_ifaces, &key, &next);
+		for (int i = 0; i < d->cfg.n_lan; i++)
+			ours |= d->lan_ifindex[i] == key;
+		if (!ours)
+			bpf_map_delete_elem(d->maps.lan_ifaces, &key);
+	}
+	if (err)
+		xlog_err("cannot write %s: %s", XNAT_MAP_LAN_IFACES, strerror(-err));
+	return err;
+}
+
 int xnatd_push_config(struct xnatd *d)
 {
 	struct xnat_config m = {};
@@ -24,7 +47,7 @@ int xnatd_push_config(struct xnatd *d)
 	err = xnat_config_write(d->maps.config, &m);
 	if (err)
 		xlog_err("cannot write %s: %s", XNAT_MAP_CONFIG, strerror(-err));
-	return err;
+	return err ? err : push_lan_ifaces(d);
 }
 
 static int rule_covers(const struct xnat_forward *r, __u8 proto, __u16 ext, __be32 addr, __u16 port)

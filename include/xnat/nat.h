@@ -39,6 +39,7 @@
 #define XNAT_MAP_SIP_DIALOGS "xnat_sip_dialogs"
 #define XNAT_MAP_SIP_SEQADJ "xnat_sip_seqadj"
 #define XNAT_MAP_PORT_FILTERS "xnat_port_filters"
+#define XNAT_MAP_LAN_IFACES "xnat_lan_ifaces"
 
 /* Default table sizes (entries); xnatd may change them before loading. */
 #define XNAT_DEFAULT_MAX_FLOWS    262144 /* two entries per session */
@@ -47,6 +48,7 @@
 #define XNAT_MAX_FRAGS            8192
 #define XNAT_MAX_SIP_DIALOGS      8192
 #define XNAT_MAX_PORT_FILTERS     4096   /* PCP mappings with a FILTER */
+#define XNAT_MAX_LAN_IFACES       64
 
 enum xnat_dir {
 	XNAT_DIR_OUT = 0, /* LAN -> WAN: source is rewritten */

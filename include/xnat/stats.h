@@ -55,7 +55,8 @@
 	X(DROP_OUT_UNTRANSLATABLE, "drop_out_untranslatable")          \
 	X(DROP_HAIRPIN_UNRESOLVED, "drop_hairpin_unresolved")          \
 	X(DROP_SESSION_CONFLICT, "drop_session_conflict")              \
-	X(DROP_SPOOFED,       "drop_lan_spoofed_source")
+	X(DROP_SPOOFED,       "drop_lan_spoofed_source")                \
+	X(DROP_WAN_TO_LAN,    "drop_wan_to_lan")
 
 #define XNAT_STAT_ENUM(name, str) XNAT_STAT_##name,
 enum xnat_stat {
@@ -63,6 +64,12 @@ enum xnat_stat {
 	XNAT_STAT_MAX
 };
 #undef XNAT_STAT_ENUM
+
+/* Slots of the xnat_stats array: room for counters to come, so that a newer
+ * xnat adopts the pinned array of an older one (same size) and no upgrade
+ * costs the state. */
+#define XNAT_STAT_SLOTS 64
+_Static_assert(XNAT_STAT_MAX <= XNAT_STAT_SLOTS, "xnat_stats is full: raise XNAT_STAT_SLOTS");
 
 /* Value of one slot of the per-CPU "xnat_stats" array. */
 struct xnat_counter {

@@ -82,6 +82,14 @@ static void wan_side(void)
 	t_ok(spec_untouched(run_xdp_wan, &s, V_XDP_PASS, XNAT_STAT_PASS_NOT_NAT),
 	     "WAN packet not for the external address: untouched, pass_not_for_nat");
 	t_ok(spec_untouched(run_tc_ingress, &s, V_TC_OK, XNAT_STAT_PASS_NOT_NAT), "... the same in TC ingress");
+	/* A WAN neighbour routing a LAN address to the gateway: never forwarded untranslated. */
+	s = from_wan(flow_spec(IPPROTO_TCP, REM, 50000, H1, 22), MAC_REM);
+	t_ok(spec_untouched(run_xdp_wan, &s, V_XDP_DROP, XNAT_STAT_DROP_WAN_TO_LAN),
+	     "WAN packet for a LAN host's own address: dropped, drop_wan_to_lan");
+	t_ok(spec_untouched(run_tc_ingress, &s, V_TC_SHOT, XNAT_STAT_DROP_WAN_TO_LAN), "... the same in TC ingress");
+	s = from_wan(flow_spec(IPPROTO_TCP, REM, 50000, GW_LAN, 22), MAC_REM);
+	t_ok(spec_untouched(run_xdp_wan, &s, V_XDP_PASS, XNAT_STAT_PASS_NOT_NAT),
+	     "WAN packet for the gateway's LAN address: not forwarded, the stack's (xnatd binds its LAN servers to the LAN devices)");
 	s = from_wan(flow_spec(IPPROTO_UDP, REM, 53, EXT, 5000), MAC_REM);
 	s.ttl = 1;
 	t_ok(spec_untouched(run_xdp_wan, &s, V_XDP_PASS, XNAT_STAT_PASS_TTL), "WAN reply with TTL 1: to the stack untouched");
