@@ -7,12 +7,15 @@ PACKAGES="
 make gcc clang llvm libclang-rt-dev pkg-config bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 libinih-dev libsystemd-dev libmnl-dev libcmocka-dev libmicrohttpd-dev libexpat1-dev
-iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux sip-tester
+iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux sip-tester hping3
 natpmpc miniupnpc
 "
 
 # `install-deps.sh --bench`: also what `make bench` needs (plots).
 [ "${1:-}" = "--bench" ] && PACKAGES="$PACKAGES gnuplot-nox"
+# `install-deps.sh --soak`: also what `make soak` needs (tools/soak/run.sh runs its
+# traffic and checks in python3; ASan and UBSan come with gcc, in libgcc-N-dev).
+[ "${1:-}" = "--soak" ] && PACKAGES="$PACKAGES python3"
 # `install-deps.sh --compare`: also miniupnpd (nftables backend), the reference
 # IGD that `make compare` (tools/compare/miniupnpd.sh) runs in a namespace of
 # its own. It must never run on this host: its service is masked before the
