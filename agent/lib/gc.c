@@ -89,15 +89,6 @@ static void collect_half_in(struct gc_ctx *g, const struct xnat_snapshot *flows)
 	}
 }
 
-void xnat_gc_host_freed_inc(int fd, __be32 host)
-{
-	__u64 n = 0;
-
-	bpf_map_lookup_elem(fd, &host, &n);
-	n++;
-	bpf_map_update_elem(fd, &host, &n, BPF_ANY);
-}
-
 /* Remove a mapping: the EIM entry first (no new session can find it), then
  * the port, only if it still holds the same mapping. */
 int xnat_gc_mapping_remove(struct gc_ctx *g, __u32 slot, const struct xnat_port_owner *o)
@@ -129,7 +120,7 @@ static void collect_mappings(struct gc_ctx *g)
 				continue;
 			if (xnat_gc_mapping_remove(g, slot, &o))
 				continue; /* taken again meanwhile */
-			xnat_gc_host_freed_inc(g->m->host_freed, o.int_addr);
+			xnat_host_freed_inc(g->m, o.int_addr);
 			g->r->mappings_freed++;
 		} else if (o.expires && xnat_idle_for(g->now, o.expires, 0)) {
 			if (!xnat_gc_mapping_remove(g, slot, &o))

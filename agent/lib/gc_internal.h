@@ -61,7 +61,6 @@ struct gc_ctx {
 	struct u64_set sip_ports;     /* port_id of the media mappings live dialogs own */
 };
 
-void xnat_gc_host_freed_inc(int fd, __be32 host);
 /* Remove a mapping if its slot still holds it; 0 when removed. */
 int xnat_gc_mapping_remove(struct gc_ctx *g, __u32 slot, const struct xnat_port_owner *o);
 

@@ -93,7 +93,7 @@ static void dialog_release(struct gc_ctx *g, const struct xnat_sip_dialog_key *k
 		if (!o.in_use || o.owner != XNAT_OWNER_SIP || o.int_addr != k->lan_addr)
 			continue;
 		if (!xnat_gc_mapping_remove(g, (__u32)slot, &o)) {
-			xnat_gc_host_freed_inc(g->m->host_freed, o.int_addr);
+			xnat_host_freed_inc(g->m, o.int_addr);
 			g->r->sip_mappings_removed++;
 		}
 	}

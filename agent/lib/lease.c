@@ -133,7 +133,11 @@ static long adopt_dynamic(const struct xnat_map_fds *m, struct xnat_port_table *
 	slot = slot_of(r->proto, ntohs(ev.ext_port));
 	dyn = xnat_port_claim_word(r->int_addr, htons(r->int_port), XNAT_OWNER_DYNAMIC);
 	mine = xnat_port_claim_word(r->int_addr, htons(r->int_port), r->owner);
-	return xnat_port_reown(t, slot, dyn, mine) ? -1 : (long)slot;
+	if (xnat_port_reown(t, slot, dyn, mine))
+		return -1;
+	/* A lease is not a dynamic mapping: the host's quota has it back. */
+	xnat_host_freed_inc(m, r->int_addr);
+	return (long)slot;
 }
 
 static int try_claim(struct xnat_port_table *t, const struct xnat_lease_req *r, __u16 port, __u32 now,

@@ -125,3 +125,14 @@ __u32 xnat_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u32)ts.tv_sec;
 }
+
+void xnat_host_freed_inc(const struct xnat_map_fds *m, __be32 host)
+{
+	__u64 n = 0;
+
+	if (m->host_freed < 0)
+		return;
+	bpf_map_lookup_elem(m->host_freed, &host, &n);
+	n++;
+	bpf_map_update_elem(m->host_freed, &host, &n, BPF_ANY);
+}

@@ -35,6 +35,10 @@ int xnat_config_write(int config_fd, const struct xnat_config *c);
 struct xnat_counter;
 int xnat_stats_read(int stats_fd, struct xnat_counter *out);
 
+/* One more of host's dynamic mappings gone (xnat_host_freed, which only
+ * xnatd writes): the fast path's per-host quota counts allocated - freed. */
+void xnat_host_freed_inc(const struct xnat_map_fds *m, __be32 host);
+
 /* Seconds of CLOCK_MONOTONIC, the fast path's clock (bpf_ktime_get_ns). */
 __u32 xnat_now(void);
 

@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
@@ -30,16 +31,19 @@ __be32 xnatd_wan_address(unsigned int ifindex)
 
 int xnatd_netlink_open(void)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	/* A plain socket (libmnl's mnl_socket would be an allocation kept for
+	 * the process's life only to hand back its fd): messages are parsed
+	 * with libmnl all the same. */
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	if (!nl)
+	if (fd < 0)
 		return -1;
-	if (mnl_socket_bind(nl, RTMGRP_IPV4_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(nl);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
 		return -1;
 	}
-	/* Only the fd is kept: the socket lives as long as the process. */
-	return mnl_socket_get_fd(nl);
+	return fd;
 }
 
 struct addr_event {

@@ -18,7 +18,8 @@ int lease_maps_create(struct xnat_map_fds *m)
 	m->config = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, sizeof(__u32), sizeof(struct xnat_config), 1, NULL);
 	m->port_filters = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(__u32), sizeof(struct xnat_port_filter),
 					 64, NULL);
-	if (m->ports < 0 || m->eim < 0 || m->flows < 0 || m->config < 0 || m->port_filters < 0 ||
+	m->host_freed = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, sizeof(__be32), sizeof(__u64), 64, NULL);
+	if (m->ports < 0 || m->eim < 0 || m->flows < 0 || m->config < 0 || m->port_filters < 0 || m->host_freed < 0 ||
 	    bpf_map_update_elem(m->config, &zero, &c, BPF_ANY)) {
 		xnat_maps_close(m);
 		return -1;

@@ -6,7 +6,8 @@
 #include "maps.h"
 
 /* xnat_ports (mmapable array), 1024-entry xnat_eim and xnat_flows hashes,
- * xnat_config (the default timeouts) and a 64-entry xnat_port_filters in m,
+ * xnat_config (the default timeouts), 64-entry xnat_port_filters and
+ * xnat_host_freed in m,
  * every other fd -1. Returns 0, or -1 with everything closed. */
 int lease_maps_create(struct xnat_map_fds *m);
 
