@@ -4,8 +4,10 @@
  * SOAP control (POST), one server per LAN interface, listening on that
  * interface's address only. libmicrohttpd runs in xnatd's own loop (its
  * epoll fd is polled with the others): no threads touch the maps.
- * Limits: 32 connections, 8 per address, 10 s idle, 8 KiB request bodies,
- * a Host header that names our address (DNS rebinding).
+ * Limits: 32 connections, 8 per address, 10 s idle, 10 s for a request to
+ * come whole (from the connection's start or the last answer: a client
+ * trickling a byte a second is cut too), 8 KiB request bodies, a Host
+ * header that names our address (DNS rebinding).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,12 +19,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "upnp_internal.h"
 
-#define HTTP_CONNECTIONS 32u
+#define HTTP_CONNECTIONS UPNP_HTTP_CONNECTIONS
 #define HTTP_PER_ADDRESS 8u
 #define HTTP_IDLE_SECONDS 10u
+#define HTTP_REQUEST_MS 10000u
 #define HTTP_MEMORY (32u * 1024)
 
 /* A POST's body, gathered over the handler's calls. */
@@ -214,13 +218,65 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return plain(c, MHD_HTTP_NOT_IMPLEMENTED, "not implemented\n");
 }
 
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode why)
 {
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct upnp_http_conn *slot = info ? info->socket_context : NULL;
+
 	(void)cls;
-	(void)c;
 	(void)why;
 	free(*req_cls);
 	*req_cls = NULL;
+	if (slot && slot->fd >= 0 && slot->deadline_ms) /* answered: the next request has its own time */
+		slot->deadline_ms = now_ms() + HTTP_REQUEST_MS;
+}
+
+/* Each connection gets a slot with its deadline while it is open. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct upnp_lan *lan = cls;
+	struct upnp_http_conn *slot = *socket_context;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (slot)
+			slot->fd = -1;
+		*socket_context = NULL;
+		return;
+	}
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	for (unsigned int i = 0; info && i < UPNP_HTTP_CONNECTIONS; i++)
+		if (lan->conns[i].fd < 0) {
+			lan->conns[i] = (struct upnp_http_conn){ .fd = info->connect_fd,
+								 .deadline_ms = now_ms() + HTTP_REQUEST_MS };
+			*socket_context = &lan->conns[i];
+			return;
+		}
+}
+
+/* Past its deadline a connection is shut down: libmicrohttpd sees the end
+ * and closes it (the socket is its own). */
+static void cut_late_connections(struct upnp_lan *lan)
+{
+	__u64 now = now_ms();
+
+	for (unsigned int i = 0; i < UPNP_HTTP_CONNECTIONS; i++) {
+		struct upnp_http_conn *s = &lan->conns[i];
+
+		if (s->fd >= 0 && s->deadline_ms && s->deadline_ms <= now) {
+			shutdown(s->fd, SHUT_RDWR);
+			s->deadline_ms = 0;
+		}
+	}
 }
 
 /* A listening socket on the LAN address only, bound to the device too. */
@@ -250,6 +306,8 @@ int upnp_http_start(struct upnp_lan *lan)
 
 	if (fd < 0)
 		return -1;
+	for (unsigned int i = 0; i < UPNP_HTTP_CONNECTIONS; i++)
+		lan->conns[i].fd = -1;
 	lan->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, lan,
 				    MHD_OPTION_LISTEN_SOCKET, fd,
 				    MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTIONS,
@@ -257,6 +315,7 @@ int upnp_http_start(struct upnp_lan *lan)
 				    MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_SECONDS,
 				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY,
 				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				    MHD_OPTION_NOTIFY_CONNECTION, on_connection, lan,
 				    MHD_OPTION_END);
 	if (!lan->mhd) {
 		close(fd);
@@ -271,16 +330,28 @@ int upnp_http_start(struct upnp_lan *lan)
 int upnp_http_timeout_ms(const struct upnp_lan *lan, int max_ms)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
+	__u64 now = now_ms();
 
-	if (!lan->mhd || MHD_get_timeout(lan->mhd, &ms) != MHD_YES)
+	if (!lan->mhd)
 		return max_ms;
-	return ms < (MHD_UNSIGNED_LONG_LONG)max_ms ? (int)ms : max_ms;
+	if (MHD_get_timeout(lan->mhd, &ms) == MHD_YES && ms < (MHD_UNSIGNED_LONG_LONG)max_ms)
+		max_ms = (int)ms;
+	for (unsigned int i = 0; i < UPNP_HTTP_CONNECTIONS; i++) {
+		const struct upnp_http_conn *s = &lan->conns[i];
+
+		if (s->fd >= 0 && s->deadline_ms)
+			max_ms = s->deadline_ms <= now ? 0
+				 : s->deadline_ms - now < (__u64)max_ms ? (int)(s->deadline_ms - now) : max_ms;
+	}
+	return max_ms;
 }
 
 void upnp_http_run(struct upnp_lan *lan)
 {
-	if (lan->mhd)
-		MHD_run(lan->mhd);
+	if (!lan->mhd)
+		return;
+	cut_late_connections(lan);
+	MHD_run(lan->mhd);
 }
 
 void upnp_http_stop(struct upnp_lan *lan)

@@ -17,6 +17,14 @@
 
 struct xnatd_upnp;
 
+/* An HTTP connection's deadline: its request must be whole by then (a byte
+ * a second would hold it for ever against libmicrohttpd's idle timeout). */
+#define UPNP_HTTP_CONNECTIONS 32u
+struct upnp_http_conn {
+	int fd;                   /* -1: slot free */
+	__u64 deadline_ms;        /* CLOCK_MONOTONIC; 0: cut already */
+};
+
 struct upnp_lan {
 	struct xnatd_upnp *up;
 	char ifname[IF_NAMESIZE];
@@ -25,6 +33,7 @@ struct upnp_lan {
 	char location[40];        /* "http://ADDR:PORT" */
 	struct MHD_Daemon *mhd;
 	int http_fd;              /* libmicrohttpd's epoll fd */
+	struct upnp_http_conn conns[UPNP_HTTP_CONNECTIONS];
 	int ssdp_fd;
 };
 
