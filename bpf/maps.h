@@ -111,4 +111,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_lan_ifaces SEC(".maps");
 
+/* SIP dialogs per LAN host: opened (the fast path counts) and closed
+ * (xnatd's collector counts); their difference is held against
+ * xnat_config.max_sip_dialogs_per_host, as xnat_host_alloc/freed are
+ * against the port quota. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_HOSTS);
+	__type(key, __be32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_sip_host_opened SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_DEFAULT_MAX_HOSTS);
+	__type(key, __be32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_sip_host_closed SEC(".maps");
+
 #endif

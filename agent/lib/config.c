@@ -40,6 +40,7 @@ void xnat_config_defaults(struct xnat_agent_config *c)
 	c->timeout_tcp_transitory = 240;
 	c->timeout_icmp = 60;
 	c->timeout_sip_dialog = 3600; /* nf_conntrack_sip's sip_timeout */
+	c->sip_dialogs_per_host = 256; /* a small PBX's calls; 32 hosts to fill the table */
 	c->sip_enabled = true;
 	c->sip[0] = (struct xnat_sip_port){ .port = XNAT_SIP_DEFAULT_PORT,
 					    .dirs = XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN };
@@ -339,6 +340,9 @@ static int on_sip(struct parse_state *st, const char *name, const char *value)
 			return fail(st, "sip", name, "'%s': expected yes or no", value);
 	} else if (!strcmp(name, "port")) {
 		return add_sip_port(st, name, value);
+	} else if (!strcmp(name, "max-dialogs-per-host")) {
+		if (parse_u32(value, 0, XNAT_MAX_SIP_DIALOGS, &c->sip_dialogs_per_host))
+			return fail(st, "sip", name, "'%s': expected 0 (unlimited) to %u", value, XNAT_MAX_SIP_DIALOGS);
 	} else {
 		return fail(st, "sip", name, "unknown option");
 	}
@@ -710,6 +714,7 @@ void xnat_config_to_map(const struct xnat_agent_config *c, struct xnat_config *m
 	m->timeout_tcp_transitory = c->timeout_tcp_transitory;
 	m->timeout_icmp = c->timeout_icmp;
 	m->timeout_sip_dialog = c->timeout_sip_dialog;
+	m->max_sip_dialogs_per_host = c->sip_dialogs_per_host;
 	memset(m->sip, 0, sizeof(m->sip));
 	for (int i = 0; c->sip_enabled && i < c->n_sip && i < XNAT_SIP_PORTS; i++)
 		m->sip[i] = c->sip[i];

@@ -50,6 +50,7 @@ struct xnat_agent_config {
 	/* [sip] */
 	bool sip_enabled;
 	bool sip_ports_set;                /* a port line replaced the default */
+	__u32 sip_dialogs_per_host;        /* calls + registrations tracked per LAN host; 0 = unlimited */
 	struct xnat_sip_port sip[XNAT_SIP_PORTS];
 	int n_sip;
 	/* [portmap]: NAT-PMP and PCP on UDP 5351 of the LAN interfaces */

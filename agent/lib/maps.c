@@ -30,6 +30,8 @@ static const struct map_slot slots[] = {
 	{ XNAT_MAP_SIP_SEQADJ, offsetof(struct xnat_map_fds, sip_seqadj) },
 	{ XNAT_MAP_PORT_FILTERS, offsetof(struct xnat_map_fds, port_filters) },
 	{ XNAT_MAP_LAN_IFACES, offsetof(struct xnat_map_fds, lan_ifaces) },
+	{ XNAT_MAP_SIP_OPENED, offsetof(struct xnat_map_fds, sip_opened) },
+	{ XNAT_MAP_SIP_CLOSED, offsetof(struct xnat_map_fds, sip_closed) },
 };
 
 static int *slot_fd(struct xnat_map_fds *m, const struct map_slot *s)

@@ -19,6 +19,7 @@ struct xnat_map_fds {
 	int sip_seqadj;
 	int port_filters;
 	int lan_ifaces;
+	int sip_opened, sip_closed; /* SIP dialogs per LAN host */
 };
 
 /* Open every map pinned under pin_root (e.g. XNAT_PIN_ROOT). Returns 0, or a

@@ -169,6 +169,8 @@ int xnatd_load(struct xnatd *d)
 	d->maps.sip_seqadj = bpf_map__fd(skel->maps.xnat_sip_seqadj);
 	d->maps.port_filters = bpf_map__fd(skel->maps.xnat_port_filters);
 	d->maps.lan_ifaces = bpf_map__fd(skel->maps.xnat_lan_ifaces);
+	d->maps.sip_opened = bpf_map__fd(skel->maps.xnat_sip_host_opened);
+	d->maps.sip_closed = bpf_map__fd(skel->maps.xnat_sip_host_closed);
 	return pin_programs(d);
 }
 

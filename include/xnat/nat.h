@@ -40,6 +40,8 @@
 #define XNAT_MAP_SIP_SEQADJ "xnat_sip_seqadj"
 #define XNAT_MAP_PORT_FILTERS "xnat_port_filters"
 #define XNAT_MAP_LAN_IFACES "xnat_lan_ifaces"
+#define XNAT_MAP_SIP_OPENED "xnat_sip_host_opened"
+#define XNAT_MAP_SIP_CLOSED "xnat_sip_host_closed"
 
 /* Default table sizes (entries); xnatd may change them before loading. */
 #define XNAT_DEFAULT_MAX_FLOWS    262144 /* two entries per session */
@@ -108,6 +110,10 @@ struct xnat_config {
 	__u32 timeout_sip_dialog; /* a call with neither signalling nor media for this long ends */
 	/* SIP ALG: the ports whose UDP messages are rewritten (either end of the flow) */
 	struct xnat_sip_port sip[XNAT_SIP_PORTS];
+	__u32 max_sip_dialogs_per_host; /* calls and registrations a LAN host may have tracked; 0 = unlimited */
+	/* Room for settings to come: a newer xnat adopts the pinned map of an
+	 * older one (same size) and no upgrade costs the state. Zero. */
+	__u32 reserved[15];
 };
 
 /*

@@ -28,6 +28,7 @@
 	X(SIP_MEDIA_MAPPED,   "sip_media_mapping")                       \
 	X(SIP_MEDIA_FAILED,   "sip_media_mapping_failed")                \
 	X(SIP_DIALOG_ENDED,   "sip_dialog_ended")                        \
+	X(SIP_DIALOG_HOST_LIMIT, "sip_dialog_host_limit")                \
 	X(SIP_UNCHANGED_UNPARSED, "sip_unchanged_unparsable")            \
 	X(SIP_UNCHANGED_TOO_BIG, "sip_unchanged_too_big")                \
 	X(SIP_UNCHANGED_ICE,  "sip_unchanged_ice")                       \

@@ -207,6 +207,8 @@ void env_reset(void)
 	map_clear(bpf_map__fd(s->maps.xnat_host_freed));
 	map_clear(bpf_map__fd(s->maps.xnat_sip_dialogs));
 	map_clear(bpf_map__fd(s->maps.xnat_sip_seqadj));
+	map_clear(bpf_map__fd(s->maps.xnat_sip_host_opened));
+	map_clear(bpf_map__fd(s->maps.xnat_sip_host_closed));
 	bpf_map_update_elem(bpf_map__fd(s->maps.xnat_config), &zero, &c, BPF_ANY);
 	bpf_map_update_elem(bpf_map__fd(s->maps.xnat_lan_ifaces), &env.lan_ifindex, &(__u32){ 1 }, BPF_ANY);
 	bpf_map_update_elem(bpf_map__fd(s->maps.xnat_slow_state), &zero,

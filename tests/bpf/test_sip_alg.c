@@ -398,6 +398,43 @@ static void left_alone(void)
 	     "sip ALG off outbound on 5060 (config): the message leaves unchanged");
 }
 
+static void cfg_set_dialog_limit(struct xnat_config *c, long n)
+{
+	c->max_sip_dialogs_per_host = (__u32)n;
+}
+
+/* One phone's INVITEs track at most max_sip_dialogs_per_host dialogs; the
+ * ones past it are still rewritten, only not followed. */
+static void dialog_host_limit(void)
+{
+	__be32 h1 = pkt_addr(H1);
+	__u64 closed = 1;
+	char offer[512], *id;
+	struct pkt_spec s;
+	size_t n;
+
+	env_reset();
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_dialog_limit, 2);
+	snprintf(offer, sizeof(offer), offer_fmt, H1, RTP);
+	n = sip_msg(msg_in, offer, invite_head, H1, SIP);
+	id = strstr(msg_in, "call-1@");
+	for (char c = '1'; c <= '3'; c++) {
+		id[5] = c; /* call-1, call-2, call-3 */
+		s = sip_out(msg_in, n);
+		run_spec(run_xdp_lan, &s, &(struct pkt){ 0 });
+	}
+	t_ok(map_entries(env.skel->maps.xnat_sip_dialogs) == 2 && stat_delta(XNAT_STAT_SIP_DIALOG_HOST_LIMIT) == 1 &&
+	     stat_delta(XNAT_STAT_SIP_REWRITTEN) == 3,
+	     "limit 2 dialogs per host: the third INVITE is rewritten but opens no dialog (sip_dialog_host_limit)");
+	/* xnatd's collector closing one gives the room back */
+	bpf_map_update_elem(bpf_map__fd(env.skel->maps.xnat_sip_host_closed), &h1, &closed, BPF_ANY);
+	id[5] = '4';
+	s = sip_out(msg_in, n);
+	run_spec(run_xdp_lan, &s, &(struct pkt){ 0 });
+	t_ok(map_entries(env.skel->maps.xnat_sip_dialogs) == 3, "... one closed by the collector: the next one opens");
+}
+
 void test_sip_alg(void)
 {
 	call_out_xdp();
@@ -405,5 +442,6 @@ void test_sip_alg(void)
 	failure_ends_dialog();
 	register_binding();
 	left_alone();
+	dialog_host_limit();
 	env_reset();
 }

@@ -273,8 +273,10 @@ check "... the flood's media mappings over it are counted as sip_media_mapping_f
 	test "$(counter sip_media_mapping_failed)" -ge 1000
 echo "# SIP dialogs in the table after the flood: $(dialogs) (8192 at most)"
 lan2 timeout 10 python3 "$TMP/sip-flood.py" 192.168.2.12 $WAN_B 1 0.5 >/dev/null 2>&1
-todo_check "after lan1's flood an INVITE of 192.168.2.12 still opens a SIP dialog" \
-	"xnat_sip_dialogs (8192) has no per-host limit: one host's INVITEs fill it for [timeouts] sip-dialog (1 h), the calls and registrations of every other host then go untracked" \
+check "lan1's dialogs stay within [sip] max-dialogs-per-host ($(dialogs 192.168.1.10) of 256)" \
+	test "$(dialogs 192.168.1.10)" -le 256
+check "... the INVITEs over it counted as sip_dialog_host_limit" test "$(counter sip_dialog_host_limit)" -ge 1000
+check "after lan1's flood an INVITE of 192.168.2.12 still opens a SIP dialog" \
 	test "$(dialogs 192.168.2.12)" -eq 1
 timed out lan2 "$PCP" -s $GW2 -w 4 -t 600 map udp 1504
 check "xnatd still answers lan2 (${out_ms} ms)" \

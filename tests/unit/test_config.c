@@ -223,6 +223,15 @@ static void test_sip(void **state)
 	expect_exact_error("[sip]\nport = 1\nport = 2\nport = 3\nport = 4\nport = 5\n",
 			   "6: [sip] port: more than 4 ports");
 	expect_exact_error("[sip]\nalg = perhaps\n", "2: [sip] alg: 'perhaps': expected yes or no");
+	expect_ok("[nat]\nhairpin = yes\n", &c);
+	assert_int_equal(c.sip_dialogs_per_host, 256);
+	expect_ok("[sip]\nmax-dialogs-per-host = 0\n", &c);
+	assert_int_equal(c.sip_dialogs_per_host, 0);
+	expect_ok("[sip]\nmax-dialogs-per-host = 16\n", &c);
+	xnat_config_to_map(&c, &m);
+	assert_int_equal(m.max_sip_dialogs_per_host, 16);
+	expect_exact_error("[sip]\nmax-dialogs-per-host = 9000\n",
+			   "2: [sip] max-dialogs-per-host: '9000': expected 0 (unlimited) to 8192");
 }
 
 static void test_portmap(void **state)

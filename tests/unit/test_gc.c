@@ -52,6 +52,7 @@ static int setup(void **state)
 	m.sip_dialogs = mk(sizeof(struct xnat_sip_dialog_key), sizeof(struct xnat_sip_dialog));
 	m.sip_seqadj = mk(sizeof(struct xnat_seqadj_key), sizeof(struct xnat_seqadj));
 	m.port_filters = mk(sizeof(__u32), sizeof(struct xnat_port_filter));
+	m.sip_closed = mk(sizeof(__be32), sizeof(__u64));
 	return 0;
 }
 
@@ -101,7 +102,7 @@ static void add_session(__u8 proto, __u16 lport, __u16 rport, __u16 eport, __u8 
 
 static void clear_all(void)
 {
-	int fds[] = { m.flows, m.eim, m.adf, m.host_freed, m.sip_dialogs, m.sip_seqadj, m.port_filters };
+	int fds[] = { m.flows, m.eim, m.adf, m.host_freed, m.sip_dialogs, m.sip_seqadj, m.port_filters, m.sip_closed };
 	struct xnat_port_table t;
 	char key[64];
 
@@ -313,6 +314,13 @@ static void test_sip_ended_dialog_takes_its_media(void **state)
 	assert_int_equal(r.sip_dialogs_removed, 1);
 	assert_int_equal(r.sip_mappings_removed, 2);
 	assert_false(dialog_there(1, &d));
+	{
+		__u64 closed = 0;
+
+		/* the phone has one dialog fewer against its per-host limit */
+		assert_int_equal(bpf_map_lookup_elem(m.sip_closed, &host, &closed), 0);
+		assert_int_equal(closed, 1);
+	}
 	assert_int_equal(xnat_ports_in_use(m.ports), 0);
 	assert_int_equal(bpf_map_lookup_elem(m.host_freed, &host, &freed), 0);
 	assert_int_equal(freed, 2);
