@@ -67,10 +67,10 @@ TCP=6 UDP=17 ICMP=1
 NOW=$(now)
 
 # xnat_config: enabled + hairpin, WAN lo, ports 1024-65535, 100 per host, address-dependent,
-# timeouts, the SIP ALG on 5060 both ways
+# timeouts, the SIP ALG on 5060 both ways, 256 SIP dialogs per host, the reserved words zero
 update xnat_config "$(le32 0)" "$(ip4 $EXT) $(le32 1) $(le16 1024) $(le16 65535) $(le32 3) $(le32 100) \
 	$(u8 1) 00 00 00 $(le32 300) $(le32 7440) $(le32 240) $(le32 60) $(le32 3600) \
-	$(le16 5060) 03 00 $(le32 0) $(le32 0) $(le32 0)"
+	$(le16 5060) 03 00 $(le32 0) $(le32 0) $(le32 0) $(le32 256)$(for _ in $(seq 15); do printf ' %s' "$(le32 0)"; done)"
 
 # port_slot SLOT ADDR PORT OWNER LAST_USED EXPIRES
 port_slot() { update xnat_ports "$(le32 $1)" "$(ip4 $2) $(be16 $3) $(u8 $4) 01 $(le32 $5) $(le32 $6)"; }
