@@ -15,27 +15,34 @@
  * for a port of the wanted parity. */
 #define XNAT_PORT_TRIES 32
 
-static __always_inline __u64 host_in_use(__be32 host)
+/*
+ * Per-host counts kept as two ever-growing counters in two host-keyed maps:
+ * taken (the fast path adds, atomically) and given back (only xnatd adds).
+ * What a host holds is their difference. Used for the port quota
+ * (xnat_host_alloc/freed) and the SIP dialog limit (xnat_sip_host_opened/closed).
+ */
+static __always_inline __u64 host_held(void *taken_map, void *given_map, __be32 host)
 {
-	__u64 *alloc = bpf_map_lookup_elem(&xnat_host_alloc, &host);
-	__u64 *freed = bpf_map_lookup_elem(&xnat_host_freed, &host);
-	__u64 a = alloc ? *alloc : 0, f = freed ? *freed : 0;
+	__u64 *taken = bpf_map_lookup_elem(taken_map, &host);
+	__u64 *given = bpf_map_lookup_elem(given_map, &host);
+	__u64 a = taken ? *taken : 0, f = given ? *given : 0;
 
 	return a > f ? a - f : 0;
 }
 
-static __always_inline void host_count_alloc(__be32 host)
+static __always_inline void host_take(void *taken_map, __be32 host)
 {
-	__u64 one = 1, *alloc = bpf_map_lookup_elem(&xnat_host_alloc, &host);
+	__u64 one = 1, *taken = bpf_map_lookup_elem(taken_map, &host);
 
-	if (alloc) {
-		__sync_fetch_and_add(alloc, 1);
+	if (taken) {
+		__sync_fetch_and_add(taken, 1);
 		return;
 	}
-	if (bpf_map_update_elem(&xnat_host_alloc, &host, &one, BPF_NOEXIST)) {
-		alloc = bpf_map_lookup_elem(&xnat_host_alloc, &host);
-		if (alloc)
-			__sync_fetch_and_add(alloc, 1);
+	if (bpf_map_update_elem(taken_map, &host, &one, BPF_NOEXIST)) {
+		/* another CPU made the entry first */
+		taken = bpf_map_lookup_elem(taken_map, &host);
+		if (taken)
+			__sync_fetch_and_add(taken, 1);
 	}
 }
 
@@ -167,7 +174,7 @@ static __always_inline int mapping_get_owned(const struct xnat_config *cfg, cons
 		*ext_port = em->ext_port;
 		return 0;
 	}
-	if (cfg->max_ports_per_host && host_in_use(t->saddr) >= cfg->max_ports_per_host)
+	if (cfg->max_ports_per_host && host_held(&xnat_host_alloc, &xnat_host_freed, t->saddr) >= cfg->max_ports_per_host)
 		return XNAT_STAT_DROP_HOST_QUOTA;
 	if (port_claim(cfg, t, owner, want, now, pair, &ev.ext_port))
 		return XNAT_STAT_DROP_PORTS_EXHAUSTED;
@@ -180,7 +187,7 @@ static __always_inline int mapping_get_owned(const struct xnat_config *cfg, cons
 		*ext_port = em->ext_port;
 		return 0;
 	}
-	host_count_alloc(t->saddr);
+	host_take(&xnat_host_alloc, t->saddr);
 	count_event(XNAT_STAT_NEW_MAPPING);
 	*ext_port = ev.ext_port;
 	*created = 1;

@@ -113,8 +113,8 @@ struct {
 
 /* SIP dialogs per LAN host: opened (the fast path counts) and closed
  * (xnatd's collector counts); their difference is held against
- * xnat_config.max_sip_dialogs_per_host, as xnat_host_alloc/freed are
- * against the port quota. */
+ * xnat_config.max_sip_dialogs_per_host (host_held() in mapping.h), as
+ * xnat_host_alloc/freed are against the port quota. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, XNAT_DEFAULT_MAX_HOSTS);

@@ -182,52 +182,29 @@ static __always_inline void sip_hand_over(void *ctx, void *prog_array, const str
 
 /* ------------------------------------------------ dialogs */
 
-/* May this LAN host have one more dialog tracked? (One host's INVITE flood
- * must not fill the table every other host's calls need.) */
-static __always_inline int sip_host_may_open(__be32 lan)
-{
-	const struct xnat_config *cfg = xnat_config_get();
-	__u64 *opened, *closed;
-
-	if (!cfg || !cfg->max_sip_dialogs_per_host)
-		return 1;
-	opened = bpf_map_lookup_elem(&xnat_sip_host_opened, &lan);
-	if (!opened)
-		return 1;
-	closed = bpf_map_lookup_elem(&xnat_sip_host_closed, &lan);
-	return *opened - (closed ? *closed : 0) < cfg->max_sip_dialogs_per_host;
-}
-
-static __always_inline void sip_host_opened(__be32 lan)
-{
-	__u64 one = 1, *opened = bpf_map_lookup_elem(&xnat_sip_host_opened, &lan);
-
-	if (opened)
-		__sync_fetch_and_add(opened, 1);
-	else if (bpf_map_update_elem(&xnat_sip_host_opened, &lan, &one, BPF_NOEXIST) &&
-		 (opened = bpf_map_lookup_elem(&xnat_sip_host_opened, &lan)))
-		__sync_fetch_and_add(opened, 1); /* another CPU made the entry first */
-}
-
 static __always_inline struct xnat_sip_dialog *sip_dialog_get(const struct xnat_sip_scan *sc,
 							       __be32 lan, __u32 now)
 {
 	struct xnat_sip_dialog_key k = { .call_id = sc->call_id, .lan_addr = lan };
 	struct xnat_sip_dialog *d, nd = { .last_seen = now };
 	int opens = !sc->status && (sc->method == XNAT_SIP_INVITE || sc->method == XNAT_SIP_REGISTER);
+	const struct xnat_config *cfg;
 
 	if (!sc->call_id)
 		return NULL;
 	d = bpf_map_lookup_elem(&xnat_sip_dialogs, &k);
 	if (d || !opens)
 		return d;
-	if (!sip_host_may_open(lan)) {
+	/* One host's INVITE flood must not fill the table every other host's calls need. */
+	cfg = xnat_config_get();
+	if (cfg && cfg->max_sip_dialogs_per_host &&
+	    host_held(&xnat_sip_host_opened, &xnat_sip_host_closed, lan) >= cfg->max_sip_dialogs_per_host) {
 		count_event(XNAT_STAT_SIP_DIALOG_HOST_LIMIT);
 		return NULL;
 	}
 	nd.state = sc->method == XNAT_SIP_REGISTER ? XNAT_SIP_REGISTERING : XNAT_SIP_EARLY;
 	if (!bpf_map_update_elem(&xnat_sip_dialogs, &k, &nd, BPF_NOEXIST))
-		sip_host_opened(lan);
+		host_take(&xnat_sip_host_opened, lan);
 	return bpf_map_lookup_elem(&xnat_sip_dialogs, &k);
 }
 

@@ -120,7 +120,7 @@ static void collect_mappings(struct gc_ctx *g)
 				continue;
 			if (xnat_gc_mapping_remove(g, slot, &o))
 				continue; /* taken again meanwhile */
-			xnat_host_freed_inc(g->m, o.int_addr);
+			xnat_host_give_back(g->m->host_freed, o.int_addr);
 			g->r->mappings_freed++;
 		} else if (o.expires && xnat_idle_for(g->now, o.expires, 0)) {
 			if (!xnat_gc_mapping_remove(g, slot, &o))

@@ -79,19 +79,6 @@ static void dialog_touch(struct gc_ctx *g, const struct xnat_sip_dialog_key *k)
 	bpf_map_update_elem(g->m->sip_dialogs, k, &d, BPF_EXIST);
 }
 
-/* The host has one dialog fewer against its limit (xnat_sip_host_closed,
- * which only xnatd writes, as xnat_host_freed). */
-static void sip_host_closed(const struct xnat_map_fds *m, __be32 host)
-{
-	__u64 n = 0;
-
-	if (m->sip_closed < 0)
-		return;
-	bpf_map_lookup_elem(m->sip_closed, &host, &n);
-	n++;
-	bpf_map_update_elem(m->sip_closed, &host, &n, BPF_ANY);
-}
-
 /* The media mappings the dialog made, if their slots still hold them. */
 static void dialog_release(struct gc_ctx *g, const struct xnat_sip_dialog_key *k,
 			   const struct xnat_sip_dialog *d)
@@ -106,7 +93,7 @@ static void dialog_release(struct gc_ctx *g, const struct xnat_sip_dialog_key *k
 		if (!o.in_use || o.owner != XNAT_OWNER_SIP || o.int_addr != k->lan_addr)
 			continue;
 		if (!xnat_gc_mapping_remove(g, (__u32)slot, &o)) {
-			xnat_host_freed_inc(g->m, o.int_addr);
+			xnat_host_give_back(g->m->host_freed, o.int_addr);
 			g->r->sip_mappings_removed++;
 		}
 	}
@@ -129,7 +116,7 @@ void xnat_gc_sip_dialogs(struct gc_ctx *g)
 		dialog_release(g, k, d);
 		if (!bpf_map_delete_elem(g->m->sip_dialogs, k)) {
 			g->r->sip_dialogs_removed++;
-			sip_host_closed(g->m, k->lan_addr);
+			xnat_host_give_back(g->m->sip_closed, k->lan_addr); /* under its dialog limit again */
 		}
 	}
 	set_sort(&g->sip_ports);

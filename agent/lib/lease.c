@@ -136,7 +136,7 @@ static long adopt_dynamic(const struct xnat_map_fds *m, struct xnat_port_table *
 	if (xnat_port_reown(t, slot, dyn, mine))
 		return -1;
 	/* A lease is not a dynamic mapping: the host's quota has it back. */
-	xnat_host_freed_inc(m, r->int_addr);
+	xnat_host_give_back(m->host_freed, r->int_addr);
 	return (long)slot;
 }
 

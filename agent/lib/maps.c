@@ -128,13 +128,13 @@ __u32 xnat_now(void)
 	return (__u32)ts.tv_sec;
 }
 
-void xnat_host_freed_inc(const struct xnat_map_fds *m, __be32 host)
+void xnat_host_give_back(int given_fd, __be32 host)
 {
 	__u64 n = 0;
 
-	if (m->host_freed < 0)
+	if (given_fd < 0)
 		return;
-	bpf_map_lookup_elem(m->host_freed, &host, &n);
+	bpf_map_lookup_elem(given_fd, &host, &n);
 	n++;
-	bpf_map_update_elem(m->host_freed, &host, &n, BPF_ANY);
+	bpf_map_update_elem(given_fd, &host, &n, BPF_ANY);
 }

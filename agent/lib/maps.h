@@ -36,9 +36,12 @@ int xnat_config_write(int config_fd, const struct xnat_config *c);
 struct xnat_counter;
 int xnat_stats_read(int stats_fd, struct xnat_counter *out);
 
-/* One more of host's dynamic mappings gone (xnat_host_freed, which only
- * xnatd writes): the fast path's per-host quota counts allocated - freed. */
-void xnat_host_freed_inc(const struct xnat_map_fds *m, __be32 host);
+/* One more of host's things given back, in a "given" map of the fast path's
+ * per-host counts (host_held() in bpf/mapping.h: what a host holds is
+ * taken - given): xnat_host_freed for dynamic mappings against the port
+ * quota, xnat_sip_host_closed for SIP dialogs. Only xnatd writes these.
+ * A given_fd < 0 (no such map) is ignored. */
+void xnat_host_give_back(int given_fd, __be32 host);
 
 /* Seconds of CLOCK_MONOTONIC, the fast path's clock (bpf_ktime_get_ns). */
 __u32 xnat_now(void);
