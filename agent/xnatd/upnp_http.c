@@ -19,7 +19,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include "upnp_internal.h"
 
@@ -218,14 +217,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return plain(c, MHD_HTTP_NOT_IMPLEMENTED, "not implemented\n");
 }
 
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
-
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode why)
 {
 	const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -236,7 +227,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, en
 	free(*req_cls);
 	*req_cls = NULL;
 	if (slot && slot->fd >= 0 && slot->deadline_ms) /* answered: the next request has its own time */
-		slot->deadline_ms = now_ms() + HTTP_REQUEST_MS;
+		slot->deadline_ms = upnp_now_ms() + HTTP_REQUEST_MS;
 }
 
 /* Each connection gets a slot with its deadline while it is open. */
@@ -257,7 +248,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	for (unsigned int i = 0; info && i < UPNP_HTTP_CONNECTIONS; i++)
 		if (lan->conns[i].fd < 0) {
 			lan->conns[i] = (struct upnp_http_conn){ .fd = info->connect_fd,
-								 .deadline_ms = now_ms() + HTTP_REQUEST_MS };
+								 .deadline_ms = upnp_now_ms() + HTTP_REQUEST_MS };
 			*socket_context = &lan->conns[i];
 			return;
 		}
@@ -267,7 +258,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
  * and closes it (the socket is its own). */
 static void cut_late_connections(struct upnp_lan *lan)
 {
-	__u64 now = now_ms();
+	__u64 now = upnp_now_ms();
 
 	for (unsigned int i = 0; i < UPNP_HTTP_CONNECTIONS; i++) {
 		struct upnp_http_conn *s = &lan->conns[i];
@@ -330,7 +321,7 @@ int upnp_http_start(struct upnp_lan *lan)
 int upnp_http_timeout_ms(const struct upnp_lan *lan, int max_ms)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
-	__u64 now = now_ms();
+	__u64 now = upnp_now_ms();
 
 	if (!lan->mhd)
 		return max_ms;
@@ -338,10 +329,10 @@ int upnp_http_timeout_ms(const struct upnp_lan *lan, int max_ms)
 		max_ms = (int)ms;
 	for (unsigned int i = 0; i < UPNP_HTTP_CONNECTIONS; i++) {
 		const struct upnp_http_conn *s = &lan->conns[i];
+		__u64 left = s->deadline_ms > now ? s->deadline_ms - now : 0;
 
-		if (s->fd >= 0 && s->deadline_ms)
-			max_ms = s->deadline_ms <= now ? 0
-				 : s->deadline_ms - now < (__u64)max_ms ? (int)(s->deadline_ms - now) : max_ms;
+		if (s->fd >= 0 && s->deadline_ms && left < (__u64)max_ms)
+			max_ms = (int)left;
 	}
 	return max_ms;
 }
