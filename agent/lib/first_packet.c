@@ -7,22 +7,12 @@
 #include <netinet/udp.h>
 #include <linux/if_ether.h>
 #include "first_packet.h"
+#include "inet_csum.h"
 
-/* One's-complement sum of len bytes (len even), in network order. */
-static __u32 sum16(const void *p, size_t len, __u32 sum)
+/* A checksum field's value, network order. */
+static __u16 csum_field(__u32 sum)
 {
-	const __u8 *b = p;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (__u32)(b[i] << 8 | b[i + 1]);
-	return sum;
-}
-
-static __u16 fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((__u16)~sum);
+	return htons(xnat_inet_csum(sum));
 }
 
 size_t xnat_first_packet(__u8 proto, __be32 src, __be16 sport, __be32 dst, __be16 dport, __u8 *out)
@@ -33,12 +23,12 @@ size_t xnat_first_packet(__u8 proto, __be32 src, __be16 sport, __be32 dst, __be1
 	size_t l4 = proto == IPPROTO_TCP ? sizeof(struct tcphdr) : proto == IPPROTO_UDP ? sizeof(struct udphdr) : 0;
 	struct { __be32 src, dst; __u8 zero, proto; __be16 len; } pseudo = { src, dst, 0, proto, htons((__u16)l4) };
 	__u8 seg[sizeof(struct tcphdr)] = { 0 };
-	__u32 sum;
+	__u16 csum;
 
 	if (!l4)
 		return 0;
 	ip.tot_len = htons((__u16)(sizeof(ip) + l4));
-	ip.check = fold(sum16(&ip, sizeof(ip), 0));
+	ip.check = csum_field(xnat_inet_sum(&ip, sizeof(ip), 0));
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr t = { .source = sport, .dest = dport, .doff = 5, .syn = 1, .window = htons(64240) };
 
@@ -49,16 +39,10 @@ size_t xnat_first_packet(__u8 proto, __be32 src, __be16 sport, __be32 dst, __be1
 
 		memcpy(seg, &u, sizeof(u));
 	}
-	sum = sum16(seg, l4, sum16(&pseudo, sizeof(pseudo), 0));
-	/* Both checksum fields sit at different offsets; written last. */
-	{
-		__u16 c = fold(sum);
-
-		if (proto == IPPROTO_UDP && !c)
-			c = 0xffff; /* 0 would mean "no checksum" */
-
-		memcpy(seg + (proto == IPPROTO_TCP ? 16 : 6), &c, 2);
-	}
+	csum = csum_field(xnat_inet_sum(seg, l4, xnat_inet_sum(&pseudo, sizeof(pseudo), 0)));
+	if (proto == IPPROTO_UDP && !csum)
+		csum = 0xffff; /* 0 would mean "no checksum" */
+	memcpy(seg + (proto == IPPROTO_TCP ? 16 : 6), &csum, 2); /* TCP's and UDP's checksum field */
 	memcpy(out, &eth, sizeof(eth));
 	memcpy(out + sizeof(eth), &ip, sizeof(ip));
 	memcpy(out + sizeof(eth) + sizeof(ip), seg, l4);

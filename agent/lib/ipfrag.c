@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "inet_csum.h"
 #include "ipfrag.h"
 
 #define ETH_LEN 14
@@ -44,21 +45,10 @@ static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 
-static uint16_t ip_csum(const uint8_t *h, size_t n)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += get16(h + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static void set_csum(uint8_t *ip, size_t ihl)
 {
 	put16(ip + 10, 0);
-	put16(ip + 10, ip_csum(ip, ihl));
+	put16(ip + 10, xnat_inet_csum(xnat_inet_sum(ip, ihl, 0)));
 }
 
 /* Ethernet + IPv4 with a consistent header; tot_len within the capture
