@@ -86,11 +86,6 @@ static __be32 host_mask(__u8 prefix_len)
 	return ~xnat_prefix_mask(prefix_len);
 }
 
-static bool filter_same(const struct xnat_remote_filter *a, const struct xnat_remote_filter *b)
-{
-	return a->addr == b->addr && a->prefix_len == b->prefix_len && a->port == b->port;
-}
-
 /*
  * r's FILTER rules: on a PCP lease only (the only protocol with FILTER), at
  * most XNAT_PORT_FILTERS, each a prefix of 1..32 bits without a host bit set
@@ -108,7 +103,7 @@ static bool filters_valid(const struct xnat_lease_record *r)
 		if (f->prefix_len < 1 || f->prefix_len > 32 || (f->addr & host_mask(f->prefix_len)))
 			return false;
 		for (int j = 0; j < i; j++)
-			if (filter_same(f, &r->filters[j]))
+			if (xnat_remote_filter_same(f, &r->filters[j]))
 				return false;
 	}
 	return true;

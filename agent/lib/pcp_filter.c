@@ -8,7 +8,7 @@
 int xnat_pcp_filter_add(struct xnat_remote_filter *list, unsigned int *n, const struct xnat_remote_filter *r)
 {
 	for (unsigned int i = 0; i < *n; i++)
-		if (list[i].addr == r->addr && list[i].prefix_len == r->prefix_len && list[i].port == r->port)
+		if (xnat_remote_filter_same(&list[i], r))
 			return 0;
 	if (*n >= XNAT_PORT_FILTERS)
 		return -1;

@@ -288,6 +288,11 @@ static inline __be32 xnat_prefix_mask(__u8 prefix_len)
 	return m;
 }
 
+static inline int xnat_remote_filter_same(const struct xnat_remote_filter *a, const struct xnat_remote_filter *b)
+{
+	return a->addr == b->addr && a->prefix_len == b->prefix_len && a->port == b->port;
+}
+
 static inline int xnat_remote_filter_match(const struct xnat_remote_filter *f, __be32 addr, __be16 port)
 {
 	return (addr & xnat_prefix_mask(f->prefix_len)) == f->addr && (!f->port || f->port == port);
