@@ -964,20 +964,8 @@ static void settle(void)
 	t = cur, cur = aft, aft = t;
 }
 
-static void single(struct cls *c, const struct pkt *in, const struct pkt *want, enum acc acc, const char *known,
-		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void single(struct cls *c, const struct pkt *in, const struct pkt *want, enum acc acc, const char *known,
-		   const char *fmt, ...)
-{
-	char label[128];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(label, sizeof(label), fmt, ap);
-	va_end(ap);
-	variant_alt(c, in, want, NULL, acc, known, "%s", label);
-	settle();
-}
+/* One variant, then the state put back. */
+#define single(...) (variant(__VA_ARGS__), settle())
 
 static void cls_end(struct cls *c)
 {

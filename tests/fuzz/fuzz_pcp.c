@@ -43,16 +43,11 @@
 #define NONCE_SLOTS (2 * 65536)
 #define QUOTA 8
 
-static const char *const host_names[] = { "192.168.1.10", "192.168.1.20", "192.168.1.30", "10.0.0.5" };
-static const char *const rule_text[] = { "deny 0-1023 0.0.0.0/0 0-65535", "allow 20000-20063 192.168.1.30 0-65535",
-					 "deny 0-65535 192.168.1.30 0-65535" };
 static const __u32 clock_steps[4] = { 0, 1, 120, 7200 };
 static const struct xnat_pcp_policy policy = {
 	.min_lifetime = 120, .max_lifetime = 86400, .leases_per_host = QUOTA, .port_min = 20000, .port_max = 20127,
 };
 
-static __be32 hosts[4], ext;
-static struct xnat_pm_rules rules;
 static struct xnat_map_fds m;
 static struct xnat_pcp_server srv;
 static __u32 now = BASE_TIME;
@@ -95,17 +90,8 @@ static void reset(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct xnat_pm_rule r;
-	char err[128];
-
 	(void)argc, (void)argv;
-	for (size_t i = 0; i < 4; i++)
-		inet_pton(AF_INET, host_names[i], &hosts[i]);
-	inet_pton(AF_INET, "198.51.100.1", &ext);
-	for (size_t i = 0; i < sizeof(rule_text) / sizeof(rule_text[0]); i++) {
-		CHECK(!xnat_pm_rule_parse(rule_text[i], &r, err, sizeof(err)), "%s", err);
-		CHECK(!xnat_pm_rules_add(&rules, &r), "rule table");
-	}
+	lan_init();
 	tables_create(&m, "fuzz_pcp");
 	if (xnat_pcp_server_init(&srv, &m, &policy, BASE_TIME)) {
 		fprintf(stderr, "fuzz_pcp: out of memory\n");

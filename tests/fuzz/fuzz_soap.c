@@ -47,9 +47,6 @@
 #define SOAP_ENV "http://schemas.xmlsoap.org/soap/envelope/"
 #define HEADER_MAX 300
 
-static const char *const host_names[] = { "192.168.1.10", "192.168.1.20", "192.168.1.30", "10.0.0.5" };
-static const char *const rule_text[] = { "deny 0-1023 0.0.0.0/0 0-65535", "allow 20000-20063 192.168.1.30 0-65535",
-					 "deny 0-65535 192.168.1.30 0-65535" };
 static const size_t caps[4] = { 64 * 1024, 1024, 600, 300 };
 static const __u32 clock_steps[8] = { 0, 1, 60, 3600, 86400, 604800, 0, 1 };
 static const struct xnat_upnp_policy policy = {
@@ -61,8 +58,6 @@ static const int codes[] = { 401, 402, 404, 501, 606, 713, 714, 715, 716, 718, 7
 static struct xnat_map_fds m;
 static struct xnat_upnp_device dev;
 static struct xnat_upnp_soap srv;
-static struct xnat_pm_rules rules;
-static __be32 hosts[4], ext;
 static __u32 now = BASE_TIME;
 static unsigned long inputs;
 static int totals_rc;
@@ -93,17 +88,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const __u8 seed[16] = { 0x3c, 0x9a, 0x51, 0x07, 0xee, 0x21, 0x6b, 0x40,
 				       0x9d, 0x12, 0x77, 0x05, 0xa8, 0xc3, 0x1f, 0x5e };
-	struct xnat_pm_rule r;
-	char err[128];
 
 	(void)argc, (void)argv;
-	for (size_t i = 0; i < 4; i++)
-		inet_pton(AF_INET, host_names[i], &hosts[i]);
-	inet_pton(AF_INET, "198.51.100.1", &ext);
-	for (size_t i = 0; i < sizeof(rule_text) / sizeof(rule_text[0]); i++) {
-		CHECK(!xnat_pm_rule_parse(rule_text[i], &r, err, sizeof(err)), "%s", err);
-		CHECK(!xnat_pm_rules_add(&rules, &r), "rule table");
-	}
+	lan_init();
 	xnat_upnp_device_init(&dev, seed);
 	tables_create(&m, "fuzz_soap");
 	CHECK(!xnat_upnp_soap_init(&srv, &m, &dev, &policy, BASE_TIME), "out of memory");

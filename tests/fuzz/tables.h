@@ -3,7 +3,7 @@
  * The fast path's tables for the targets that grant leases (fuzz_pcp,
  * fuzz_soap): created once with tests/unit/lease_maps.c (real BPF maps:
  * root needed), emptied in place between runs, and lease.c's getrandom()
- * made reproducible.
+ * made reproducible; and the LAN hosts and permission rules they share.
  */
 #ifndef XNAT_FUZZ_TABLES_H
 #define XNAT_FUZZ_TABLES_H
@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "check.h"
+#include "portmap_rules.h"
 #include "ports.h"
 #include "../unit/lease_maps.h"
 
@@ -64,6 +66,31 @@ static void tables_clear(const struct xnat_map_fds *m)
 	tables_clear_hash(m->eim, sizeof(struct xnat_eim_key));
 	tables_clear_hash(m->flows, sizeof(struct xnat_flow_key));
 	tables_clear_hash(m->port_filters, sizeof(__u32));
+}
+
+/* The LAN both lease-granting targets play on: four hosts (the first byte
+ * of an input picks one; 10.0.0.5 is off every rule's network), the
+ * external address, and the admin's rules (nothing below 1024; the third
+ * host only 20000-20063). */
+static const char *const lan_host_names[4] = { "192.168.1.10", "192.168.1.20", "192.168.1.30", "10.0.0.5" };
+static const char *const lan_rule_text[] = { "deny 0-1023 0.0.0.0/0 0-65535",
+					     "allow 20000-20063 192.168.1.30 0-65535",
+					     "deny 0-65535 192.168.1.30 0-65535" };
+static __be32 hosts[4], ext;
+static struct xnat_pm_rules rules;
+
+static void lan_init(void)
+{
+	struct xnat_pm_rule r;
+	char err[128];
+
+	for (size_t i = 0; i < 4; i++)
+		inet_pton(AF_INET, lan_host_names[i], &hosts[i]);
+	inet_pton(AF_INET, "198.51.100.1", &ext);
+	for (size_t i = 0; i < sizeof(lan_rule_text) / sizeof(lan_rule_text[0]); i++) {
+		CHECK(!xnat_pm_rule_parse(lan_rule_text[i], &r, err, sizeof(err)), "%s", err);
+		CHECK(!xnat_pm_rules_add(&rules, &r), "rule table");
+	}
 }
 
 #endif
