@@ -129,6 +129,24 @@ static unsigned int dir_entries(void)
 	return n;
 }
 
+/* Each of the bad records, saved after a good one, is refused (-EINVAL)
+ * and nothing is written: the file still reads `before`, nothing beside it. */
+static void expect_saves_refused(const struct xnat_lease_record *good, const struct xnat_lease_record *bad,
+				 size_t nbad, const char *before)
+{
+	for (size_t i = 0; i < nbad; i++) {
+		struct xnat_lease_record two[2] = { *good, bad[i] };
+		char *after;
+
+		two[0].ext_port = 1; /* one good record first: none of it written */
+		assert_int_equal(xnat_lease_file_save(leases, two, 2), -EINVAL);
+		after = read_text(leases, NULL);
+		assert_string_equal(after, before);
+		free(after);
+		assert_int_equal(dir_entries(), 1);
+	}
+}
+
 static const __u8 nonce_a[12] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb };
 static const __u8 nonce_b[12] = { 0xff, 0xfe, 0x01, 0x80, 0x7f, 0x10, 0x00, 0x00, 0xc3, 0xa9, 0x5a, 0x0f };
 
@@ -1031,7 +1049,7 @@ static void test_save_failures_leave_nothing(void **state)
 	struct xnat_lease_record bad[12];
 	static const __u8 not_lease_owners[] = { XNAT_OWNER_DYNAMIC, XNAT_OWNER_CONFIG, XNAT_OWNER_STATIC,
 						 XNAT_OWNER_SIP, XNAT_OWNER_LOCAL, XNAT_OWNER_MAX, 255 };
-	char path[PATH_MAX], long_name[NAME_MAX + 2], *before, *after;
+	char path[PATH_MAX], long_name[NAME_MAX + 2], *before;
 	struct stat sb;
 	size_t nbad = 0;
 
@@ -1053,16 +1071,7 @@ static void test_save_failures_leave_nothing(void **state)
 	bad[nbad++].int_addr = 0;
 	bad[nbad] = good;
 	memset(bad[nbad++].description, 'a', sizeof(good.description)); /* no NUL */
-	for (size_t i = 0; i < nbad; i++) {
-		struct xnat_lease_record two[2] = { good, bad[i] };
-
-		two[0].ext_port = 1; /* one good record first: none of it written */
-		assert_int_equal(xnat_lease_file_save(leases, two, 2), -EINVAL);
-		after = read_text(leases, NULL);
-		assert_string_equal(after, before);
-		free(after);
-		assert_int_equal(dir_entries(), 1);
-	}
+	expect_saves_refused(&good, bad, nbad, before);
 	free(before);
 
 	/* path is a directory: the rename fails, the temporary goes */
@@ -1089,7 +1098,7 @@ static void test_save_bad_filters(void **state)
 	struct xnat_lease_record good = rec(IPPROTO_UDP, 5060, "192.168.1.30", 5060, XNAT_OWNER_PCP, 0, NULL, true, "");
 	struct xnat_lease_record bad[16], eight, *got;
 	static const __u8 bad_prefix[] = { 0, 33, 64, 255 };
-	char *before, *after;
+	char *before;
 	size_t nbad = 0, n;
 
 	(void)state;
@@ -1128,16 +1137,7 @@ static void test_save_bad_filters(void **state)
 	bad[nbad++].owner = XNAT_OWNER_UPNP;
 	bad[nbad] = good;
 	bad[nbad++].owner = XNAT_OWNER_NATPMP;
-	for (size_t i = 0; i < nbad; i++) {
-		struct xnat_lease_record two[2] = { good, bad[i] };
-
-		two[0].ext_port = 1; /* one good record first: none of it written */
-		assert_int_equal(xnat_lease_file_save(leases, two, 2), -EINVAL);
-		after = read_text(leases, NULL);
-		assert_string_equal(after, before);
-		free(after);
-		assert_int_equal(dir_entries(), 1);
-	}
+	expect_saves_refused(&good, bad, nbad, before);
 	free(before);
 
 	/* What a save does not write, and a load zeroes: the pad, rules past
