@@ -48,17 +48,23 @@ SEC("xdp")
 int bench_fwd(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *data_end = (void *)(long)ctx->data_end;
-	struct xnat_pkt p = { .eth = data, .ip = data + sizeof(struct ethhdr) };
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + sizeof(*eth);
+	struct xnat_pkt p = {};
 	struct bpf_fib_lookup fib;
+	struct xnat_next_hop hop;
 
-	if ((void *)(p.ip + 1) > data_end || p.eth->h_proto != bpf_htons(ETH_P_IP) || p.ip->ttl <= 1)
+	if ((void *)(ip + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ttl <= 1)
 		return XDP_PASS;
-	p.t.proto = p.ip->protocol;
-	if (fib_lookup_v4(ctx, &p, p.ip->saddr, p.ip->daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
+	p.t.proto = ip->protocol;
+	p.tos = ip->tos;
+	p.tot_len = bpf_ntohs(ip->tot_len);
+	if (fib_lookup_v4(ctx, &p, ip->saddr, ip->daddr, &fib) != BPF_FIB_LKUP_RET_SUCCESS)
 		return XDP_PASS;
-	ip_decrease_ttl(p.ip);
-	eth_set_addrs(p.eth, &fib);
-	return bpf_redirect(fib.ifindex, 0);
+	next_hop_of(&hop, &fib);
+	ip_decrease_ttl(ip);
+	eth_set_addrs(eth, &hop);
+	return bpf_redirect(hop.ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -15,10 +15,10 @@ static __always_inline int fib_lookup_v4(struct xdp_md *ctx, const struct xnat_p
 {
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = AF_INET;
-	fib->tos = p->ip->tos;
+	fib->tos = p->tos;
 	fib->l4_protocol = p->t.proto;
 	/* A datagram xnatd reassembled may be over the MTU: xnatd fragments it. */
-	fib->tot_len = p->slow ? 0 : bpf_ntohs(p->ip->tot_len);
+	fib->tot_len = p->slow ? 0 : p->tot_len;
 	fib->ipv4_src = saddr;
 	fib->ipv4_dst = daddr;
 	fib->ifindex = ctx->ingress_ifindex;
@@ -35,10 +35,41 @@ static __always_inline void ip_decrease_ttl(struct iphdr *ip)
 	ip->ttl--;
 }
 
-static __always_inline void eth_set_addrs(struct ethhdr *eth, const struct bpf_fib_lookup *fib)
+/* Where XDP sends a packet: what it needs of a route lookup. */
+struct xnat_next_hop {
+	__u32 ifindex;
+	__u8 smac[ETH_ALEN];
+	__u8 dmac[ETH_ALEN];
+};
+
+static __always_inline void eth_set_addrs(struct ethhdr *eth, const struct xnat_next_hop *hop)
 {
-	__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, hop->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, hop->smac, ETH_ALEN);
+}
+
+static __always_inline void next_hop_of(struct xnat_next_hop *hop, const struct bpf_fib_lookup *fib)
+{
+	hop->ifindex = fib->ifindex;
+	__builtin_memcpy(hop->smac, fib->smac, ETH_ALEN);
+	__builtin_memcpy(hop->dmac, fib->dmac, ETH_ALEN);
+}
+
+/* The route of (saddr -> daddr) for packet p: bpf_fib_lookup's answer,
+ * and on BPF_FIB_LKUP_RET_SUCCESS the next hop in *hop (its ifindex on
+ * any answer that names one). A BPF global function: the lookup's 64-byte
+ * argument lives in its frame, not in the entry point's. */
+__attribute__((noinline)) int xnat_route_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, __be32 saddr,
+					     __be32 daddr, struct xnat_next_hop *hop)
+{
+	struct bpf_fib_lookup fib;
+	int rc;
+
+	if (!p || !hop)
+		return -1;
+	rc = fib_lookup_v4(ctx, p, saddr, daddr, &fib);
+	next_hop_of(hop, &fib);
+	return rc;
 }
 
 #endif

@@ -7,6 +7,7 @@
 #include <bpf/bpf_helpers.h>
 #include <xnat/nat.h>
 #include <xnat/stats.h>
+#include <xnat/progs.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -130,5 +131,15 @@ struct {
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_sip_host_closed SEC(".maps");
+
+/* What xnatd loaded (include/xnat/progs.h): written by xnatd for xnatctl
+ * and bpftool, never read by the fast path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XNAT_MAX_PROGS);
+	__type(key, __u32);
+	__type(value, struct xnat_prog_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_progs SEC(".maps");
 
 #endif

@@ -4,6 +4,13 @@
  * It reads and creates state but never touches the packet; rewrite.h does.
  * Each function returns 0 with the translation in *x, or the XNAT_STAT_*
  * reason to pass or drop the packet untouched.
+ *
+ * The heavy steps are BPF global functions (xnat_decide, xnat_session_out,
+ * xnat_session_in, xnat_session_create, xnat_mapping_get): the verifier
+ * checks each once, on its own, instead of once for every path that leads
+ * to it, and a caller sees one unknown result instead of each outcome.
+ * Their arguments are scalars or pointers to structs of scalars; the call
+ * chain is kept shallow (every frame counts against one 512-byte stack).
  */
 #ifndef XNAT_BPF_NAT_CORE_H
 #define XNAT_BPF_NAT_CORE_H
@@ -12,6 +19,7 @@
 #include "parse.h"
 #include "stats.h"
 #include "clock.h"
+#include "config.h"
 #include "mapping.h"
 #include "session.h"
 
@@ -20,21 +28,11 @@
 struct xnat_xlate {
 	struct xnat_tuple to;
 	struct xnat_tuple in_to;
-	__u32 stat; /* XNAT_STAT_XLATE_* to count when sent */
-	__u8 slow;  /* a later fragment whose first one went to the slow path */
+	__u32 stat;       /* XNAT_STAT_XLATE_* to count when sent */
+	__u32 sip_pseudo; /* the SIP ALG's change of the L4 checksum: pseudo-header ... */
+	__u32 sip_data;   /* ... and the rest (0, 0 when it changed nothing) */
+	__u8 slow;        /* a later fragment whose first one went to the slow path */
 };
-
-static __always_inline const struct xnat_config *xnat_config_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&xnat_config, &zero);
-}
-
-static __always_inline int is_icmp_query(const struct xnat_tuple *t, __u8 icmp_type)
-{
-	return t->proto == IPPROTO_ICMP && (icmp_type == ICMP_ECHO || icmp_type == ICMP_ECHOREPLY);
-}
 
 /* The gateway's own traffic: an identity session, so that the reply is
  * delivered to the gateway even if a LAN mapping holds the same port. */
@@ -56,61 +54,103 @@ static __always_inline int session_local(const struct xnat_tuple *t, __u8 flags,
 	}
 	/* A LAN session holding the same reply tuple keeps it: the gateway's
 	 * packet is dropped (counted) rather than stealing the LAN host's replies. */
-	return session_create(&s, XNAT_DIR_OUT, flags, now) ?: XNAT_STAT_PASS_LOCAL;
+	return xnat_session_create(&s, XNAT_DIR_OUT, flags, now) ?: XNAT_STAT_PASS_LOCAL;
 }
 
-/* LAN -> WAN: t (lan -> remote) becomes *to (ext -> remote). */
-static __always_inline int session_out(const struct xnat_config *cfg, const struct xnat_tuple *t,
-				       __u8 flags, __u8 icmp_type, int from_stack, __u32 now,
-				       struct xnat_tuple *to)
-{
-	struct xnat_flow_key k = {
-		.saddr = t->saddr, .daddr = t->daddr, .sport = t->sport,
-		.dport = t->dport, .proto = t->proto, .dir = XNAT_DIR_OUT,
-	};
-	struct xnat_session s;
-	struct xnat_flow *f;
-	int err;
+/* What xnat_session_out() and xnat_session_in() are asked: a packet's
+ * tuple (scalars only, a BPF global function's argument); *to gets what it
+ * becomes. */
+struct xnat_session_req {
+	struct xnat_tuple t;
+	struct xnat_tuple to; /* out */
+	__u32 now;
+	__u8 flags;           /* XNAT_FLOW_* of the packet */
+	__u8 icmp_type;
+	__u8 from_stack;      /* the stack path (TC) sees the gateway's own traffic */
+	__u8 pad;
+};
 
-	*to = *t;
+/* xnat_session_out()'s answer when the flow has no session yet: open one
+ * (nat_open_out()). Not a stat: never counted. */
+#define XNAT_NO_SESSION (-1)
+
+/* LAN -> WAN: t (lan -> remote) becomes to (ext -> remote) when its session
+ * exists. Returns 0, XNAT_NO_SESSION or the XNAT_STAT_* reason. */
+__attribute__((noinline)) int xnat_session_out(struct xnat_session_req *r)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+	struct xnat_flow_key k = {};
+	struct xnat_flow *f;
+
+	if (!r || !cfg)
+		return XNAT_STAT_DROP_MALFORMED;
+	r->to = r->t;
 	/* The external address as source: the gateway's own traffic, which only
 	 * the stack path (TC egress) sees; from a LAN port it is forged. */
-	if (t->saddr == cfg->ext_addr)
-		return from_stack ? session_local(t, flags, now) : XNAT_STAT_DROP_SPOOFED;
+	if (r->t.saddr == cfg->ext_addr)
+		return r->from_stack ? session_local(&r->t, r->flags, r->now) : XNAT_STAT_DROP_SPOOFED;
+	k.saddr = r->t.saddr;
+	k.daddr = r->t.daddr;
+	k.sport = r->t.sport;
+	k.dport = r->t.dport;
+	k.proto = r->t.proto;
+	k.dir = XNAT_DIR_OUT;
 	f = bpf_map_lookup_elem(&xnat_flows, &k);
 	if (f) {
-		flow_touch(f, flags, now);
-		to->saddr = f->addr;
-		to->sport = f->port;
+		flow_touch(f, r->flags, r->now);
+		r->to.saddr = f->addr;
+		r->to.sport = f->port;
 		return 0;
 	}
 	/* Only a query or a TCP/UDP packet opens a session; an echo reply
 	 * with no session would leave with a private source: never. */
-	if (t->proto == IPPROTO_ICMP && icmp_type != ICMP_ECHO)
+	if (r->t.proto == IPPROTO_ICMP && r->icmp_type != ICMP_ECHO)
 		return XNAT_STAT_DROP_OUT_UNTRANSLATABLE;
+	return XNAT_NO_SESSION;
+}
 
-	s.lan_addr = t->saddr;
-	s.lan_port = t->sport;
-	s.rem_addr = t->daddr;
-	s.rem_port = t->dport;
-	s.ext_addr = cfg->ext_addr;
-	s.proto = t->proto;
-	s.owner = XNAT_OWNER_DYNAMIC;
-	err = mapping_get(cfg, t, now, &s.ext_port);
+/* A flow's first packet LAN -> WAN: its mapping (found, or allocated by the
+ * fast path), then its session. Called by xnat_decide, not by
+ * xnat_session_out: the mapping's frames would not fit below the latter's. */
+static __always_inline int nat_open_out(const struct xnat_config *cfg, struct xnat_session_req *r)
+{
+	struct xnat_mapping_req m = { .t = r->t, .now = r->now, .want = bpf_ntohs(r->t.sport),
+				      .owner = XNAT_OWNER_DYNAMIC };
+	struct xnat_session s;
+	int err;
+
+	err = xnat_mapping_get(&m); /* port preservation first */
 	if (err)
 		return err;
-	err = session_create(&s, XNAT_DIR_OUT, flags, now);
+	s.lan_addr = r->t.saddr;
+	s.lan_port = r->t.sport;
+	s.rem_addr = r->t.daddr;
+	s.rem_port = r->t.dport;
+	s.ext_addr = cfg->ext_addr;
+	s.ext_port = m.ext_port;
+	s.proto = r->t.proto;
+	s.owner = XNAT_OWNER_DYNAMIC;
+	err = xnat_session_create(&s, XNAT_DIR_OUT, r->flags, r->now);
 	if (err)
 		return err;
 	if (cfg->filtering == XNAT_FILTER_ADDRESS_DEPENDENT) {
-		struct xnat_adf_key ak = { .rem_addr = t->daddr, .ext_port = s.ext_port,
-					   .proto = t->proto };
+		struct xnat_adf_key ak = { .rem_addr = s.rem_addr, .ext_port = s.ext_port,
+					   .proto = s.proto };
+		__u32 now = r->now;
 
 		bpf_map_update_elem(&xnat_adf, &ak, &now, BPF_ANY);
 	}
-	to->saddr = s.ext_addr;
-	to->sport = s.ext_port;
+	r->to.saddr = s.ext_addr;
+	r->to.sport = s.ext_port;
 	return 0;
+}
+
+/* LAN -> WAN, whether the session exists or not. */
+static __always_inline int nat_out(const struct xnat_config *cfg, struct xnat_session_req *r)
+{
+	int err = xnat_session_out(r);
+
+	return err == XNAT_NO_SESSION ? nat_open_out(cfg, r) : err;
 }
 
 /* A PCP mapping admits the remote peers its FILTER rules name, or anyone
@@ -149,53 +189,59 @@ static __always_inline int filter_admits(const struct xnat_config *cfg, const st
 	return 0;
 }
 
-/* WAN -> LAN: t (remote -> ext) becomes *to (remote -> lan). */
-static __always_inline int session_in(const struct xnat_config *cfg, const struct xnat_tuple *t,
-				      __u8 flags, __u8 icmp_type, __u32 now, struct xnat_tuple *to)
+/* WAN -> LAN: t (remote -> ext) becomes to (remote -> lan). A BPF global
+ * function, as xnat_session_out(). */
+__attribute__((noinline)) int xnat_session_in(struct xnat_session_req *r)
 {
-	struct xnat_flow_key k = {
-		.saddr = t->saddr, .daddr = t->daddr, .sport = t->sport,
-		.dport = t->dport, .proto = t->proto, .dir = XNAT_DIR_IN,
-	};
+	const struct xnat_config *cfg = xnat_config_get();
+	struct xnat_flow_key k = {};
 	struct xnat_port_owner *o;
 	struct xnat_session s;
 	struct xnat_flow *f;
 	int err;
 
-	*to = *t;
+	if (!r || !cfg)
+		return XNAT_STAT_DROP_MALFORMED;
+	r->to = r->t;
+	k.saddr = r->t.saddr;
+	k.daddr = r->t.daddr;
+	k.sport = r->t.sport;
+	k.dport = r->t.dport;
+	k.proto = r->t.proto;
+	k.dir = XNAT_DIR_IN;
 	f = bpf_map_lookup_elem(&xnat_flows, &k);
 	if (f) {
-		flow_touch(f, flags, now);
+		flow_touch(f, r->flags, r->now);
 		if (f->owner == XNAT_OWNER_LOCAL)
 			return XNAT_STAT_PASS_LOCAL;
-		to->daddr = f->addr;
-		to->dport = f->port;
+		r->to.daddr = f->addr;
+		r->to.dport = f->port;
 		return 0;
 	}
 	/* ICMP queries only come back through their session. */
-	if (is_icmp_query(t, icmp_type) || t->proto == IPPROTO_ICMP)
+	if (r->t.proto == IPPROTO_ICMP)
 		return XNAT_STAT_PASS_LOCAL;
-	o = port_owner(t->proto, t->dport);
-	if (!o || (o->expires && o->expires <= now))
+	o = port_owner(r->t.proto, r->t.dport);
+	if (!o || (o->expires && o->expires <= r->now))
 		return XNAT_STAT_PASS_LOCAL; /* not mapped: the gateway's own port */
-	if (!filter_admits(cfg, t, o))
+	if (!filter_admits(cfg, &r->t, o))
 		return XNAT_STAT_DROP_FILTERED;
 
 	s.lan_addr = o->int_addr;
 	s.lan_port = o->int_port;
-	s.rem_addr = t->saddr;
-	s.rem_port = t->sport;
-	s.ext_addr = t->daddr;
-	s.ext_port = t->dport;
-	s.proto = t->proto;
+	s.rem_addr = r->t.saddr;
+	s.rem_port = r->t.sport;
+	s.ext_addr = r->t.daddr;
+	s.ext_port = r->t.dport;
+	s.proto = r->t.proto;
 	s.owner = o->owner;
-	err = session_create(&s, XNAT_DIR_IN, flags, now);
+	err = xnat_session_create(&s, XNAT_DIR_IN, r->flags, r->now);
 	if (err)
 		return err;
-	if (o->last_used != now)
-		o->last_used = now;
-	to->daddr = s.lan_addr;
-	to->dport = s.lan_port;
+	if (o->last_used != r->now)
+		o->last_used = r->now;
+	r->to.daddr = s.lan_addr;
+	r->to.dport = s.lan_port;
 	return 0;
 }
 
@@ -217,7 +263,7 @@ static __always_inline struct xnat_flow *quote_session(const struct xnat_tuple *
  * quoted destination becomes the external endpoint; the outer source becomes
  * the external address, unless it already is (the gateway's own error).
  */
-static __always_inline int icmp_error_out(const struct xnat_config *cfg, struct xnat_pkt *p,
+static __always_inline int icmp_error_out(const struct xnat_config *cfg, const struct xnat_pkt *p,
 					  struct xnat_xlate *x)
 {
 	struct xnat_flow *f = quote_session(&p->in_t, XNAT_DIR_OUT);
@@ -229,14 +275,14 @@ static __always_inline int icmp_error_out(const struct xnat_config *cfg, struct 
 						   : XNAT_STAT_DROP_ICMP_NO_STATE;
 	x->to.saddr = cfg->ext_addr;
 	x->in_to.daddr = f->addr;
-	x->in_to.dport = p->in_l4.dport ? f->port : 0;
+	x->in_to.dport = p->in_l4_fields & XNAT_L4_DPORT ? f->port : 0;
 	x->stat = XNAT_STAT_XLATE_ICMP_ERR_OUT;
 	return 0;
 }
 
 /* ICMP error from the WAN about a packet we sent, ext -> remote: back to the
  * LAN host, quoting the packet as the LAN host sent it. */
-static __always_inline int icmp_error_in(struct xnat_pkt *p, struct xnat_xlate *x)
+static __always_inline int icmp_error_in(const struct xnat_pkt *p, struct xnat_xlate *x)
 {
 	struct xnat_flow *f = quote_session(&p->in_t, XNAT_DIR_IN);
 
@@ -246,17 +292,17 @@ static __always_inline int icmp_error_in(struct xnat_pkt *p, struct xnat_xlate *
 		return XNAT_STAT_PASS_LOCAL; /* about the gateway's own traffic */
 	x->to.daddr = f->addr;
 	x->in_to.saddr = f->addr;
-	x->in_to.sport = p->in_l4.sport ? f->port : 0;
+	x->in_to.sport = p->in_l4_fields & XNAT_L4_SPORT ? f->port : 0;
 	x->stat = XNAT_STAT_XLATE_ICMP_ERR_IN;
 	return 0;
 }
 
-static __always_inline void frag_key(struct xnat_frag_key *k, const struct xnat_pkt *p)
+static __always_inline void frag_key(struct xnat_frag_key *k, const struct xnat_tuple *t, __be16 id)
 {
-	k->saddr = p->t.saddr;
-	k->daddr = p->t.daddr;
-	k->id = p->ip->id;
-	k->proto = p->t.proto;
+	k->saddr = t->saddr;
+	k->daddr = t->daddr;
+	k->id = id;
+	k->proto = t->proto;
 	k->pad = 0;
 }
 
@@ -275,7 +321,7 @@ static __always_inline int frag_settle(const struct xnat_pkt *p, const struct xn
 		v.daddr = p->t.daddr;
 		v.stat = rc;
 	}
-	frag_key(&k, p);
+	frag_key(&k, &p->t, p->ip_id);
 	bpf_map_update_elem(&xnat_frags, &k, &v, BPF_ANY);
 	return rc;
 }
@@ -286,7 +332,7 @@ static __always_inline int frag_follow(const struct xnat_pkt *p, struct xnat_xla
 	struct xnat_frag_key k;
 	struct xnat_frag *v;
 
-	frag_key(&k, p);
+	frag_key(&k, &p->t, p->ip_id);
 	v = bpf_map_lookup_elem(&xnat_frags, &k);
 	if (!v)
 		return XNAT_STAT_DROP_FRAG_NO_STATE;
@@ -306,31 +352,20 @@ static __always_inline void frag_mark_slow(const struct xnat_pkt *p)
 	struct xnat_frag_key k;
 	struct xnat_frag *v;
 
-	frag_key(&k, p);
+	frag_key(&k, &p->t, p->ip_id);
 	v = bpf_map_lookup_elem(&xnat_frags, &k);
 	if (v)
 		v->slow = 1;
 }
 
-/* One direction of translation, for every kind of packet. */
-static __always_inline int nat_translate(const struct xnat_config *cfg, struct xnat_pkt *p,
-					 enum xnat_dir dir, struct xnat_xlate *x)
+/* The session request for packet p. */
+static __always_inline void session_req_of(struct xnat_session_req *r, const struct xnat_pkt *p)
 {
-	__u32 now = xnat_now();
-	int err;
-
-	if (p->frag == XNAT_FRAG_LATER)
-		return frag_follow(p, x);
-	if (p->icmp_error)
-		return dir == XNAT_DIR_OUT ? icmp_error_out(cfg, p, x) : icmp_error_in(p, x);
-	if (dir == XNAT_DIR_OUT) {
-		err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, p->from_stack, now, &x->to);
-		x->stat = XNAT_STAT_XLATE_OUT;
-	} else {
-		err = session_in(cfg, &p->t, p->tcp_flags, p->icmp_type, now, &x->to);
-		x->stat = XNAT_STAT_XLATE_IN;
-	}
-	return frag_settle(p, x, err);
+	r->t = p->t;
+	r->now = xnat_now();
+	r->flags = p->tcp_flags;
+	r->icmp_type = p->icmp_type;
+	r->from_stack = p->from_stack;
 }
 
 /*
@@ -338,23 +373,65 @@ static __always_inline int nat_translate(const struct xnat_config *cfg, struct x
  * external address. The source is translated as for any outbound packet,
  * then the result is translated as an inbound packet.
  */
-static __always_inline int nat_hairpin(const struct xnat_config *cfg, struct xnat_pkt *p,
+static __always_inline int nat_hairpin(const struct xnat_config *cfg, const struct xnat_pkt *p,
 				       struct xnat_xlate *x)
 {
-	struct xnat_tuple mid;
-	__u32 now = xnat_now();
+	struct xnat_session_req r = {};
 	int err;
 
-	if (p->frag == XNAT_FRAG_LATER)
-		return frag_follow(p, x);
 	if (!(cfg->flags & XNAT_CFG_HAIRPIN) || p->icmp_error || p->t.proto == IPPROTO_ICMP ||
 	    !port_owner(p->t.proto, p->t.dport)) /* a service of the gateway itself */
-		return frag_settle(p, x, XNAT_STAT_PASS_LOCAL);
-	err = session_out(cfg, &p->t, p->tcp_flags, p->icmp_type, 0, now, &mid);
-	if (!err)
-		err = session_in(cfg, &mid, p->tcp_flags, p->icmp_type, now, &x->to);
+		return XNAT_STAT_PASS_LOCAL;
+	session_req_of(&r, p);
+	r.from_stack = 0;
 	x->stat = XNAT_STAT_XLATE_HAIRPIN;
-	return frag_settle(p, x, err);
+	err = nat_out(cfg, &r);
+	if (err)
+		return err;
+	r.t = r.to;
+	err = xnat_session_in(&r);
+	x->to = r.to;
+	return err;
+}
+
+/* One direction of translation of a TCP, UDP or ICMP query packet. */
+static __always_inline int nat_session(const struct xnat_config *cfg, const struct xnat_pkt *p,
+				       enum xnat_dir dir, struct xnat_xlate *x)
+{
+	struct xnat_session_req r = {};
+	int err;
+
+	session_req_of(&r, p);
+	if (dir == XNAT_DIR_OUT) {
+		err = nat_out(cfg, &r);
+		x->stat = XNAT_STAT_XLATE_OUT;
+	} else {
+		err = xnat_session_in(&r);
+		x->stat = XNAT_STAT_XLATE_IN;
+	}
+	x->to = r.to;
+	return err;
+}
+
+/*
+ * What packet p, going dir, becomes, for every kind of packet: returns 0
+ * with the translation in *x, or the XNAT_STAT_* reason to pass or drop it
+ * untouched. hairpin: a LAN packet to the external address.
+ */
+__attribute__((noinline)) int xnat_decide(const struct xnat_pkt *p, __u32 dir, __u32 hairpin,
+					  struct xnat_xlate *x)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+
+	if (!p || !x || !cfg)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (p->frag == XNAT_FRAG_LATER)
+		return frag_follow(p, x);
+	if (hairpin)
+		return frag_settle(p, x, nat_hairpin(cfg, p, x));
+	if (p->icmp_error)
+		return dir == XNAT_DIR_OUT ? icmp_error_out(cfg, p, x) : icmp_error_in(p, x);
+	return frag_settle(p, x, nat_session(cfg, p, dir, x));
 }
 
 #endif

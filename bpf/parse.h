@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Bounds-checked parsing of Ethernet + IPv4 + TCP/UDP/ICMP, including the
- * packet quoted inside an ICMP error. Nothing is written here: the result
- * points at every field the NAT core may change.
+ * packet quoted inside an ICMP error. Nothing is written here.
+ *
+ * The result, struct xnat_pkt, holds scalars only: the tuple, the flags, and
+ * the offsets of the fields the NAT core may change. So it can be handed to
+ * BPF global functions (the verifier checks each once, on its own; a pointer
+ * inside an argument would be a plain number there), and each stage that
+ * writes the packet takes its pointers afresh from the context.
  */
 #ifndef XNAT_BPF_PARSE_H
 #define XNAT_BPF_PARSE_H
 
 #include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <xnat/nat.h>
 #include <xnat/stats.h>
@@ -23,37 +29,62 @@ struct xnat_tuple {
 	__u8 proto;
 };
 
-/* The port-like fields of one L4 header (outer, or quoted in an ICMP error). */
-struct xnat_l4 {
-	__be16 *sport;  /* NULL when the tuple's sport is the constant 0 */
-	__be16 *dport;  /* NULL when the tuple's dport is the constant 0 */
-	__sum16 *csum;  /* NULL when not inside the packet (short quote) */
-	__u32 csum_off; /* offset of csum from the start of the frame */
-};
-
 enum xnat_frag_kind {
 	XNAT_FRAG_NONE = 0,
 	XNAT_FRAG_FIRST = 1, /* offset 0, more fragments: carries the L4 header */
 	XNAT_FRAG_LATER = 2, /* no L4 header */
 };
 
+/* xnat_pkt.l4_fields / in_l4_fields: what an L4 header holds. */
+#define XNAT_L4_SPORT (1u << 0) /* the tuple's sport is a field of the header (else the constant 0) */
+#define XNAT_L4_DPORT (1u << 1)
+#define XNAT_L4_CSUM  (1u << 2) /* its checksum lies within the packet (a quote may be short) */
+
+/* Offsets from the start of the frame: an IPv4 header is at most 60 bytes,
+ * an ICMP error's quote starts 8 bytes after the outer L4 header. */
+#define XNAT_IP_OFF      14
+#define XNAT_L4_OFF_MAX  (XNAT_IP_OFF + 60)
+#define XNAT_IN_IP_MAX   (XNAT_L4_OFF_MAX + 8)
+#define XNAT_IN_L4_MAX   (XNAT_IN_IP_MAX + 60)
+
 struct xnat_pkt {
-	void *data_end;
-	struct ethhdr *eth;
-	struct iphdr *ip;
 	struct xnat_tuple t;
-	struct xnat_l4 l4;
-	__u8 frag;        /* enum xnat_frag_kind */
-	__u8 tcp_flags;   /* XNAT_FLOW_* seen in this packet */
-	__u8 icmp_type;   /* when t.proto is ICMP */
-	__u8 icmp_error;  /* 1: ICMP error whose quote was parsed into in_* */
-	__u8 from_stack;  /* set by the TC entry points: the kernel stack handed it over */
-	__u8 slow;        /* enum xnat_slow_flags: xnatd's slow path runs it (0: off the wire) */
-	/* The quoted packet of an ICMP error (in_t is its tuple as it was sent). */
-	struct iphdr *in_ip;
-	struct xnat_tuple in_t;
-	struct xnat_l4 in_l4;
+	struct xnat_tuple in_t; /* ICMP error: the quoted packet's tuple, as it was sent */
+	__u32 frame_len;        /* the whole frame (in TC possibly more than the linear data) */
+	__u16 l4_off;           /* the L4 header (none for a later fragment) */
+	__u16 in_ip_off;        /* ICMP error: the quoted IPv4 header ... */
+	__u16 in_l4_off;        /* ... and its L4 header */
+	__u16 tot_len;          /* IPv4 total length, host order (0: BIG TCP) */
+	__be16 ip_id;
+	__u8 ihl;               /* IPv4 header bytes; 0 until an IPv4 header was parsed */
+	__u8 tos;
+	__u8 ttl;
+	__u8 frag;              /* enum xnat_frag_kind */
+	__u8 tcp_flags;         /* XNAT_FLOW_* seen in this packet */
+	__u8 icmp_type;         /* when t.proto is ICMP */
+	__u8 icmp_error;        /* 1: ICMP error whose quote was parsed into in_* */
+	__u8 from_stack;        /* a TC hook: the kernel stack handed it over */
+	__u8 slow;              /* enum xnat_slow_flags: xnatd's slow path runs it (0: off the wire) */
+	__u8 l4_fields;         /* XNAT_L4_* */
+	__u8 in_l4_fields;      /* XNAT_L4_* of the quote */
 };
+
+/* Where a field lies in an L4 header of proto: the ICMP echo identifier
+ * stands for both ports; TCP, UDP and ICMP checksums lie apart. */
+static __always_inline __u32 l4_sport_at(__u8 proto)
+{
+	return proto == IPPROTO_ICMP ? 4 : 0;
+}
+
+static __always_inline __u32 l4_dport_at(__u8 proto)
+{
+	return proto == IPPROTO_ICMP ? 4 : 2;
+}
+
+static __always_inline __u32 l4_csum_at(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2;
+}
 
 /* 224.0.0.0/4 multicast, 240.0.0.0/4 reserved, 255.255.255.255 broadcast. */
 static __always_inline int ipv4_not_unicast(__be32 addr)
@@ -70,33 +101,29 @@ static __always_inline int icmp_is_error(__u8 type)
 /*
  * Ports of a TCP/UDP header or an ICMP echo at l4 (l4_off from the frame
  * start). A quote needs only the first 8 bytes; the TCP checksum at offset 16
- * may lie beyond a short quote, and is then left NULL. end_off: where the IP
- * packet ends (frame offset): bytes past it, a trailer of the frame, are not
- * the quote's.
+ * may lie beyond a short quote, and is then not one of *fields. end_off:
+ * where the IP packet ends (frame offset): bytes past it, a trailer of the
+ * frame, are not the quote's.
  * Returns 0, or XNAT_STAT_PASS_UNSUPPORTED / XNAT_STAT_DROP_MALFORMED.
  */
 static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end, __u32 end_off,
-				       struct xnat_tuple *t, struct xnat_l4 *f,
-				       __u8 *icmp_type, __u8 *tcp_flags, int quoted)
+				       struct xnat_tuple *t, __u8 *fields, __u8 *icmp_type,
+				       __u8 *tcp_flags, int quoted)
 {
+	__be16 *ports = l4;
+	__u8 f = 0;
+
 	if (l4 + 8 > data_end || l4_off + 8 > end_off)
 		return XNAT_STAT_DROP_MALFORMED;
 
 	if (t->proto == IPPROTO_UDP) {
-		struct udphdr *udp = l4;
-
-		f->sport = &udp->source;
-		f->dport = &udp->dest;
-		f->csum = &udp->check;
-		f->csum_off = l4_off + 6;
+		f = XNAT_L4_SPORT | XNAT_L4_DPORT | XNAT_L4_CSUM;
 	} else if (t->proto == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
 
-		f->sport = &tcp->source;
-		f->dport = &tcp->dest;
+		f = XNAT_L4_SPORT | XNAT_L4_DPORT;
 		if (l4 + sizeof(*tcp) <= data_end && l4_off + sizeof(*tcp) <= end_off) {
-			f->csum = &tcp->check;
-			f->csum_off = l4_off + 16;
+			f |= XNAT_L4_CSUM;
 			if (tcp_flags) {
 				__u8 fl = 0;
 
@@ -117,48 +144,47 @@ static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end, _
 		struct icmphdr *icmp = l4;
 
 		*icmp_type = icmp->type;
-		f->csum = &icmp->checksum;
-		f->csum_off = l4_off + 2;
-		if (icmp->type == ICMP_ECHO) {
-			f->sport = &icmp->un.echo.id;
-		} else if (icmp->type == ICMP_ECHOREPLY) {
-			f->dport = &icmp->un.echo.id;
-		} else if (quoted || !icmp_is_error(icmp->type)) {
+		f = XNAT_L4_CSUM;
+		if (icmp->type == ICMP_ECHO)
+			f |= XNAT_L4_SPORT;
+		else if (icmp->type == ICMP_ECHOREPLY)
+			f |= XNAT_L4_DPORT;
+		else if (quoted || !icmp_is_error(icmp->type))
 			return XNAT_STAT_PASS_UNSUPPORTED;
-		}
 	} else {
 		return XNAT_STAT_PASS_UNSUPPORTED;
 	}
-	t->sport = f->sport ? *f->sport : 0;
-	t->dport = f->dport ? *f->dport : 0;
+	/* the ICMP identifier (bytes 4-5) is ports[2] */
+	t->sport = (f & XNAT_L4_SPORT) ? ports[t->proto == IPPROTO_ICMP ? 2 : 0] : 0;
+	t->dport = (f & XNAT_L4_DPORT) ? ports[t->proto == IPPROTO_ICMP ? 2 : 1] : 0;
+	*fields = f;
 	return 0;
 }
 
 /* The IPv4 header quoted by an ICMP error, and its first 8+ L4 bytes, all
  * before end_off (the outer packet's end). */
-static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, __u32 icmp_off, __u32 end_off)
+static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, void *data_end, __u32 icmp_off,
+					    __u32 end_off)
 {
-	void *data_end = p->data_end;
-	struct iphdr *ip = data + icmp_off + sizeof(struct icmphdr);
-	__u32 ihl, l4_off;
+	__u32 ip_off = icmp_off + sizeof(struct icmphdr), ihl, l4_off;
+	struct iphdr *ip = data + ip_off;
 	__u8 unused;
 
-	if ((void *)(ip + 1) > data_end || icmp_off + sizeof(struct icmphdr) + sizeof(*ip) > end_off)
+	if ((void *)(ip + 1) > data_end || ip_off + sizeof(*ip) > end_off)
 		return XNAT_STAT_DROP_MALFORMED;
 	ihl = ip->ihl * 4;
 	if (ip->version != 4 || ihl < sizeof(*ip))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (ip->frag_off & bpf_htons(IP_OFFSET))
 		return XNAT_STAT_PASS_UNSUPPORTED; /* quotes a later fragment: no ports */
-	p->in_ip = ip;
 	p->in_t.saddr = ip->saddr;
 	p->in_t.daddr = ip->daddr;
 	p->in_t.proto = ip->protocol;
-	l4_off = icmp_off + sizeof(struct icmphdr) + ihl;
-	if (l4_off > 256) /* bounds the offset for the verifier; real quotes are far shorter */
-		return XNAT_STAT_DROP_MALFORMED;
+	l4_off = ip_off + ihl;
+	p->in_ip_off = ip_off;
+	p->in_l4_off = l4_off;
 	p->icmp_error = 1;
-	return parse_ports(data + l4_off, l4_off, data_end, end_off, &p->in_t, &p->in_l4,
+	return parse_ports(data + l4_off, l4_off, data_end, end_off, &p->in_t, &p->in_l4_fields,
 			   &unused, NULL, 1);
 }
 
@@ -182,58 +208,85 @@ static __always_inline int ip_length_ok(const struct iphdr *ip, __u32 ihl, __u32
 	return tot >= ihl && sizeof(struct ethhdr) + tot <= frame_len;
 }
 
+/* The option bytes of an IPv4 header (at most 40), copied out of the
+ * packet; 64 so that a masked index is always in it. */
+#define XNAT_IP_OPTS_MAX 40
+
+struct xnat_ip_opts {
+	__u8 b[64];
+};
+
 /*
  * IPv4 options (RFC 791 3.1), what the stack's ip_options_compile checks of
  * their form: single-byte EOL and NOP, the others with a length of at least
  * 2 that stays within the header. A packet whose options run past its
  * header would otherwise have its first L4 bytes taken for options, or its
- * options for L4. len: the option bytes (ihl - 20, at most 40).
+ * options for L4. len: the option bytes (ihl - 20). A BPF global function:
+ * the walk is checked once, not once per path of the parser. Returns 1 when
+ * they are well formed.
  */
-static __always_inline int ip_options_ok(const struct iphdr *ip, __u32 len, void *data_end)
+__attribute__((noinline)) int xnat_ip_options_ok(const struct xnat_ip_opts *o, __u32 len)
 {
-	const __u8 *opt = (const void *)(ip + 1);
-	__u32 skip = 0;
+	__u64 starts = 1; /* bit i: an option starts at byte i */
+	__u8 olen;
 
-	for (__u32 i = 0; i < 40; i++) {
-		__u8 olen;
-
+	if (!o || len > XNAT_IP_OPTS_MAX)
+		return 0;
+	/* Byte by byte, each byte knowing from `starts` whether an option
+	 * begins there: no count of bytes to skip is carried from one step to
+	 * the next, so the verifier finds each step's states alike. */
+	for (__u32 i = 0; i < XNAT_IP_OPTS_MAX; i++) {
 		if (i >= len)
 			return 1;
-		if (skip) {
-			skip--;
+		if (!((starts >> i) & 1))
+			continue; /* inside an option */
+		if (o->b[i] == 0) /* EOL: the rest is padding */
+			return 1;
+		if (o->b[i] == 1) { /* NOP */
+			starts |= 1ull << (i + 1);
 			continue;
 		}
-		if ((void *)(opt + i + 1) > data_end)
-			return 0; /* can't be: the header lies in the frame (for the verifier) */
-		if (opt[i] == 0) /* EOL: the rest is padding */
-			return 1;
-		if (opt[i] == 1) /* NOP */
-			continue;
-		if (i + 1 >= len || (void *)(opt + i + 2) > data_end)
+		if (i + 1 >= len)
 			return 0;
-		olen = opt[i + 1];
+		olen = o->b[i + 1];
 		if (olen < 2 || i + olen > len)
 			return 0;
-		skip = olen - 1u;
+		starts |= 1ull << (i + olen);
 	}
 	return 1;
 }
 
+/* The options of the header at ip (ihl bytes, all in the frame) are well formed. */
+static __always_inline int ip_options_in_frame_ok(const struct iphdr *ip, __u32 ihl, void *data_end)
+{
+	const __u32 *from = (const void *)(ip + 1);
+	struct xnat_ip_opts o;
+	__u32 len = ihl - sizeof(*ip);
+
+	/* four bytes at a time: options come in whole 32-bit words */
+	for (__u32 w = 0; w < XNAT_IP_OPTS_MAX / 4; w++) {
+		if (w * 4 >= len)
+			break;
+		if ((void *)(from + w + 1) > data_end)
+			return 0;
+		__builtin_memcpy(&o.b[w * 4], &from[w], 4);
+	}
+	return xnat_ip_options_ok(&o, len);
+}
+
 /*
  * Parse a frame from data. Returns 0 with *p filled in, or the XNAT_STAT_*
- * reason to pass or drop it untouched. reparse: the packet was parsed whole
- * before (and only its payload changed since): its IP options are not
- * walked again, which keeps the SIP programs within the verifier's budget.
+ * reason to pass or drop it untouched. p->from_stack and p->slow are the
+ * caller's and are kept.
  */
-static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_len,
-					struct xnat_pkt *p, int reparse)
+static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_len, struct xnat_pkt *p)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *ip;
 	__u32 ihl, l4_off, end_off;
 	int err;
 
-	p->data_end = data_end;
+	p->frame_len = frame_len;
 	if ((void *)(eth + 1) > data_end)
 		return XNAT_STAT_PASS_NOT_IPV4;
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
@@ -246,10 +299,13 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 		return XNAT_STAT_DROP_MALFORMED;
 	if (!ip_length_ok(ip, ihl, frame_len))
 		return XNAT_STAT_DROP_MALFORMED;
-	if (!reparse && ihl > sizeof(*ip) && !ip_options_ok(ip, ihl - sizeof(*ip), data_end))
+	if (ihl > sizeof(*ip) && !ip_options_in_frame_ok(ip, ihl, data_end))
 		return XNAT_STAT_DROP_MALFORMED;
-	p->eth = eth;
-	p->ip = ip;
+	p->ihl = ihl;
+	p->tos = ip->tos;
+	p->ttl = ip->ttl;
+	p->ip_id = ip->id;
+	p->tot_len = bpf_ntohs(ip->tot_len);
 	p->t.saddr = ip->saddr;
 	p->t.daddr = ip->daddr;
 	p->t.proto = ip->protocol;
@@ -267,13 +323,14 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 	    bpf_ntohs(ip->tot_len) - ihl < l4_header_len(p->t.proto))
 		return XNAT_STAT_DROP_MALFORMED;
 	l4_off = sizeof(*eth) + ihl;
+	p->l4_off = l4_off;
 	end_off = ip->tot_len ? sizeof(*eth) + bpf_ntohs(ip->tot_len) : 0xffffffffu;
-	err = parse_ports(data + l4_off, l4_off, data_end, end_off, &p->t, &p->l4,
+	err = parse_ports(data + l4_off, l4_off, data_end, end_off, &p->t, &p->l4_fields,
 			  &p->icmp_type, &p->tcp_flags, 0);
 	if (err)
 		return err;
 	if (p->t.proto == IPPROTO_ICMP && icmp_is_error(p->icmp_type))
-		return parse_icmp_quote(p, data, l4_off, end_off);
+		return parse_icmp_quote(p, data, data_end, l4_off, end_off);
 	return 0;
 }
 

@@ -62,39 +62,48 @@ static __always_inline void flow_touch(struct xnat_flow *f, __u8 flags, __u32 no
  * gateway's own flow reusing a LAN flow's exact tuple): that session is never
  * overwritten; the new one is rolled back and the packet dropped, counted.
  * Returns 0 (created, or found created by another CPU) or an XNAT_STAT_DROP_*.
+ * A BPF global function: checked once, whoever calls it.
  */
-static __always_inline int session_create(const struct xnat_session *s, enum xnat_dir dir,
-					  __u8 flags, __u32 now)
+static __always_inline long flows_insert_pair(struct xnat_flow_key *k1, struct xnat_flow *v1,
+					      struct xnat_flow_key *k2, struct xnat_flow *v2)
 {
-	struct xnat_flow_key kout, kin, *first, *second;
-	struct xnat_flow vout = { .addr = s->ext_addr, .port = s->ext_port,
-				  .owner = s->owner, .last_seen = now };
-	struct xnat_flow vin = { .addr = s->lan_addr, .port = s->lan_port,
-				 .owner = s->owner, .last_seen = now };
-	struct xnat_flow *vfirst, *vsecond;
-	long err;
+	long err = bpf_map_update_elem(&xnat_flows, k1, v1, BPF_NOEXIST);
 
-	flow_key_out(&kout, s);
-	flow_key_in(&kin, s);
-	if (dir == XNAT_DIR_OUT) {
-		vout.flags = flags;
-		first = &kout, vfirst = &vout, second = &kin, vsecond = &vin;
-	} else {
-		vin.flags = flags;
-		first = &kin, vfirst = &vin, second = &kout, vsecond = &vout;
-	}
-	err = bpf_map_update_elem(&xnat_flows, first, vfirst, BPF_NOEXIST);
 	if (err == -17 /* EEXIST */)
 		return 0;
 	if (err)
 		return XNAT_STAT_DROP_TABLE_FULL;
-	err = bpf_map_update_elem(&xnat_flows, second, vsecond, BPF_NOEXIST);
+	err = bpf_map_update_elem(&xnat_flows, k2, v2, BPF_NOEXIST);
 	if (err) {
-		bpf_map_delete_elem(&xnat_flows, first);
+		bpf_map_delete_elem(&xnat_flows, k1);
 		return err == -17 /* EEXIST */ ? XNAT_STAT_DROP_SESSION_CONFLICT : XNAT_STAT_DROP_TABLE_FULL;
 	}
 	count_event(XNAT_STAT_NEW_SESSION);
 	return 0;
+}
+
+__attribute__((noinline)) int xnat_session_create(const struct xnat_session *s, __u32 dir, __u32 flags,
+						   __u32 now)
+{
+	struct xnat_flow vout = { .last_seen = now }, vin = { .last_seen = now };
+	struct xnat_flow_key kout, kin;
+
+	if (!s)
+		return XNAT_STAT_DROP_TABLE_FULL;
+	vout.addr = s->ext_addr;
+	vout.port = s->ext_port;
+	vout.owner = s->owner;
+	vin.addr = s->lan_addr;
+	vin.port = s->lan_port;
+	vin.owner = s->owner;
+	flow_key_out(&kout, s);
+	flow_key_in(&kin, s);
+	if (dir == XNAT_DIR_OUT) {
+		vout.flags = flags;
+		return flows_insert_pair(&kout, &vout, &kin, &vin);
+	}
+	vin.flags = flags;
+	return flows_insert_pair(&kin, &vin, &kout, &vout);
 }
 
 #endif

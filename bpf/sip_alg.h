@@ -29,7 +29,9 @@
 #include "mapping.h"
 #include "nat_core.h"
 #include "rewrite.h"
+#include "packet.h"
 #include "slowpath.h"
+#include "pkt_access.h"
 #include "sip_tcp.h"
 #include "stats.h"
 
@@ -38,7 +40,7 @@
 /* The translation an entry point decided, for the SIP program it tail-calls. */
 struct sip_pending {
 	struct xnat_xlate x;
-	struct bpf_fib_lookup fib; /* XDP: where the packet goes */
+	struct xnat_next_hop hop;  /* XDP: where the packet goes */
 	__u32 dir;                 /* enum xnat_dir */
 };
 
@@ -51,12 +53,14 @@ struct sip_msgs {
 	__u32 dir;                 /* enum xnat_dir */
 	__u32 tcp;                 /* a byte stream: messages framed by Content-Length */
 	__u32 pay_off, len;        /* the payload in the packet */
+	__u32 hdr;                 /* the L4 header's length */
+	__u32 seq;                 /* TCP: the segment's sequence number (host order) */
+	__u32 old_sum;             /* the payload's sum before the rewrite */
 	__u32 in_off;              /* where the next message starts in it */
 	__u32 mlen;                /* the length of the message at in_off */
 	__u32 next_len;            /* bytes of the new payload so far */
 	__u32 rewritten;           /* messages changed */
 	__u32 left;                /* XNAT_STAT_SIP_UNCHANGED_* of what was left as it is, or 0 */
-	struct xnat_sip_dialog_key dialog; /* the message's (a map key off the stack) */
 	__u32 too_big;             /* a rewrite would not fit: the packet stays as it is */
 };
 
@@ -98,43 +102,6 @@ struct sip_loop {
 	__u32 dir;                   /* enum xnat_dir */
 };
 
-/* ------------------------------------------------ packet access, both hooks */
-
-static __always_inline long sip_pkt_load(void *ctx, int xdp, __u32 off, void *to, __u32 len)
-{
-	return xdp ? bpf_xdp_load_bytes(ctx, off, to, len) : bpf_skb_load_bytes(ctx, off, to, len);
-}
-
-static __always_inline long sip_pkt_store(void *ctx, int xdp, __u32 off, void *from, __u32 len)
-{
-	return xdp ? bpf_xdp_store_bytes(ctx, off, from, len)
-		   : bpf_skb_store_bytes(ctx, off, from, len, 0);
-}
-
-static __always_inline long sip_pkt_resize(void *ctx, int xdp, int delta)
-{
-	struct __sk_buff *skb = ctx;
-
-	return xdp ? bpf_xdp_adjust_tail(ctx, delta) : bpf_skb_change_tail(skb, skb->len + delta, 0);
-}
-
-/* Fresh packet pointers after a helper changed the packet. */
-static __always_inline void sip_pkt_bounds(void *ctx, int xdp, void **data, void **end)
-{
-	if (xdp) {
-		struct xdp_md *x = ctx;
-
-		*data = (void *)(long)x->data;
-		*end = (void *)(long)x->data_end;
-	} else {
-		struct __sk_buff *skb = ctx;
-
-		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
-		*data = (void *)(long)skb->data;
-		*end = (void *)(long)skb->data_end;
-	}
-}
-
 /* ------------------------------------------------ configuration */
 
 /* Is this UDP flow SIP, with the ALG on for this direction? Either end may
@@ -146,6 +113,7 @@ static __always_inline int sip_port_match(const struct xnat_config *cfg, const s
 	__u8 bit = dir == XNAT_DIR_OUT ? XNAT_SIP_DIR_OUT : XNAT_SIP_DIR_IN;
 	int i;
 
+	XNAT_UNROLL
 	for (i = 0; i < XNAT_SIP_PORTS; i++) {
 		__u16 port = cfg->sip[i].port;
 
@@ -164,18 +132,18 @@ static __always_inline int sip_wanted(const struct xnat_config *cfg, const struc
 }
 
 /* Tail-call the SIP program with the decided translation. Returns only if
- * there is none (e.g. a loader that left the program array empty): the
- * packet then goes on as any other. */
+ * there is none (the kernel refused it and the loader left its program
+ * array empty): see the callers. */
 static __always_inline void sip_hand_over(void *ctx, void *prog_array, const struct xnat_xlate *x,
-					  const struct bpf_fib_lookup *fib, enum xnat_dir dir)
+					  const struct xnat_next_hop *hop, enum xnat_dir dir)
 {
 	struct sip_scratch *sc = sip_scratch_get();
 
 	if (!sc)
 		return;
 	sc->pending.x = *x;
-	if (fib)
-		sc->pending.fib = *fib;
+	if (hop)
+		sc->pending.hop = *hop;
 	sc->pending.dir = dir;
 	bpf_tail_call(ctx, prog_array, 0);
 }
@@ -263,13 +231,14 @@ static __always_inline void sip_dialog_update(struct xnat_sip_dialog *d, const s
 static __always_inline void sip_dialog_own(struct xnat_sip_dialog *d, __be16 ext)
 {
 	__u32 i, n = d->n_ports;
+	int owned = 0;
 
-	for (i = 0; i < XNAT_SIP_DIALOG_PORTS; i++) {
-		if (i >= n)
-			break;
-		if (d->media_ext[XNAT_SIP_MASK(i, XNAT_SIP_DIALOG_PORTS - 1)] == ext)
-			return;
-	}
+	/* every slot looked at, no early exit: a loop 6.1's verifier takes */
+	XNAT_UNROLL
+	for (i = 0; i < XNAT_SIP_DIALOG_PORTS; i++)
+		owned |= i < n && d->media_ext[i] == ext;
+	if (owned)
+		return;
 	if (n < XNAT_SIP_DIALOG_PORTS) {
 		d->media_ext[XNAT_SIP_MASK(n, XNAT_SIP_DIALOG_PORTS - 1)] = ext;
 		d->n_ports = n + 1;
@@ -294,15 +263,18 @@ static __always_inline void sip_subst_add(struct xnat_sip_subst *s, __u16 from, 
 static __always_inline int sip_media_map(struct sip_loop *l, __u16 port, __u16 want, int pair,
 					 __be16 *ext)
 {
-	struct xnat_tuple t = { .saddr = l->lan, .sport = bpf_htons(port), .proto = IPPROTO_UDP };
+	struct xnat_mapping_req req = {
+		.t = { .saddr = l->lan, .sport = bpf_htons(port), .proto = IPPROTO_UDP },
+		.now = l->now, .want = want, .owner = XNAT_OWNER_SIP, .pair = pair,
+	};
 	struct xnat_port_owner *o;
-	int created;
 
-	if (mapping_get_owned(l->cfg, &t, XNAT_OWNER_SIP, want, pair, l->now, ext, &created)) {
+	if (xnat_mapping_get(&req)) {
 		count_event(XNAT_STAT_SIP_MEDIA_FAILED);
 		return -1;
 	}
-	if (created)
+	*ext = req.ext_port;
+	if (req.created)
 		count_event(XNAT_STAT_SIP_MEDIA_MAPPED);
 	o = port_owner(IPPROTO_UDP, *ext);
 	if (o && o->owner == XNAT_OWNER_SIP && l->dlg)
@@ -485,7 +457,7 @@ static __always_inline int sip_fits_mtu(void *ctx, int xdp, struct sip_scratch *
 	if (delta <= 0)
 		return 1;
 	if (xdp)
-		return !bpf_check_mtu(ctx, sc->pending.fib.ifindex, &mtu_len, delta, 0);
+		return !bpf_check_mtu(ctx, sc->pending.hop.ifindex, &mtu_len, delta, 0);
 	return !bpf_check_mtu(ctx, 0, &mtu_len, delta, 0);
 }
 
@@ -564,16 +536,17 @@ __attribute__((noinline)) int sip_msg_scan_skb(struct __sk_buff *ctx, struct sip
 __attribute__((noinline)) int sip_msg_media(struct sip_scratch *sc, const struct xnat_config *cfg)
 {
 	struct sip_loop l = { .sc = sc, .cfg = cfg };
+	struct xnat_sip_dialog_key dialog = {}; /* a map key: on the stack, as 6.1 wants it */
 
 	if (!sc || !cfg)
 		return 0;
 	l.lan = sc->msgs.lan;
 	l.now = sc->msgs.now;
 	l.dir = sc->msgs.dir;
-	sc->msgs.dialog.call_id = sc->wk.scan.call_id;
-	sc->msgs.dialog.lan_addr = sc->msgs.lan;
-	if (sc->msgs.dialog.call_id)
-		l.dlg = bpf_map_lookup_elem(&xnat_sip_dialogs, &sc->msgs.dialog);
+	dialog.call_id = sc->wk.scan.call_id;
+	dialog.lan_addr = sc->msgs.lan;
+	if (dialog.call_id)
+		l.dlg = bpf_map_lookup_elem(&xnat_sip_dialogs, &dialog);
 	bpf_loop(XNAT_SIP_MAX_MEDIA, sip_media_cb, &l, 0);
 	return 0;
 }
@@ -611,25 +584,38 @@ __attribute__((noinline)) int sip_msg_rewrite(struct sip_scratch *sc, int rewrit
 }
 
 /*
- * Run the ALG on a packet whose translation x is decided. Returns 0 (see
- * chg->changed) or the XNAT_STAT_* verdict for the packet: XDP hands a
- * message it can't grow in place to the stack, whose TC hook rewrites it.
- * Over TCP a segment may hold several messages, each framed by its
- * Content-Length; each whole one is rewritten, and what follows the last
+ * The ALG on a packet whose translation x is decided, in three steps that
+ * share sc->msgs: sip_begin() (is this a message to look at; its payload
+ * loaded and summed), sip_messages() (each message scanned, its media
+ * mapped, rewritten) and sip_finish() (the new payload stored, the packet
+ * resized and parsed again, the checksum changes added to x). Each is a
+ * BPF global function per hook type, called one after the other by the SIP
+ * program: their frames never stack on one another, so the media
+ * mappings' calls fit below them.
+ *
+ * XDP hands a message it can't grow in place to the stack, whose TC hook
+ * rewrites it. Over TCP a segment may hold several messages, each framed by
+ * its Content-Length; each whole one is rewritten, and what follows the last
  * (half a message) is left as it is, as nf_conntrack_sip does. The
  * segment's length change is noted for the connection's sequence numbers.
  */
-static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config *cfg,
-				   const struct xnat_pkt *p, const struct xnat_xlate *x,
-				   enum xnat_dir dir, struct sip_change *chg)
-{
-	__u32 ihl, tot, hdr, len, new_len, store_len, pay_off, seq = 0, old_sum;
-	int tcp = p->t.proto == IPPROTO_TCP;
-	struct sip_scratch *sc;
-	struct sip_msgs *m;
-	int delta, i, rc;
 
-	chg->changed = 0;
+/* sip_begin()'s answer when the payload is ready for sip_messages(). Not a
+ * stat: never counted. */
+#define XNAT_SIP_MESSAGES (-1)
+
+/* Returns XNAT_SIP_MESSAGES, 0 (the packet goes on as it is, sip_finish()
+ * still moves a TCP segment's numbers) or the XNAT_STAT_* verdict. */
+static __always_inline int sip_begin(void *ctx, int xdp, const struct xnat_config *cfg,
+				     const struct xnat_pkt *p, struct sip_scratch *sc)
+{
+	const struct xnat_xlate *x = &sc->pending.x;
+	enum xnat_dir dir = sc->pending.dir;
+	struct sip_msgs *m = &sc->msgs;
+	int tcp = p->t.proto == IPPROTO_TCP;
+	__u32 ihl, tot, hdr, len, seq = 0;
+
+	__builtin_memset(m, 0, sizeof(*m));
 	if ((!tcp && p->t.proto != IPPROTO_UDP) || p->icmp_error || !sip_port_match(cfg, &p->t, dir))
 		return 0;
 	if (p->frag) {
@@ -642,35 +628,35 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 		count_event(XNAT_STAT_SIP_UNCHANGED_FRAGMENT);
 		return 0;
 	}
-	ihl = p->ip->ihl * 4;
-	tot = bpf_ntohs(p->ip->tot_len);
+	ihl = p->ihl;
+	tot = p->tot_len;
 	if (ihl > 60)
 		return 0;
 	if (tcp) {
-		struct tcphdr *th = (void *)p->l4.sport;
+		struct tcphdr th;
 
-		if (!th || (void *)(th + 1) > p->data_end)
+		if (sip_pkt_load(ctx, xdp, p->l4_off, &th, sizeof(th)))
 			return 0;
-		hdr = th->doff * 4;
-		seq = bpf_ntohl(th->seq);
-		if (hdr < sizeof(*th) || tot < ihl + hdr) {
+		hdr = th.doff * 4;
+		seq = bpf_ntohl(th.seq);
+		if (hdr < sizeof(th) || tot < ihl + hdr) {
 			count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
 			return 0;
 		}
 	} else {
-		struct udphdr *udp = (void *)p->l4.sport;
+		struct udphdr udp;
 
-		if (!udp || (void *)(udp + 1) > p->data_end)
+		if (sip_pkt_load(ctx, xdp, p->l4_off, &udp, sizeof(udp)))
 			return 0;
-		hdr = sizeof(*udp);
-		if (tot < ihl + hdr || bpf_ntohs(udp->len) != tot - ihl) {
+		hdr = sizeof(udp);
+		if (tot < ihl + hdr || bpf_ntohs(udp.len) != tot - ihl) {
 			count_event(XNAT_STAT_SIP_UNCHANGED_UNPARSED);
 			return 0;
 		}
 	}
 	len = tot - ihl - hdr;
 	if (!len)
-		return 0; /* a bare ACK, SYN or FIN: its numbers are moved by the caller */
+		return 0; /* a bare ACK, SYN or FIN: its numbers are moved by sip_finish() */
 	if (len >= XNAT_SIP_MAX) {
 		count_event(tcp ? XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT : XNAT_STAT_SIP_UNCHANGED_TOO_BIG);
 		return 0;
@@ -679,26 +665,31 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 		count_event(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT);
 		return 0;
 	}
-	sc = sip_scratch_get();
-	if (!sc)
-		return 0;
-	pay_off = sizeof(struct ethhdr) + ihl + hdr;
+	m->pay_off = sizeof(struct ethhdr) + ihl + hdr;
 	/* The old payload's sum, for the checksum's change. */
-	if (sip_pkt_load(ctx, xdp, pay_off, sc->wk.in.b, len))
+	if (sip_pkt_load(ctx, xdp, m->pay_off, sc->wk.in.b, XNAT_SIP_IDX(len - 1) + 1 /* len, seen in [1, MAX] */))
 		return 0;
-	old_sum = sip_buf_csum(&sc->wk.in, len);
-
-	m = &sc->msgs;
-	__builtin_memset(m, 0, sizeof(*m));
+	m->old_sum = sip_buf_csum(&sc->wk.in, len);
+	m->hdr = hdr;
+	m->seq = seq;
 	m->now = xnat_now();
 	m->dir = dir;
 	m->tcp = tcp;
-	m->pay_off = pay_off;
 	m->len = len;
 	m->lan = dir == XNAT_DIR_OUT ? p->t.saddr : x->to.daddr;
 	m->lan_port = dir == XNAT_DIR_OUT ? p->t.sport : x->to.dport;
 	m->ext_port = dir == XNAT_DIR_OUT ? x->to.sport : p->t.dport;
 	sip_subst_init(&sc->wk.s, p, x, dir);
+	return XNAT_SIP_MESSAGES;
+}
+
+/* Every message of the payload, each scanned, its media mapped, rewritten
+ * and appended to sc->next. */
+static __always_inline void sip_messages(void *ctx, int xdp, const struct xnat_config *cfg,
+					 struct sip_scratch *sc)
+{
+	int i, rc;
+
 	for (i = 0; i < XNAT_SIP_MAX_MSGS; i++) {
 		rc = xdp ? sip_msg_scan_xdp(ctx, sc) : sip_msg_scan_skb(ctx, sc);
 		if (rc == SIP_MSG_STOP)
@@ -708,23 +699,35 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 		if (sip_msg_rewrite(sc, rc == SIP_MSG_READY))
 			break;
 	}
-	if (m->left)
-		count_event(m->left);
+	if (sc->msgs.left)
+		count_event(sc->msgs.left);
+}
+
+/* The messages' new payload in place of the old: returns 0 (the changes
+ * of the checksum in *chg), 1 when the packet stays as it is, or the
+ * XNAT_STAT_* verdict. */
+static __always_inline int sip_store(void *ctx, int xdp, const struct xnat_pkt *p, struct sip_scratch *sc,
+				     struct sip_change *chg)
+{
+	struct sip_msgs *m = &sc->msgs;
+	__u32 len = m->len, hdr = m->hdr, new_len, store_len;
+	int tcp = m->tcp, delta;
+
 	if (m->too_big)
 		goto too_big;
 	if (!m->rewritten)
-		return 0; /* nothing of ours: not a byte changes */
+		return 1; /* nothing of ours: not a byte changes */
 	if (m->in_off < len) {
 		/* what follows the last whole message goes on as it came */
-		if (sip_pkt_load(ctx, xdp, pay_off + m->in_off, sc->wk.in.b, XNAT_SIP_IDX(len - m->in_off - 1) + 1))
-			return 0;
+		if (sip_pkt_load(ctx, xdp, m->pay_off + m->in_off, sc->wk.in.b, XNAT_SIP_IDX(len - m->in_off - 1) + 1))
+			return 1;
 		if (m->next_len + (len - m->in_off) >= XNAT_SIP_MAX)
 			goto too_big;
 		sip_buf_append(&sc->next, m->next_len, &sc->wk.in, len - m->in_off);
 		m->next_len += len - m->in_off;
 	}
 	new_len = m->next_len;
-	if (!new_len || new_len >= XNAT_SIP_MAX)
+	if (!new_len || new_len >= XNAT_SIP_MAX || hdr > 60)
 		goto too_big;
 	delta = (int)new_len - (int)len;
 	/* A TCP segment grown past the MTU would be lost for good (DF). */
@@ -733,7 +736,7 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 
 	/* The checksum: the payload's change, and the L4 length in the
 	 * pseudo-header (and, for UDP, in its header too). */
-	chg->data = xnat_csum_diff32(0, old_sum, sip_buf_csum(&sc->next, new_len));
+	chg->data = xnat_csum_diff32(0, m->old_sum, sip_buf_csum(&sc->next, new_len));
 	chg->pseudo = xnat_csum_diff16(0, bpf_htons(hdr + len), bpf_htons(hdr + new_len));
 	if (!tcp)
 		chg->data = xnat_csum_add(chg->data, chg->pseudo);
@@ -746,7 +749,7 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	/* From here on the packet is half-written: a failure drops it. The
 	 * length is bounded again where the verifier can see it. */
 	store_len = XNAT_SIP_IDX(new_len - 1) + 1; /* new_len >= 1: the same value, seen in [1, MAX] */
-	if (sip_pkt_store(ctx, xdp, pay_off, sc->next.b, store_len) ||
+	if (sip_pkt_store(ctx, xdp, m->pay_off, sc->next.b, store_len) ||
 	    sip_set_lengths(ctx, xdp, hdr, store_len, !tcp))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (delta < 0)
@@ -754,14 +757,104 @@ static __always_inline int sip_alg(void *ctx, int xdp, const struct xnat_config 
 	if (tcp && delta) {
 		struct xnat_seqadj_key key = {};
 
-		sip_tcp_key(p, x, dir, &key);
-		sip_tcp_note(&key, dir, seq, delta, m->now);
+		sip_tcp_key(p, &sc->pending.x, m->dir, &key);
+		sip_tcp_note(&key, m->dir, m->seq, delta, m->now);
 	}
 	chg->changed = 1;
 	return 0;
 too_big:
 	count_event(XNAT_STAT_SIP_UNCHANGED_TOO_BIG);
+	return 1;
+}
+
+/*
+ * After sip_messages() (messages: it ran): the new payload stored, then the
+ * packet parsed again into *p (a resize moves it). The checksum changes of
+ * the rewrite, and over TCP of the sequence numbers moved, are added to the
+ * translation for the send. Returns 0 or the verdict for the packet.
+ */
+static __always_inline int sip_finish(void *ctx, int xdp, struct xnat_pkt *p, struct sip_scratch *sc,
+				      int messages)
+{
+	struct xnat_xlate *x = &sc->pending.x;
+	enum xnat_dir dir = sc->pending.dir;
+	struct xnat_seqadj_key key = {};
+	struct sip_change sip = {};
+	__u8 proto = p->t.proto;
+	int rc;
+
+	if (messages) {
+		rc = sip_store(ctx, xdp, p, sc, &sip);
+		if (rc > 1)
+			return rc;
+	}
+	/* Parsed again even when unchanged: a failed resize moves the packet too. */
+	rc = xdp ? xnat_parse_xdp(ctx, p) : xnat_parse_tc(ctx, p);
+	if (rc || p->t.proto != proto)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (proto == IPPROTO_TCP) {
+		/* every segment of a SIP connection: its numbers follow the rewrites */
+		sip_tcp_key(p, x, dir, &key);
+		sip.data = xnat_csum_add(sip.data, sip_tcp_adjust(ctx, xdp, p, &key, dir));
+	}
+	x->sip_pseudo = sip.pseudo;
+	x->sip_data = sip.data;
 	return 0;
+}
+
+/* The three steps for each hook type (their context). */
+__attribute__((noinline)) int xnat_sip_begin_xdp(struct xdp_md *ctx, const struct xnat_pkt *p,
+						 struct sip_scratch *sc)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+
+	if (!p || !sc || !cfg)
+		return XNAT_STAT_DROP_MALFORMED;
+	return sip_begin(ctx, 1, cfg, p, sc);
+}
+
+__attribute__((noinline)) int xnat_sip_begin_tc(struct __sk_buff *skb, const struct xnat_pkt *p,
+						struct sip_scratch *sc)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+
+	if (!p || !sc || !cfg)
+		return XNAT_STAT_DROP_MALFORMED;
+	return sip_begin(skb, 0, cfg, p, sc);
+}
+
+__attribute__((noinline)) int xnat_sip_messages_xdp(struct xdp_md *ctx, struct sip_scratch *sc)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+
+	if (sc && cfg)
+		sip_messages(ctx, 1, cfg, sc);
+	return 0;
+}
+
+__attribute__((noinline)) int xnat_sip_messages_tc(struct __sk_buff *skb, struct sip_scratch *sc)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+
+	if (sc && cfg)
+		sip_messages(skb, 0, cfg, sc);
+	return 0;
+}
+
+__attribute__((noinline)) int xnat_sip_finish_xdp(struct xdp_md *ctx, struct xnat_pkt *p, struct sip_scratch *sc,
+						  int messages)
+{
+	if (!p || !sc)
+		return XNAT_STAT_DROP_MALFORMED;
+	return sip_finish(ctx, 1, p, sc, messages);
+}
+
+__attribute__((noinline)) int xnat_sip_finish_tc(struct __sk_buff *skb, struct xnat_pkt *p, struct sip_scratch *sc,
+						 int messages)
+{
+	if (!p || !sc)
+		return XNAT_STAT_DROP_MALFORMED;
+	return sip_finish(skb, 0, p, sc, messages);
 }
 
 #endif

@@ -17,6 +17,7 @@
 #include <xnat/nat.h>
 #include "parse.h"
 #include "nat_core.h"
+#include "pkt_access.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -81,9 +82,12 @@ static __always_inline __u32 csum_byte(__u32 diff, __u32 off, __u8 old, __u8 new
 	return xnat_csum_diff16(diff, bpf_htons(o), bpf_htons(n));
 }
 
-/* A SYN's options, copied out of the packet for the option walk. */
+/* A SYN's options (at most 40 bytes), copied out of the packet for the
+ * option walk; 64 so that a masked index is always in it. */
+#define SIP_TCP_OPTS_MAX 40
+
 struct sip_tcp_opts {
-	__u8 b[40];
+	__u8 b[64];
 };
 
 /*
@@ -93,19 +97,21 @@ struct sip_tcp_opts {
  */
 __attribute__((noinline)) int sip_tcp_find_sack_perm(const struct sip_tcp_opts *o, __u32 n)
 {
-	__u32 i, next = 0;
+	__u64 starts = 1; /* bit i: an option starts at byte i (as xnat_ip_options_ok() walks) */
+	__u8 kind, len;
 
-	if (!o)
+	if (!o || n > SIP_TCP_OPTS_MAX)
 		return -1;
-	for (i = 0; i < 39 && i < n; i++) {
-		__u8 kind = o->b[i], len;
-
-		if (i < next)
+	for (__u32 i = 0; i < SIP_TCP_OPTS_MAX - 1; i++) {
+		if (i >= n)
+			return -1;
+		if (!((starts >> i) & 1))
 			continue;
+		kind = o->b[i];
 		if (kind == 0) /* end of options */
 			return -1;
 		if (kind == 1) { /* NOP */
-			next = i + 1;
+			starts |= 1ull << (i + 1);
 			continue;
 		}
 		len = o->b[i + 1];
@@ -113,27 +119,27 @@ __attribute__((noinline)) int sip_tcp_find_sack_perm(const struct sip_tcp_opts *
 			return -1;
 		if (kind == 4 && len == 2)
 			return (int)i;
-		next = i + len;
+		if (i + len >= SIP_TCP_OPTS_MAX)
+			return -1; /* the last option */
+		starts |= 1ull << (i + len);
 	}
 	return -1;
 }
 
-/* SACK-permitted of a SYN becomes two NOPs. Returns the checksum diff. */
-static __always_inline __u32 sip_tcp_no_sack(struct tcphdr *tcp, void *end)
+/* SACK-permitted of the SYN whose TCP header is at tcp (l4_off in the
+ * frame) becomes two NOPs. Returns the checksum diff. */
+static __always_inline __u32 sip_tcp_no_sack(void *ctx, int xdp, struct tcphdr *tcp, __u32 l4_off, void *end)
 {
 	struct sip_tcp_opts o = {};
 	__u8 *opt = (void *)(tcp + 1), *at;
-	__u32 n = tcp->doff * 4, i, diff;
+	__u32 n = tcp->doff * 4, diff;
 	int k;
 
-	if (n <= sizeof(*tcp))
+	if (n <= sizeof(*tcp) || n > sizeof(*tcp) + SIP_TCP_OPTS_MAX)
 		return 0;
 	n -= sizeof(*tcp);
-	for (i = 0; i < sizeof(o.b) && i < n; i++) {
-		if ((void *)(opt + i + 1) > end)
-			return 0;
-		o.b[i] = opt[i];
-	}
+	if (sip_pkt_load(ctx, xdp, l4_off + sizeof(*tcp), o.b, n))
+		return 0;
 	k = sip_tcp_find_sack_perm(&o, n);
 	if (k < 0 || k > 38)
 		return 0;
@@ -149,20 +155,31 @@ static __always_inline __u32 sip_tcp_no_sack(struct tcphdr *tcp, void *end)
 
 /* Move this packet's sequence and acknowledgement numbers by the changes
  * made so far to each stream. Returns the TCP checksum's diff. */
-static __always_inline __u32 sip_tcp_adjust(const struct xnat_pkt *p, const struct xnat_seqadj_key *k,
-					    enum xnat_dir dir)
+static __always_inline __u32 sip_tcp_adjust(void *ctx, int xdp, const struct xnat_pkt *p,
+					    const struct xnat_seqadj_key *k, enum xnat_dir dir)
 {
-	struct tcphdr *tcp = (void *)p->l4.sport;
 	const struct xnat_seqadj_dir *mine, *other;
+	void *data, *end;
 	struct xnat_seqadj *a;
+	struct tcphdr *tcp;
 	__u32 diff = 0, v;
 	__be32 to;
 	__s32 off;
 
-	if (!tcp || (void *)(tcp + 1) > p->data_end)
+	if (xdp) {
+		data = (void *)(long)((struct xdp_md *)ctx)->data;
+		end = (void *)(long)((struct xdp_md *)ctx)->data_end;
+	} else {
+		data = (void *)(long)((struct __sk_buff *)ctx)->data;
+		end = (void *)(long)((struct __sk_buff *)ctx)->data_end;
+	}
+	if (p->l4_off > XNAT_L4_OFF_MAX)
+		return 0;
+	tcp = data + p->l4_off;
+	if ((void *)(tcp + 1) > end)
 		return 0;
 	if (tcp->syn)
-		diff = sip_tcp_no_sack(tcp, p->data_end);
+		diff = sip_tcp_no_sack(ctx, xdp, tcp, p->l4_off, end);
 	a = bpf_map_lookup_elem(&xnat_sip_seqadj, k);
 	if (!a)
 		return diff;

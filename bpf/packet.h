@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The packet at each hook: parsed into a struct xnat_pkt, and sent on with
+ * its translation written in. BPF global functions, one per hook type (a
+ * global function's context argument has the hook's type) over the same
+ * code: the verifier checks each once, on its own, and the entry points
+ * hold no packet pointer across them.
+ */
+#ifndef XNAT_BPF_PACKET_H
+#define XNAT_BPF_PACKET_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <xnat/csum.h>
+#include "parse.h"
+#include "rewrite.h"
+#include "forward.h"
+#include "slowpath.h"
+
+/* Enough linear bytes for Ethernet, IPv4 with options, an ICMP error and the
+ * quoted IPv4 header with options and a TCP header. */
+#define XNAT_TC_PULL_LEN 192
+
+__attribute__((noinline)) int xnat_parse_xdp(struct xdp_md *ctx, struct xnat_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!p)
+		return XNAT_STAT_DROP_MALFORMED;
+	__builtin_memset(p, 0, sizeof(*p));
+	p->slow = slow_flags(ctx);
+	return parse_packet(data, data_end, data_end - data, p);
+}
+
+__attribute__((noinline)) int xnat_parse_tc(struct __sk_buff *skb, struct xnat_pkt *p)
+{
+	void *data, *data_end;
+
+	if (!p)
+		return XNAT_STAT_DROP_MALFORMED;
+	__builtin_memset(p, 0, sizeof(*p));
+	p->from_stack = 1;
+	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	return parse_packet(data, data_end, skb->len, p);
+}
+
+/*
+ * XDP: translate the packet, decrement its TTL (unless the stack did, for a
+ * slow-path run of a packet it forwarded) and address it to the next hop
+ * hop. Returns x->stat, or XNAT_STAT_DROP_MALFORMED when the packet is
+ * not what the parser saw.
+ */
+__attribute__((noinline)) int xnat_send_xdp(struct xdp_md *ctx, const struct xnat_pkt *p,
+					    const struct xnat_xlate *x, const struct xnat_next_hop *hop)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + XNAT_IP_OFF;
+	struct xnat_l4_diff d;
+
+	if (!p || !x || !hop || (void *)(ip + 1) > data_end)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (rewrite_packet(data, data_end, p, x, &d, 1))
+		return XNAT_STAT_DROP_MALFORMED;
+	if (!(p->slow & XNAT_SLOW_FROM_STACK))
+		ip_decrease_ttl(ip);
+	eth_set_addrs(eth, hop);
+	return x->stat;
+}
+
+/*
+ * TC: translate the packet (TTL is the stack's business). The L4 checksum
+ * goes through bpf_l4_csum_replace(), which keeps CHECKSUM_PARTIAL
+ * (pseudo-header only) and CHECKSUM_COMPLETE (skb->csum) skbs right.
+ */
+__attribute__((noinline)) int xnat_send_tc(struct __sk_buff *skb, const struct xnat_pkt *p,
+					   const struct xnat_xlate *x)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct xnat_l4_diff d;
+	__u32 csum_off;
+	__u64 flags;
+
+	if (!p || !x)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (rewrite_packet(data, data_end, p, x, &d, 0))
+		return XNAT_STAT_DROP_MALFORMED;
+	if (!(p->l4_fields & XNAT_L4_CSUM) || p->t.proto == IPPROTO_ICMP || p->frag == XNAT_FRAG_LATER)
+		return x->stat;
+	csum_off = p->l4_off + l4_csum_at(p->t.proto);
+	flags = p->t.proto == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+	if (d.pseudo)
+		bpf_l4_csum_replace(skb, csum_off, 0, d.pseudo, flags | BPF_F_PSEUDO_HDR);
+	if (d.data)
+		bpf_l4_csum_replace(skb, csum_off, 0, d.data, flags);
+	return x->stat;
+}
+
+#endif
