@@ -23,16 +23,8 @@
 #define XNAT_SIP_MAX 2048   /* largest message handled; a power of two (index masks) */
 #define XNAT_SIP_ADDR_MAX 16 /* "255.255.255.255" + 1 */
 
-/*
- * Every buffer index goes through this mask. In BPF the mask is an opaque
- * instruction so that the compiler can't drop it (it would, knowing a bound
- * the verifier doesn't) and the verifier sees every index within the buffer.
- */
-#ifdef __bpf__
-#define XNAT_SIP_MASK(i, m) ({ __u64 __i = (i); asm volatile("%0 &= %1" : "+r"(__i) : "i"(m)); __i; })
-#else
-#define XNAT_SIP_MASK(i, m) ((i) & (m))
-#endif
+/* Every buffer index goes through this mask (compat.h). */
+#define XNAT_SIP_MASK(i, m) XNAT_MASK(i, m)
 #define XNAT_SIP_IDX(i) XNAT_SIP_MASK(i, XNAT_SIP_MAX - 1)
 #define XNAT_SIP_MIDX(i) XNAT_SIP_MASK(i, XNAT_SIP_MAX_MEDIA - 1) /* a media stream's index */
 
@@ -109,6 +101,7 @@ XNAT_SIP_INLINE __u32 xnat_sip_format_addr(__be32 addr, char *buf)
 	const __u8 *b = (const __u8 *)&addr;
 	__u32 n = 0, i;
 
+	XNAT_UNROLL
 	for (i = 0; i < 4; i++) {
 		__u8 v = b[i];
 
@@ -130,32 +123,105 @@ XNAT_SIP_INLINE int xnat_sip_match_ci(const struct xnat_sip_buf *in, __u32 in_le
 
 	if (pos + n > in_len)
 		return 0;
+	XNAT_UNROLL
 	for (i = 0; i < 16 && i < n; i++)
 		if (xnat_sip_lower(in->b[XNAT_SIP_IDX(pos + i)]) != (__u8)w[i])
 			return 0;
 	return 1;
 }
 
-/* A header name at pos followed by optional blanks and ':'. */
-XNAT_SIP_INLINE int xnat_sip_header_is(const struct xnat_sip_buf *in, __u32 in_len, __u32 pos, const char *name, __u32 n)
+/*
+ * A header's name, as the line at pos starts with it: at most 16 bytes
+ * before optional blanks (at most 3) and ':', lower-cased and packed into
+ * two words (byte i at bits 8i of w[0], then of w[1]); len 0 when the line
+ * starts with no such name. Found once per line, then compared with each
+ * name a caller knows (XNAT_SIP_NAME_IS): one bounded loop instead of one
+ * per name, which the BPF verifier would walk again for each.
+ */
+struct xnat_sip_name {
+	__u64 w[2];
+	__u32 len;
+	__u32 pad;
+};
+
+/* Byte i of the string literal s, 0 past its end: a compile-time constant. */
+#define XNAT_SIP_NC(s, i) ((__u64)((i) < sizeof(s) - 1 ? (__u8)(s)[(i) < sizeof(s) - 1 ? (i) : 0] : 0))
+#define XNAT_SIP_NW(s, o)                                                                          \
+	(XNAT_SIP_NC(s, (o) + 0) | XNAT_SIP_NC(s, (o) + 1) << 8 | XNAT_SIP_NC(s, (o) + 2) << 16 |     \
+	 XNAT_SIP_NC(s, (o) + 3) << 24 | XNAT_SIP_NC(s, (o) + 4) << 32 | XNAT_SIP_NC(s, (o) + 5) << 40 | \
+	 XNAT_SIP_NC(s, (o) + 6) << 48 | XNAT_SIP_NC(s, (o) + 7) << 56)
+/* Is the name n the lower-case literal s? */
+#define XNAT_SIP_NAME_IS(n, s) \
+	((n)->len == sizeof(s) - 1 && (n)->w[0] == XNAT_SIP_NW(s, 0) && (n)->w[1] == XNAT_SIP_NW(s, 8))
+
+/* The token at pos (it ends at a blank, ':', the end of the line or of the
+ * input) into n, as for a name; n->len 0 when there is none or it is
+ * longer than 15 bytes. Returns where it ends. A BPF global function: its
+ * callers see the token's length as a number, not as each exit of the loop. */
+XNAT_SIP_GLOBAL int xnat_sip_token_at(const struct xnat_sip_buf *in, __u32 in_len, __u32 pos,
+				      struct xnat_sip_name *n)
 {
 	__u32 i;
+	__u8 c;
 
-	if (!xnat_sip_match_ci(in, in_len, pos, name, n))
-		return 0;
-	for (i = 0; i < 4; i++) {
-		__u32 p = pos + n + i;
-		__u8 c;
-
-		if (p >= in_len)
-			return 0;
-		c = in->b[XNAT_SIP_IDX(p)];
-		if (c == ':')
-			return 1;
-		if (c != ' ' && c != '\t')
-			return 0;
+	if (!in || !n)
+		return (int)pos;
+	n->w[0] = 0;
+	n->w[1] = 0;
+	n->len = 0;
+	XNAT_UNROLL
+	for (i = 0; i < 16; i++) {
+		if (pos + i >= in_len)
+			break;
+		c = xnat_sip_lower(in->b[XNAT_SIP_IDX(pos + i)]);
+		if (c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			break;
+		n->w[i / 8] |= (__u64)c << (8 * (i % 8));
 	}
-	return 0;
+	if (i < 16)
+		n->len = i;
+	return (int)(pos + i);
+}
+
+/*
+ * The header name the line at pos starts with (a token, at most 3 blanks,
+ * ':') into n, n->len 0 when it has none. Returns where its value starts
+ * (the first byte after ':' and blanks, within 24 bytes of pos), or in_len
+ * when it has none there. A BPF global function, as xnat_sip_token_at().
+ */
+XNAT_SIP_GLOBAL int xnat_sip_name_at(const struct xnat_sip_buf *in, __u32 in_len, __u32 pos,
+				     struct xnat_sip_name *n)
+{
+	__u32 end, k;
+	__u8 c;
+
+	if (!in || !n)
+		return (int)in_len;
+	end = (__u32)xnat_sip_token_at(in, in_len, pos, n);
+	XNAT_UNROLL
+	for (k = 0; k < 4; k++) {
+		if (end + k >= in_len)
+			break;
+		c = in->b[XNAT_SIP_IDX(end + k)];
+		if (c == ':')
+			break;
+		if (c != ' ' && c != '\t')
+			break;
+	}
+	if (k == 4 || end + k >= in_len || in->b[XNAT_SIP_IDX(end + k)] != ':') {
+		n->len = 0;
+		return (int)in_len;
+	}
+	end += k + 1;
+	XNAT_UNROLL
+	for (k = 0; k < 24; k++) {
+		if (end + k >= pos + 24 || end + k >= in_len)
+			break;
+		c = in->b[XNAT_SIP_IDX(end + k)];
+		if (c != ' ' && c != '\t')
+			return c == '\r' || c == '\n' ? (int)in_len : (int)(end + k);
+	}
+	return (int)in_len;
 }
 
 /* SDP lines that carry the address: o= (origin) and c= (connection). */
@@ -170,6 +236,7 @@ XNAT_SIP_INLINE __u32 xnat_sip_m_port(const struct xnat_sip_buf *in, __u32 len, 
 {
 	__u32 i;
 
+	XNAT_UNROLL
 	for (i = 2; i < 24; i++) {
 		__u32 p = pos + i;
 
@@ -186,6 +253,7 @@ XNAT_SIP_INLINE __u32 xnat_sip_m_port(const struct xnat_sip_buf *in, __u32 len, 
 /* Classify the line that starts at pos. */
 XNAT_SIP_GLOBAL int xnat_sip_classify(struct xnat_sip_walk *w, const struct xnat_sip_buf *in, __u32 pos)
 {
+	struct xnat_sip_name n = {};
 	__u32 len;
 
 	if (!w || !in)
@@ -209,19 +277,14 @@ XNAT_SIP_GLOBAL int xnat_sip_classify(struct xnat_sip_walk *w, const struct xnat
 		w->line_rewrites = !xnat_sip_match_ci(in, len, pos, "sip/2.0", 7);
 		return 0;
 	}
-	w->line_is_cl = xnat_sip_header_is(in, len, pos, "content-length", 14) ||
-			xnat_sip_header_is(in, len, pos, "l", 1);
-	w->line_rewrites = xnat_sip_header_is(in, len, pos, "via", 3) ||
-			   xnat_sip_header_is(in, len, pos, "v", 1) ||
-			   xnat_sip_header_is(in, len, pos, "contact", 7) ||
-			   xnat_sip_header_is(in, len, pos, "m", 1) ||
-			   xnat_sip_header_is(in, len, pos, "from", 4) ||
-			   xnat_sip_header_is(in, len, pos, "f", 1) ||
-			   xnat_sip_header_is(in, len, pos, "to", 2) ||
-			   xnat_sip_header_is(in, len, pos, "t", 1) ||
-			   xnat_sip_header_is(in, len, pos, "record-route", 12) ||
-			   xnat_sip_header_is(in, len, pos, "route", 5) ||
-			   xnat_sip_header_is(in, len, pos, "path", 4);
+	xnat_sip_name_at(in, len, pos, &n);
+	w->line_is_cl = XNAT_SIP_NAME_IS(&n, "content-length") || XNAT_SIP_NAME_IS(&n, "l");
+	w->line_rewrites = XNAT_SIP_NAME_IS(&n, "via") || XNAT_SIP_NAME_IS(&n, "v") ||
+			   XNAT_SIP_NAME_IS(&n, "contact") || XNAT_SIP_NAME_IS(&n, "m") ||
+			   XNAT_SIP_NAME_IS(&n, "from") || XNAT_SIP_NAME_IS(&n, "f") ||
+			   XNAT_SIP_NAME_IS(&n, "to") || XNAT_SIP_NAME_IS(&n, "t") ||
+			   XNAT_SIP_NAME_IS(&n, "record-route") || XNAT_SIP_NAME_IS(&n, "route") ||
+			   XNAT_SIP_NAME_IS(&n, "path");
 	return 0;
 }
 
@@ -251,6 +314,7 @@ XNAT_SIP_GLOBAL int xnat_sip_addr_at(const struct xnat_sip_walk *w, const struct
 		return 0;
 	if (end < w->in_len && xnat_sip_is_addr_char(in->b[XNAT_SIP_IDX(end)]))
 		return 0;
+	XNAT_UNROLL
 	for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < s->from_len; i++)
 		if (in->b[XNAT_SIP_IDX(pos + i)] != (__u8)s->from[i])
 			return 0;
@@ -263,6 +327,7 @@ XNAT_SIP_INLINE void xnat_sip_put_uint(struct xnat_sip_walk *w, struct xnat_sip_
 	__u8 digits[10];
 	int n = 0, i;
 
+	XNAT_UNROLL
 	for (i = 0; i < 10; i++) {
 		digits[n++] = '0' + v % 10;
 		v /= 10;
@@ -280,6 +345,7 @@ XNAT_SIP_INLINE __u32 xnat_sip_number(const struct xnat_sip_buf *in, __u32 end, 
 	__u32 v = 0, i;
 
 	*n = 0;
+	XNAT_UNROLL
 	for (i = 0; i < 5; i++) {
 		__u8 c;
 
@@ -302,6 +368,7 @@ XNAT_SIP_INLINE __u32 xnat_sip_port_map(const struct xnat_sip_walk *w, const str
 
 	if (w->port_kind == XNAT_SIP_PORT_SIG)
 		return s->sig_from && v == s->sig_from ? s->sig_to : v;
+	XNAT_UNROLL
 	for (i = 0; i < XNAT_SIP_MAX_SUBST; i++)
 		if (i < s->n_media && v == s->media_from[i])
 			return s->media_to[i];
@@ -347,6 +414,7 @@ XNAT_SIP_INLINE int xnat_sip_step(struct xnat_sip_walk *w, const struct xnat_sip
 	}
 	if (w->line_rewrites && c == 'r' && xnat_sip_match_ci(in, w->end, pos, "rport=", 6)) {
 		/* Via's rport=PORT names the signalling port too */
+		XNAT_UNROLL
 		for (i = 0; i < 6; i++)
 			xnat_sip_put(w, out, in->b[XNAT_SIP_IDX(pos + i)]);
 		w->port_at = pos + 6;
@@ -355,6 +423,7 @@ XNAT_SIP_INLINE int xnat_sip_step(struct xnat_sip_walk *w, const struct xnat_sip
 		return 1;
 	}
 	if (w->line_rewrites && xnat_sip_addr_at(w, in, pos, s)) {
+		XNAT_UNROLL
 		for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < s->to_len; i++)
 			xnat_sip_put(w, out, (__u8)s->to[i]);
 		w->in_pos = pos + s->from_len;
@@ -467,6 +536,7 @@ XNAT_SIP_INLINE void xnat_sip_scan_match(struct xnat_sip_scan *sc, const struct 
 
 	if (s->from_len >= XNAT_SIP_ADDR_MAX)
 		return;
+	XNAT_UNROLL
 	for (i = 0; i < XNAT_SIP_ADDR_MAX; i++)
 		sc->match[i] = s->from[i];
 	sc->match_len = (__u8)s->from_len;
@@ -482,6 +552,7 @@ XNAT_SIP_INLINE __u32 xnat_sip_long_number(const struct xnat_sip_buf *in, __u32 
 {
 	__u32 v = 0, i;
 
+	XNAT_UNROLL
 	for (i = 0; i < 9; i++) {
 		__u8 c = xnat_sip_at(in, len, pos + i);
 
@@ -492,38 +563,21 @@ XNAT_SIP_INLINE __u32 xnat_sip_long_number(const struct xnat_sip_buf *in, __u32 
 	return v;
 }
 
-/* Position after a header's ':' and the blanks that follow (at most 16 bytes on). */
-XNAT_SIP_INLINE __u32 xnat_sip_value_at(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
-{
-	__u32 i, colon = 0;
-
-	for (i = 0; i < 24; i++) {
-		__u8 c = xnat_sip_at(in, len, pos + i);
-
-		if (!c || c == '\n')
-			return len;
-		if (!colon) {
-			colon = c == ':';
-			continue;
-		}
-		if (c != ' ' && c != '\t')
-			return pos + i;
-	}
-	return len;
-}
-
-/* The method named at pos, followed by a blank or the end of line. */
+/* The method named by the token at pos (a request line's first, CSeq's second). */
 XNAT_SIP_INLINE __u8 xnat_sip_method_at(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
 {
-	if (xnat_sip_match_ci(in, len, pos, "invite", 6))
+	struct xnat_sip_name n = {};
+
+	xnat_sip_token_at(in, len, pos, &n);
+	if (XNAT_SIP_NAME_IS(&n, "invite"))
 		return XNAT_SIP_INVITE;
-	if (xnat_sip_match_ci(in, len, pos, "ack", 3))
+	if (XNAT_SIP_NAME_IS(&n, "ack"))
 		return XNAT_SIP_ACK;
-	if (xnat_sip_match_ci(in, len, pos, "bye", 3))
+	if (XNAT_SIP_NAME_IS(&n, "bye"))
 		return XNAT_SIP_BYE;
-	if (xnat_sip_match_ci(in, len, pos, "cancel", 6))
+	if (XNAT_SIP_NAME_IS(&n, "cancel"))
 		return XNAT_SIP_CANCEL;
-	if (xnat_sip_match_ci(in, len, pos, "register", 8))
+	if (XNAT_SIP_NAME_IS(&n, "register"))
 		return XNAT_SIP_REGISTER;
 	return XNAT_SIP_OTHER;
 }
@@ -531,17 +585,16 @@ XNAT_SIP_INLINE __u8 xnat_sip_method_at(const struct xnat_sip_buf *in, __u32 len
 /* The method of "CSeq: 314159 INVITE", the value starting at pos. */
 XNAT_SIP_INLINE __u8 xnat_sip_cseq_method(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
 {
-	__u32 i, at = len;
+	__u32 i;
 
+	XNAT_UNROLL
 	for (i = 0; i < 16; i++) {
 		__u8 c = xnat_sip_at(in, len, pos + i);
 
-		if ((c < '0' || c > '9') && c != ' ' && c != '\t') {
-			at = pos + i;
+		if ((c < '0' || c > '9') && c != ' ' && c != '\t')
 			break;
-		}
 	}
-	return at < len ? xnat_sip_method_at(in, len, at) : XNAT_SIP_OTHER;
+	return i < 16 ? xnat_sip_method_at(in, len, pos + i) : XNAT_SIP_OTHER;
 }
 
 /* Does the c= line at pos ("c=IN IP4 ADDR") carry the translated address? */
@@ -551,6 +604,7 @@ XNAT_SIP_INLINE int xnat_sip_c_is_ours(const struct xnat_sip_scan *sc, const str
 
 	if (!sc->match_len || !xnat_sip_match_ci(in, sc->len, pos + 2, "in ip4 ", 7))
 		return 0;
+	XNAT_UNROLL
 	for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < sc->match_len; i++)
 		if (xnat_sip_at(in, sc->len, a + i) != (__u8)sc->match[i])
 			return 0;
@@ -576,6 +630,7 @@ XNAT_SIP_INLINE int xnat_sip_token_blank(const struct xnat_sip_buf *in, __u32 le
 {
 	__u32 i;
 
+	XNAT_UNROLL
 	for (i = 0; i < 16; i++) {
 		__u8 c = xnat_sip_lower(xnat_sip_at(in, len, i));
 
@@ -590,7 +645,8 @@ XNAT_SIP_INLINE int xnat_sip_token_blank(const struct xnat_sip_buf *in, __u32 le
 /* A header line starting at pos: what the message says about itself. */
 XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct xnat_sip_buf *in, __u32 pos)
 {
-	__u32 len, v;
+	struct xnat_sip_name n = {};
+	__u32 len, v, value;
 
 	if (!sc || !in)
 		return 0;
@@ -606,21 +662,21 @@ XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct 
 		}
 		return 0;
 	}
-	if (xnat_sip_header_is(in, len, pos, "call-id", 7) || xnat_sip_header_is(in, len, pos, "i", 1)) {
+	value = (__u32)xnat_sip_name_at(in, len, pos, &n);
+	if (XNAT_SIP_NAME_IS(&n, "call-id") || XNAT_SIP_NAME_IS(&n, "i")) {
 		sc->line = XNAT_SIP_LINE_CALLID;
 		sc->call_id = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
 		sc->callid_value = 0;
-	} else if (xnat_sip_header_is(in, len, pos, "contact", 7) || xnat_sip_header_is(in, len, pos, "m", 1)) {
+	} else if (XNAT_SIP_NAME_IS(&n, "contact") || XNAT_SIP_NAME_IS(&n, "m")) {
 		sc->line = XNAT_SIP_LINE_CONTACT;
-	} else if (xnat_sip_header_is(in, len, pos, "cseq", 4)) {
+	} else if (XNAT_SIP_NAME_IS(&n, "cseq")) {
 		if (sc->status)
-			sc->method = xnat_sip_cseq_method(in, len, xnat_sip_value_at(in, len, pos));
-	} else if (xnat_sip_header_is(in, len, pos, "expires", 7)) {
-		v = xnat_sip_long_number(in, len, xnat_sip_value_at(in, len, pos));
+			sc->method = xnat_sip_cseq_method(in, len, value);
+	} else if (XNAT_SIP_NAME_IS(&n, "expires")) {
+		v = xnat_sip_long_number(in, len, value);
 		sc->expires = v;
-	} else if (xnat_sip_header_is(in, len, pos, "content-length", 14) ||
-		   xnat_sip_header_is(in, len, pos, "l", 1)) {
-		sc->content_length = xnat_sip_long_number(in, len, xnat_sip_value_at(in, len, pos));
+	} else if (XNAT_SIP_NAME_IS(&n, "content-length") || XNAT_SIP_NAME_IS(&n, "l")) {
+		sc->content_length = xnat_sip_long_number(in, len, value);
 	}
 	return 0;
 }
@@ -642,6 +698,7 @@ XNAT_SIP_GLOBAL int xnat_sip_scan_contact(struct xnat_sip_scan *sc, const struct
 		if (sc->cur_contact_expires == XNAT_SIP_NO_EXPIRES && xnat_sip_match_ci(in, len, pos + 1, "expires=", 8))
 			sc->cur_contact_expires = xnat_sip_long_number(in, len, pos + 9);
 	} else if (sc->match_len && sc->match_len < XNAT_SIP_ADDR_MAX) {
+		XNAT_UNROLL
 		for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < sc->match_len; i++)
 			if (xnat_sip_at(in, len, pos + 1 + i) != (__u8)sc->match[i])
 				return 0;
