@@ -108,6 +108,13 @@ $(OUT)/xnat-bench: $(BENCH_OBJS) $(OUT)/libxnat.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# The verifier's figures for each program on the running kernel (tools/verifier).
+VERIFIER_OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(wildcard tools/verifier/*.c))
+
+$(OUT)/xnat-verifier: $(VERIFIER_OBJS) $(OUT)/libxnat.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 # ---------------------------------------------------------------- tests
 # tests/unit/test_*.c: one cmocka binary each, linked with libxnat.a.
 # tests/bpf/*.c: one binary running BPF_PROG_TEST_RUN fixtures on the real object.
@@ -172,7 +179,7 @@ $(OUT)/bpf:
 
 all: $(BPF_OBJS) $(SKELS) $(OUT)/xnatd $(OUT)/xnatctl $(OUT)/xnat-pcp
 
-tests: all $(TEST_BINS) $(FUZZ_TARGETS)
+tests: all $(TEST_BINS) $(FUZZ_TARGETS) $(OUT)/xnat-verifier
 
 # Every suite; the runner prints the summary line last. Needs root.
 test: tests

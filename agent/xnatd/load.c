@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "xnat.skel.h"
+#include "progload.h"
 #include "xnatd.h"
 
 #define BPFFS "/sys/fs/bpf"
@@ -115,6 +116,8 @@ static int pin_programs(struct xnatd *d)
 	bpf_object__for_each_program(prog, d->skel->obj) {
 		snprintf(path, sizeof(path), "%s/progs/%s", d->cfg.pin_root, bpf_program__name(prog));
 		unlink(path); /* a previous xnatd's program; its attachments are replaced next */
+		if (bpf_program__fd(prog) < 0)
+			continue; /* refused by this kernel: its feature is off */
 		if (bpf_program__pin(prog, path)) {
 			xlog_err("cannot pin %s: %s", path, strerror(errno));
 			return -1;
@@ -134,43 +137,111 @@ static int pin_programs(struct xnatd *d)
 	return 0;
 }
 
-int xnatd_load(struct xnatd *d)
+static int prepare_skeleton(struct xnat_bpf *skel, void *arg)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = d->cfg.pin_root);
-	const struct xnat_agent_config *c = &d->cfg;
-	struct xnat_bpf *skel;
-	int err;
+	const struct xnat_agent_config *c = arg;
 
-	skel = xnat_bpf__open_opts(&opts);
-	if (!skel) {
-		xlog_err("cannot open the BPF object: %s", strerror(errno));
-		return -1;
-	}
-	d->skel = skel;
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_flows, 2 * c->max_sessions);
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_eim, c->max_mappings);
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_adf, c->max_mappings);
-	err = xnat_bpf__load(skel);
-	if (err) {
-		xlog_err("cannot load the BPF programs: %s%s", strerror(-err),
-			 err == -EINVAL ? " (pinned maps from an older xnat? run `xnatd --unload`)" : "");
+	return 0;
+}
+
+/* Where the full verifier log of a refused program goes: the state
+ * directory, when it can be made. */
+static const char *log_dir(const struct xnat_agent_config *c)
+{
+	if (mkdir(c->state_dir, 0755) && errno != EEXIST)
+		return NULL;
+	return c->state_dir;
+}
+
+static void say_refused(const struct xnat_load *l)
+{
+	const struct xnat_prog_info *pi = &l->prog[l->refused];
+
+	xlog_err("cannot start: the kernel refused the program %s", pi->name);
+	fprintf(stderr, "  kernel:   Linux %s\n", xnat_kernel_release());
+	fprintf(stderr, "  verifier: %s\n", pi->reason);
+	if (l->log_path[0])
+		fprintf(stderr, "  full log: %s\n", l->log_path);
+	fprintf(stderr, "  xnat needs Linux %s or newer and is tested on 6.1 and 6.18; nothing was attached.\n",
+		XNAT_MIN_KERNEL);
+}
+
+/* Each feature the kernel refused: one line (the full log is in the file). */
+static void warn_features_off(const struct xnat_load *l)
+{
+	for (unsigned int i = 0; i < l->n; i++) {
+		const struct xnat_prog_info *pi = &l->prog[i];
+
+		if (pi->state != XNAT_PROG_REFUSED)
+			continue;
+		xlog_warn("%s off: Linux %s refused %s: %s%s%s", xnat_feature_name(pi->feature),
+			  xnat_kernel_release(), pi->name, pi->reason, l->log_path[0] ? "; log: " : "",
+			  l->log_path);
+	}
+}
+
+/*
+ * Load the programs for this kernel: a SIP program it refuses turns the ALG
+ * off (NAT runs without it), a core program it refuses stops xnatd here,
+ * before anything is attached. verbose: the full verifier log of a refused
+ * program on the terminal rather than in a file of the state directory.
+ */
+int xnatd_load_programs(const struct xnat_agent_config *c, const char *pin_root, bool verbose,
+			struct xnat_load *l)
+{
+	struct xnat_load_opts o = {
+		.prepare = pin_root ? prepare_skeleton : NULL, .arg = (void *)c, .pin_root = pin_root,
+		.policy = XNAT_LOAD_DEGRADE, .log_to_stderr = verbose,
+		.log_dir = verbose ? NULL : log_dir(c),
+	};
+	char why[256];
+
+	if (xnat_kernel_probe(why, sizeof(why))) {
+		xlog_err("cannot start: %s; xnat needs Linux %s or newer (tested on 6.1 and 6.18), this is %s",
+			 why, XNAT_MIN_KERNEL, xnat_kernel_release());
 		return -1;
 	}
-	d->maps.config = bpf_map__fd(skel->maps.xnat_config);
-	d->maps.flows = bpf_map__fd(skel->maps.xnat_flows);
-	d->maps.eim = bpf_map__fd(skel->maps.xnat_eim);
-	d->maps.ports = bpf_map__fd(skel->maps.xnat_ports);
-	d->maps.adf = bpf_map__fd(skel->maps.xnat_adf);
-	d->maps.frags = bpf_map__fd(skel->maps.xnat_frags);
-	d->maps.host_alloc = bpf_map__fd(skel->maps.xnat_host_alloc);
-	d->maps.host_freed = bpf_map__fd(skel->maps.xnat_host_freed);
-	d->maps.stats = bpf_map__fd(skel->maps.xnat_stats);
-	d->maps.sip_dialogs = bpf_map__fd(skel->maps.xnat_sip_dialogs);
-	d->maps.sip_seqadj = bpf_map__fd(skel->maps.xnat_sip_seqadj);
-	d->maps.port_filters = bpf_map__fd(skel->maps.xnat_port_filters);
-	d->maps.lan_ifaces = bpf_map__fd(skel->maps.xnat_lan_ifaces);
-	d->maps.sip_opened = bpf_map__fd(skel->maps.xnat_sip_host_opened);
-	d->maps.sip_closed = bpf_map__fd(skel->maps.xnat_sip_host_closed);
+	if (xnat_load_object(&o, l)) {
+		if (l->refused >= 0)
+			say_refused(l);
+		else
+			xlog_err("cannot load the BPF programs: %s%s", strerror(-l->err),
+				 l->err == -EINVAL ? " (pinned maps from an older xnat? run `xnatd --unload`)" : "");
+		return -1;
+	}
+	warn_features_off(l);
+	return 0;
+}
+
+int xnatd_load(struct xnatd *d)
+{
+	const struct xnat_agent_config *c = &d->cfg;
+	struct xnat_load l;
+
+	if (xnatd_load_programs(c, c->pin_root, d->verbose, &l))
+		return -1;
+	d->skel = l.skel;
+	d->features_off = l.features_off;
+	d->maps.config = bpf_map__fd(d->skel->maps.xnat_config);
+	d->maps.flows = bpf_map__fd(d->skel->maps.xnat_flows);
+	d->maps.eim = bpf_map__fd(d->skel->maps.xnat_eim);
+	d->maps.ports = bpf_map__fd(d->skel->maps.xnat_ports);
+	d->maps.adf = bpf_map__fd(d->skel->maps.xnat_adf);
+	d->maps.frags = bpf_map__fd(d->skel->maps.xnat_frags);
+	d->maps.host_alloc = bpf_map__fd(d->skel->maps.xnat_host_alloc);
+	d->maps.host_freed = bpf_map__fd(d->skel->maps.xnat_host_freed);
+	d->maps.stats = bpf_map__fd(d->skel->maps.xnat_stats);
+	d->maps.sip_dialogs = bpf_map__fd(d->skel->maps.xnat_sip_dialogs);
+	d->maps.sip_seqadj = bpf_map__fd(d->skel->maps.xnat_sip_seqadj);
+	d->maps.port_filters = bpf_map__fd(d->skel->maps.xnat_port_filters);
+	d->maps.lan_ifaces = bpf_map__fd(d->skel->maps.xnat_lan_ifaces);
+	d->maps.sip_opened = bpf_map__fd(d->skel->maps.xnat_sip_host_opened);
+	d->maps.sip_closed = bpf_map__fd(d->skel->maps.xnat_sip_host_closed);
+	if (xnat_progs_publish(bpf_map__fd(d->skel->maps.xnat_progs), &l))
+		xlog_warn("cannot write %s: %s", XNAT_MAP_PROGS, strerror(errno));
 	return pin_programs(d);
 }
 

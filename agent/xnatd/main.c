@@ -22,6 +22,8 @@
 #include <systemd/sd-daemon.h>
 #include "addr_class.h"
 #include "gc.h"
+#include "progload.h"
+#include "xnat.skel.h"
 #include "xnatd.h"
 
 #define XNATD_VERSION "0.1"
@@ -38,7 +40,9 @@ static void usage(FILE *f)
 		"  -p, --pin-root DIR   where maps and programs are pinned (default %s)\n"
 		"  -s, --state-dir DIR  what outlives xnatd: the UPnP uuid (default /var/lib/xnat)\n"
 		"  -m, --xdp-mode MODE  native (default), skb, or none (TC only)\n"
-		"  -t, --check          check the configuration and exit\n"
+		"  -t, --check          check the configuration, and that this kernel loads the programs, and exit\n"
+		"  -v, --verbose        the verifier's whole log of a program the kernel refuses, here\n"
+		"                       (else in verifier-PROGRAM.log in the state directory)\n"
 		"  -u, --unload         detach everything and remove the pinned state\n"
 		"  -V, --version\n"
 		"  -h, --help\n"
@@ -56,7 +60,7 @@ struct cli {
 	const char *pin_root;
 	const char *state_dir;
 	const char *xdp_mode;
-	int check, unload;
+	int check, unload, verbose;
 };
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
@@ -70,13 +74,14 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		{ "xdp-mode", required_argument, NULL, 'm' },
 		{ "check", no_argument, NULL, 't' },
 		{ "unload", no_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "w:l:c:p:s:m:tuVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:l:c:p:s:m:tuvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w': cli->wan = optarg; break;
 		case 'l':
@@ -92,6 +97,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		case 'm': cli->xdp_mode = optarg; break;
 		case 't': cli->check = 1; break;
 		case 'u': cli->unload = 1; break;
+		case 'v': cli->verbose = 1; break;
 		case 'V': printf("xnatd %s\n", XNATD_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return 2;
@@ -459,6 +465,37 @@ static int unload_command(const char *pin_root)
 	return xnatd_unload(pin_root);
 }
 
+/* --check: the configuration (checked by now), then whether this kernel
+ * takes the programs (loaded unpinned, nothing attached). Exit 1 when xnatd
+ * would not start. */
+static int check_command(const struct xnat_agent_config *c, int verbose)
+{
+	struct xnat_load l;
+	int rc;
+
+	printf("configuration OK\n");
+	if (geteuid()) {
+		printf("kernel: not checked (loading BPF programs needs root)\n");
+		return 0;
+	}
+	rc = xnatd_load_programs(c, NULL, verbose, &l);
+	if (!rc) {
+		printf("kernel: Linux %s takes the programs%s\n", xnat_kernel_release(),
+		       l.features_off ? ", some features off:" : "");
+		for (unsigned int i = 0; i < l.n; i++) {
+			const struct xnat_prog_info *pi = &l.prog[i];
+
+			if (pi->state == XNAT_PROG_LOADED)
+				printf("  %-16s loaded, %u instructions verified\n", pi->name, pi->insns);
+			else
+				printf("  %-16s refused: %s (%s off)\n", pi->name, pi->reason,
+				       xnat_feature_name(pi->feature));
+		}
+		xnat_bpf__destroy(l.skel);
+	}
+	return rc ? 1 : 0;
+}
+
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* Netlink's own words for expected misses (no clsact qdisc yet while
@@ -486,10 +523,9 @@ int main(int argc, char **argv)
 	xnat_maps_init(&d.maps);
 	if (build_config(&cli, &d.cfg))
 		return 1;
-	if (cli.check) {
-		printf("configuration OK\n");
-		return 0;
-	}
+	if (cli.check)
+		return check_command(&d.cfg, cli.verbose);
+	d.verbose = cli.verbose;
 	if (start(&d)) {
 		xnatd_unload_skeleton(&d);
 		return 1;

@@ -32,6 +32,8 @@ struct xnatd {
 	/* Requests per LAN host to UPnP (HTTP, SSDP), NAT-PMP and PCP together. */
 	struct xnat_ratelimit ratelimit;
 	__u64 ratelimit_logged;       /* refusals as last logged */
+	unsigned int features_off;    /* 1 << XNAT_FEATURE_*: refused by this kernel */
+	bool verbose;                 /* --verbose: a refused program's verifier log on stderr */
 };
 
 /* log.c: messages to stderr, which journald keeps (with priority prefixes). */
@@ -40,7 +42,11 @@ void xlog_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void xlog_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* load.c */
+struct xnat_load;
 int xnatd_prepare_pin_root(struct xnatd *d);
+/* The programs loaded for this kernel (pin_root NULL: unpinned, for --check). */
+int xnatd_load_programs(const struct xnat_agent_config *c, const char *pin_root, bool verbose,
+			struct xnat_load *l);
 int xnatd_load(struct xnatd *d);
 void xnatd_unload_skeleton(struct xnatd *d);
 int xnatd_write_pidlink(const char *pin_root);

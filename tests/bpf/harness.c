@@ -16,6 +16,7 @@
 #include "ports.h"
 #include <xnat/slowpath.h>
 #include "harness.h"
+#include "progload.h"
 
 const uint8_t MAC_GW_LAN[6] = { 2, 0, 0, 0, 1, 1 }, MAC_GW_WAN[6] = { 2, 0, 0, 0, 2, 1 };
 const uint8_t MAC_H1[6] = { 2, 0, 0, 0, 0, 0x10 }, MAC_H2[6] = { 2, 0, 0, 0, 0, 0x11 };
@@ -114,25 +115,37 @@ static int netns_setup(void)
 	return env.lan_ifindex && env.wan_ifindex ? 0 : -1;
 }
 
+struct table_sizes {
+	__u32 max_flows, max_mappings;
+};
+
+static int set_sizes(struct xnat_bpf *skel, void *arg)
+{
+	const struct table_sizes *t = arg;
+
+	if (t->max_flows)
+		bpf_map__set_max_entries(skel->maps.xnat_flows, t->max_flows);
+	if (t->max_mappings)
+		bpf_map__set_max_entries(skel->maps.xnat_eim, t->max_mappings);
+	return 0;
+}
+
+/* Loaded as xnatd loads it (agent/lib/progload.c), nothing pinned: tests
+ * leave no trace. Every program must load: a refused one fails the suite. */
 struct xnat_bpf *skel_load(__u32 max_flows, __u32 max_mappings)
 {
-	struct xnat_bpf *skel = xnat_bpf__open();
-	struct bpf_map *map;
+	struct table_sizes t = { max_flows, max_mappings };
+	struct xnat_load_opts o = { .prepare = set_sizes, .arg = &t, .policy = XNAT_LOAD_STRICT };
+	struct xnat_load l;
 
-	if (!skel)
-		return NULL;
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL); /* nothing pinned: tests leave no trace */
-	if (max_flows)
-		bpf_map__set_max_entries(skel->maps.xnat_flows, max_flows);
-	if (max_mappings)
-		bpf_map__set_max_entries(skel->maps.xnat_eim, max_mappings);
-	if (xnat_bpf__load(skel)) {
-		t_note("loading the BPF object failed");
-		xnat_bpf__destroy(skel);
+	if (xnat_load_object(&o, &l)) {
+		t_note("loading the BPF object failed: %s", l.refused >= 0 ? l.prog[l.refused].reason
+									 : strerror(-l.err));
+		if (l.refused >= 0)
+			t_note("refused: %s (verifier: %s)", l.prog[l.refused].name, l.prog[l.refused].reason);
 		return NULL;
 	}
-	return skel;
+	return l.skel;
 }
 
 int env_setup_sized(__u32 max_flows, __u32 max_mappings)

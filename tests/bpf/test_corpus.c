@@ -33,6 +33,7 @@
 #include "maps.h"
 #include "ports.h"
 #include "harness.h"
+#include "progload.h"
 
 #define IP_OFF PKT_IP_OFF
 #define L4_OFF PKT_L4_OFF
@@ -1677,25 +1678,26 @@ static bool control(const struct base *b, const struct prog *pr)
  * bucket, and the corpus walks them all twice per variant. Sizes change
  * nothing the corpus looks at (parsing, translation, what is created).
  */
-static struct xnat_bpf *corpus_skel(void)
+static int corpus_sizes(struct xnat_bpf *skel, void *arg)
 {
-	struct xnat_bpf *skel = xnat_bpf__open();
 	struct bpf_map *map;
 
-	if (!skel)
-		return NULL;
+	(void)arg;
 	bpf_object__for_each_map(map, skel->obj) {
 		enum bpf_map_type type = bpf_map__type(map);
 
-		bpf_map__set_pin_path(map, NULL);
 		if (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH)
 			bpf_map__set_max_entries(map, map == skel->maps.xnat_flows ? 1024 : 256);
 	}
-	if (xnat_bpf__load(skel)) {
-		xnat_bpf__destroy(skel);
-		return NULL;
-	}
-	return skel;
+	return 0;
+}
+
+static struct xnat_bpf *corpus_skel(void)
+{
+	struct xnat_load_opts o = { .prepare = corpus_sizes, .policy = XNAT_LOAD_STRICT };
+	struct xnat_load l;
+
+	return xnat_load_object(&o, &l) ? NULL : l.skel;
 }
 
 static double now_s(void)

@@ -341,13 +341,15 @@ tcp_source() {
 	wait_listen "$1" tcp "$2"
 }
 
-# capture NSNAME IF FILTER: tcpdump -n -v in the background into
-# $TMP/cap-NSNAME-IF, ready when it says it listens; capture_stop ends them
-# all (with a moment for the last packets) and waits for them.
+# capture NSNAME IF FILTER [TCPDUMP OPTIONS...]: tcpdump -n -v in the
+# background into $TMP/cap-NSNAME-IF (-A -s 0: with the payloads), ready when
+# it says it listens; capture_stop ends them all (with a moment for the last
+# packets) and waits for them.
 CAPTURES=()
 capture() {
-	local out=$TMP/cap-$1-$2
-	ip netns exec "$1" timeout 20 tcpdump -l -n -v -i "$2" "$3" >"$out" 2>"$out.err" &
+	local out=$TMP/cap-$1-$2 ns=$1 dev=$2 filter=$3
+	shift 3
+	ip netns exec "$ns" timeout 20 tcpdump -l -n -v "$@" -i "$dev" "$filter" >"$out" 2>"$out.err" &
 	CAPTURES+=($!)
 	wait_for grep -q "listening on" "$out.err"
 }

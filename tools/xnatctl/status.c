@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <xnat/progs.h>
 #include "addr_class.h"
+#include "progload.h"
 #include "mapwalk.h"
 #include "ports.h"
 #include "xnatctl.h"
@@ -23,6 +26,8 @@ struct status {
 	__u32 sessions;
 	__u32 mappings;
 	__u32 by_owner[XNAT_OWNER_MAX];
+	struct xnat_prog_info progs[XNAT_MAX_PROGS]; /* as xnatd loaded them (xnat_progs) */
+	unsigned int n_progs;
 };
 
 static const char *filtering_name(__u8 f)
@@ -65,6 +70,33 @@ static bool programs_pinned(const char *pin_root)
 	return true;
 }
 
+/* What xnatd says it loaded (the map xnat_progs; none from an older xnat). */
+static void read_progs(const char *pin_root, struct status *s)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_root, XNAT_MAP_PROGS);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	for (__u32 i = 0; i < XNAT_MAX_PROGS; i++) {
+		struct xnat_prog_info pi;
+
+		if (bpf_map_lookup_elem(fd, &i, &pi) || pi.state == XNAT_PROG_UNUSED)
+			continue;
+		pi.name[sizeof(pi.name) - 1] = '\0';
+		pi.reason[sizeof(pi.reason) - 1] = '\0';
+		s->progs[s->n_progs++] = pi;
+	}
+	close(fd);
+}
+
+static const char *prog_state_name(__u32 state)
+{
+	return state == XNAT_PROG_LOADED ? "loaded" : state == XNAT_PROG_REFUSED ? "refused" : "?";
+}
+
 static int gather(struct ctl *c, struct status *s)
 {
 	struct xnat_snapshot flows;
@@ -98,6 +130,7 @@ static int gather(struct ctl *c, struct status *s)
 
 	s->xnatd_pid = xnatd_pid(c->pin_root);
 	s->progs_pinned = programs_pinned(c->pin_root);
+	read_progs(c->pin_root, s);
 	ctl_addr(s->ext, sizeof(s->ext), s->cfg.ext_addr);
 	if (!s->cfg.wan_ifindex || !if_indextoname(s->cfg.wan_ifindex, s->wan))
 		snprintf(s->wan, sizeof(s->wan), "?");
@@ -165,6 +198,35 @@ static void print_json(const struct ctl *c, const struct status *s)
 		xnat_json_object_end(&j);
 	}
 	xnat_json_array_end(&j);
+	xnat_json_key(&j, "programs");
+	xnat_json_array_begin(&j);
+	for (unsigned int i = 0; i < s->n_progs; i++) {
+		const struct xnat_prog_info *pi = &s->progs[i];
+
+		xnat_json_object_begin(&j);
+		xnat_json_kv_string(&j, "name", pi->name);
+		xnat_json_kv_string(&j, "state", prog_state_name(pi->state));
+		xnat_json_kv_string(&j, "feature", xnat_feature_name(pi->feature));
+		xnat_json_kv_uint(&j, "verified_insns", pi->insns);
+		if (pi->state == XNAT_PROG_REFUSED)
+			xnat_json_kv_string(&j, "reason", pi->reason);
+		xnat_json_object_end(&j);
+	}
+	xnat_json_array_end(&j);
+	xnat_json_key(&j, "features_off");
+	xnat_json_array_begin(&j);
+	for (unsigned int i = 0; i < s->n_progs; i++) {
+		const struct xnat_prog_info *pi = &s->progs[i];
+
+		if (pi->state != XNAT_PROG_REFUSED)
+			continue;
+		xnat_json_object_begin(&j);
+		xnat_json_kv_string(&j, "feature", xnat_feature_name(pi->feature));
+		xnat_json_kv_string(&j, "program", pi->name);
+		xnat_json_kv_string(&j, "reason", pi->reason);
+		xnat_json_object_end(&j);
+	}
+	xnat_json_array_end(&j);
 	xnat_json_kv_uint(&j, "sessions", s->sessions);
 	xnat_json_kv_uint(&j, "mappings", s->mappings);
 	xnat_json_key(&j, "mappings_by_owner");
@@ -173,6 +235,15 @@ static void print_json(const struct ctl *c, const struct status *s)
 		xnat_json_kv_uint(&j, ctl_owner_name(o), s->by_owner[o]);
 	xnat_json_object_end(&j);
 	xnat_json_object_end(&j);
+}
+
+static unsigned int features_off(const struct status *s)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < s->n_progs; i++)
+		n += s->progs[i].state == XNAT_PROG_REFUSED;
+	return n;
 }
 
 static void print_text(const struct status *s)
@@ -186,6 +257,19 @@ static void print_text(const struct status *s)
 	else
 		printf("xnatd:             not running\n");
 	printf("programs:          %s\n", s->progs_pinned ? "pinned" : "not pinned");
+	for (unsigned int i = 0; i < s->n_progs; i++) {
+		const struct xnat_prog_info *pi = &s->progs[i];
+
+		if (pi->state == XNAT_PROG_LOADED)
+			printf("  %-16s loaded (%u instructions verified)\n", pi->name, pi->insns);
+		else
+			printf("  %-16s refused by this kernel: %s\n", pi->name, pi->reason);
+	}
+	printf("features off:      ");
+	for (unsigned int i = 0, n = 0; i < s->n_progs; i++)
+		if (s->progs[i].state == XNAT_PROG_REFUSED)
+			printf("%s%s", n++ ? "; " : "", xnat_feature_name(s->progs[i].feature));
+	printf("%s\n", features_off(s) ? "" : "none");
 	printf("enabled:           %s\n", m->flags & XNAT_CFG_ENABLED ? "yes" : "no (no external address yet)");
 	printf("external address:  %s\n", s->ext);
 	if (note)
