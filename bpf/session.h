@@ -64,16 +64,24 @@ static __always_inline void flow_touch(struct xnat_flow *f, __u8 flags, __u32 no
  * Returns 0 (created, or found created by another CPU) or an XNAT_STAT_DROP_*.
  * A BPF global function: checked once, whoever calls it.
  */
-static __always_inline long flows_insert_pair(struct xnat_flow_key *k1, struct xnat_flow *v1,
-					      struct xnat_flow_key *k2, struct xnat_flow *v2)
+/* A map operation's error. Linux 6.1 calls the map's update directly, as a
+ * function returning int, and hands its error to the program zero-extended
+ * (-EEXIST arrives as 0xffffffef): only the low 32 bits count. */
+static __always_inline int map_err(long ret)
 {
-	long err = bpf_map_update_elem(&xnat_flows, k1, v1, BPF_NOEXIST);
+	return (int)ret;
+}
+
+static __always_inline int flows_insert_pair(struct xnat_flow_key *k1, struct xnat_flow *v1,
+					     struct xnat_flow_key *k2, struct xnat_flow *v2)
+{
+	int err = map_err(bpf_map_update_elem(&xnat_flows, k1, v1, BPF_NOEXIST));
 
 	if (err == -17 /* EEXIST */)
 		return 0;
 	if (err)
 		return XNAT_STAT_DROP_TABLE_FULL;
-	err = bpf_map_update_elem(&xnat_flows, k2, v2, BPF_NOEXIST);
+	err = map_err(bpf_map_update_elem(&xnat_flows, k2, v2, BPF_NOEXIST));
 	if (err) {
 		bpf_map_delete_elem(&xnat_flows, k1);
 		return err == -17 /* EEXIST */ ? XNAT_STAT_DROP_SESSION_CONFLICT : XNAT_STAT_DROP_TABLE_FULL;
