@@ -95,8 +95,15 @@ xnat_only() {
 	exit 0
 }
 
-# wait_for CMD...: retry CMD for up to 5 s
-wait_for() { local _; for _ in $(seq 100); do "$@" && return 0; sleep 0.05; done; return 1; }
+# E2E_SLOW: how many times slower than a usual machine this one runs (the
+# kernel matrix's TCG guest: 10). Bounds of waits are scaled by it, never
+# what a check requires.
+E2E_SLOW=${E2E_SLOW:-1}
+# scaled SECONDS: SECONDS x E2E_SLOW
+scaled() { if ((E2E_SLOW == 1)); then echo "$1"; else awk "BEGIN { print $1 * $E2E_SLOW }"; fi; }
+
+# wait_for CMD...: retry CMD for up to 5 s (x E2E_SLOW)
+wait_for() { local _; for _ in $(seq $((100 * E2E_SLOW))); do "$@" && return 0; sleep 0.05; done; return 1; }
 
 # ---------------------------------------------------------------- namespaces
 lan1() { ip netns exec "$NS_LAN1" "$@"; }
@@ -308,22 +315,26 @@ echo_server() {
 		spec=UDP-RECVFROM:$port,fork$bind
 	fi
 	# The request is read first: a shell that exits before socat has written
-	# it makes socat fail with EPIPE and drop the answer.
-	ip netns exec "$ns" socat "$spec" \
+	# it makes socat fail with EPIPE and drop the answer. -t: how long the
+	# shell may take to answer once the client has closed its side.
+	ip netns exec "$ns" socat -t "$(scaled 0.5)" "$spec" \
 		SYSTEM:'head -c1 >/dev/null; echo "$SOCAT_PEERADDR:$SOCAT_PEERPORT"' >/dev/null 2>&1 &
 	wait_listen "$ns" "$proto" "$port"
 }
 
 # ask RUNNER PROTO ADDR PORT [SOCAT OPTIONS]: one request to an echo server;
-# prints what it answered, nothing when no answer came. A UDP answer is
-# awaited ASK_WAIT seconds (0.5; more when many run at once: each answer is a
-# forked shell).
+# prints what it answered, nothing when no answer came. An answer is awaited
+# 0.5 s (UDP: ASK_WAIT seconds, more when many run at once: each answer is a
+# forked shell), x E2E_SLOW.
 ask() {
 	local run=$1 proto=$2 addr=$3 port=$4 opts=${5:+,$5}
 	if [[ $proto == tcp ]]; then
-		$run timeout 5 socat -T 2 - "TCP:$addr:$port,connect-timeout=2$opts" </dev/null 2>/dev/null
+		# -t: how long the answer may take once our side is closed
+		$run timeout "$(scaled 5)" socat -T "$(scaled 2)" -t "$(scaled 0.5)" - \
+			"TCP:$addr:$port,connect-timeout=$(scaled 2)$opts" </dev/null 2>/dev/null
 	else
-		echo x | $run timeout 8 socat -t "${ASK_WAIT:-0.5}" - "UDP:$addr:$port$opts" 2>/dev/null
+		echo x | $run timeout "$(scaled 8)" socat -t "$(scaled "${ASK_WAIT:-0.5}")" - \
+			"UDP:$addr:$port$opts" 2>/dev/null
 	fi
 }
 
