@@ -7,6 +7,9 @@
 #   make soak       xnatd under ASan+LSan, SOAK_SECONDS (300) of mixed traffic and port-mapping churn, then
 #                   checks for leaks and drift (root; not part of `make test`): tools/soak/run.sh
 #   make install    binaries, BPF object, config example, systemd unit (PREFIX, DESTDIR)
+#   make vm-test    the kernel matrix only: the kernel-facing suites in a qemu guest on Debian 12's
+#                   6.1 (tools/vm; `make test` runs it too, VM=no leaves it out). Root.
+#   make verifier-report  each program's verifier figures on this kernel and on 6.1: docs/verifier.md
 
 OUT        := build
 CLANG      ?= clang
@@ -200,6 +203,17 @@ bench: all $(OUT)/xnat-bench
 soak: all
 	$(Q)BUILD=$(OUT) SOAK_SECONDS=$(or $(SOAK_SECONDS),300) tools/soak/run.sh
 
+# The kernel matrix alone (`make test` ends with it).
+vm-test: tests
+	$(Q)ONLY='^vm/' tests/run
+
+# The guest itself (tools/vm/run.sh): exit status, netns, veth, tc, bpffs, an XDP load.
+vm-check:
+	$(Q)tools/vm/selftest.sh
+
+verifier-report: $(OUT)/xnat-verifier
+	$(Q)BUILD=$(OUT) tools/verifier/report.sh docs/verifier.md
+
 deps:
 	$(Q)tools/install-deps.sh
 
@@ -223,4 +237,4 @@ install: all
 clean:
 	rm -rf $(OUT) $(VMLINUX_H)
 
-.PHONY: all tests test fuzz demo bench soak deps compare install clean
+.PHONY: all tests test fuzz demo bench soak deps compare install clean vm-test vm-check verifier-report
