@@ -57,19 +57,27 @@ static __always_inline void next_hop_of(struct xnat_next_hop *hop, const struct 
 
 /* The route of (saddr -> daddr) for packet p: bpf_fib_lookup's answer,
  * and on BPF_FIB_LKUP_RET_SUCCESS the next hop in *hop (its ifindex on
- * any answer that names one). A BPF global function: the lookup's 64-byte
- * argument lives in its frame, not in the entry point's. */
-__attribute__((noinline)) int xnat_route_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, __be32 saddr,
-					     __be32 daddr, struct xnat_next_hop *hop)
+ * any answer that names one). */
+static __always_inline int route_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, __be32 saddr,
+				     __be32 daddr, struct xnat_next_hop *hop)
 {
 	struct bpf_fib_lookup fib;
 	int rc;
 
-	if (!p || !hop)
-		return -1;
 	rc = fib_lookup_v4(ctx, p, saddr, daddr, &fib);
 	next_hop_of(hop, &fib);
 	return rc;
+}
+
+/* route_xdp() for the rare lookups after the NAT core decided (hairpin, a SIP
+ * message from the WAN): a BPF global function, its 64-byte argument out of
+ * the entry point's frame. */
+__attribute__((noinline)) int xnat_route_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, __be32 saddr,
+					     __be32 daddr, struct xnat_next_hop *hop)
+{
+	if (!p || !hop)
+		return -1;
+	return route_xdp(ctx, p, saddr, daddr, hop);
 }
 
 #endif

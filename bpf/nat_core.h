@@ -34,29 +34,6 @@ struct xnat_xlate {
 	__u8 slow;        /* a later fragment whose first one went to the slow path */
 };
 
-/* The gateway's own traffic: an identity session, so that the reply is
- * delivered to the gateway even if a LAN mapping holds the same port. */
-static __always_inline int session_local(const struct xnat_tuple *t, __u8 flags, __u32 now)
-{
-	struct xnat_session s = {
-		.lan_addr = t->saddr, .lan_port = t->sport, .rem_addr = t->daddr,
-		.rem_port = t->dport, .ext_addr = t->saddr, .ext_port = t->sport,
-		.proto = t->proto, .owner = XNAT_OWNER_LOCAL,
-	};
-	struct xnat_flow_key k;
-	struct xnat_flow *f;
-
-	flow_key_out(&k, &s);
-	f = bpf_map_lookup_elem(&xnat_flows, &k);
-	if (f) {
-		flow_touch(f, flags, now);
-		return XNAT_STAT_PASS_LOCAL;
-	}
-	/* A LAN session holding the same reply tuple keeps it: the gateway's
-	 * packet is dropped (counted) rather than stealing the LAN host's replies. */
-	return xnat_session_create(&s, XNAT_DIR_OUT, flags, now) ?: XNAT_STAT_PASS_LOCAL;
-}
-
 /* What xnat_session_out() and xnat_session_in() are asked: a packet's
  * tuple (scalars only, a BPF global function's argument); *to gets what it
  * becomes. */
@@ -70,12 +47,46 @@ struct xnat_session_req {
 	__u8 pad;
 };
 
-/* xnat_session_out()'s answer when the flow has no session yet: open one
- * (nat_open_out()). Not a stat: never counted. */
+/* xnat_session_out()'s answers that are not stats (never counted): the
+ * flow has no session yet, open one (nat_open_out()); the packet is the
+ * gateway's own (xnat_session_local()). Both are called by nat_out(), beside
+ * xnat_session_out() rather than below it: 6.1 counts every frame of the
+ * deepest chain against one 512-byte stack. */
 #define XNAT_NO_SESSION (-1)
+#define XNAT_GATEWAY_OWN (-2)
+
+/* The gateway's own traffic: an identity session, so that the reply is
+ * delivered to the gateway even if a LAN mapping holds the same port. */
+__attribute__((noinline)) int xnat_session_local(const struct xnat_session_req *r)
+{
+	struct xnat_session s = {};
+	struct xnat_flow_key k;
+	struct xnat_flow *f;
+
+	if (!r)
+		return XNAT_STAT_DROP_MALFORMED;
+	s.lan_addr = r->t.saddr;
+	s.lan_port = r->t.sport;
+	s.rem_addr = r->t.daddr;
+	s.rem_port = r->t.dport;
+	s.ext_addr = r->t.saddr;
+	s.ext_port = r->t.sport;
+	s.proto = r->t.proto;
+	s.owner = XNAT_OWNER_LOCAL;
+	flow_key_out(&k, &s);
+	f = bpf_map_lookup_elem(&xnat_flows, &k);
+	if (f) {
+		flow_touch(f, r->flags, r->now);
+		return XNAT_STAT_PASS_LOCAL;
+	}
+	/* A LAN session holding the same reply tuple keeps it: the gateway's
+	 * packet is dropped (counted) rather than stealing the LAN host's replies. */
+	return xnat_session_create(&s, XNAT_DIR_OUT, r->flags, r->now) ?: XNAT_STAT_PASS_LOCAL;
+}
 
 /* LAN -> WAN: t (lan -> remote) becomes to (ext -> remote) when its session
- * exists. Returns 0, XNAT_NO_SESSION or the XNAT_STAT_* reason. */
+ * exists. Returns 0, XNAT_NO_SESSION, XNAT_GATEWAY_OWN or the XNAT_STAT_*
+ * reason. */
 __attribute__((noinline)) int xnat_session_out(struct xnat_session_req *r)
 {
 	const struct xnat_config *cfg = xnat_config_get();
@@ -88,7 +99,7 @@ __attribute__((noinline)) int xnat_session_out(struct xnat_session_req *r)
 	/* The external address as source: the gateway's own traffic, which only
 	 * the stack path (TC egress) sees; from a LAN port it is forged. */
 	if (r->t.saddr == cfg->ext_addr)
-		return r->from_stack ? session_local(&r->t, r->flags, r->now) : XNAT_STAT_DROP_SPOOFED;
+		return r->from_stack ? XNAT_GATEWAY_OWN : XNAT_STAT_DROP_SPOOFED;
 	k.saddr = r->t.saddr;
 	k.daddr = r->t.daddr;
 	k.sport = r->t.sport;
@@ -150,7 +161,9 @@ static __always_inline int nat_out(const struct xnat_config *cfg, struct xnat_se
 {
 	int err = xnat_session_out(r);
 
-	return err == XNAT_NO_SESSION ? nat_open_out(cfg, r) : err;
+	if (err == XNAT_NO_SESSION)
+		return nat_open_out(cfg, r);
+	return err == XNAT_GATEWAY_OWN ? xnat_session_local(r) : err;
 }
 
 /* A PCP mapping admits the remote peers its FILTER rules name, or anyone
@@ -411,6 +424,44 @@ static __always_inline int nat_session(const struct xnat_config *cfg, const stru
 	}
 	x->to = r.to;
 	return err;
+}
+
+/*
+ * The common case, in line in the entry points: a TCP, UDP or ICMP query
+ * packet of a session that exists. Returns 0 with *x set, the XNAT_STAT_*
+ * verdict, or XNAT_NO_SESSION: xnat_decide() decides (a new flow, a
+ * fragment, an ICMP error, the gateway's own traffic). One map lookup and no
+ * call: the established path costs what it did before the NAT core became
+ * global functions.
+ */
+static __always_inline int nat_established(const struct xnat_config *cfg, const struct xnat_pkt *p,
+					   enum xnat_dir dir, struct xnat_xlate *x)
+{
+	struct xnat_flow_key k = {
+		.saddr = p->t.saddr, .daddr = p->t.daddr, .sport = p->t.sport,
+		.dport = p->t.dport, .proto = p->t.proto, .dir = dir,
+	};
+	struct xnat_flow *f;
+
+	if (p->frag || p->icmp_error || (dir == XNAT_DIR_OUT && p->t.saddr == cfg->ext_addr))
+		return XNAT_NO_SESSION;
+	f = bpf_map_lookup_elem(&xnat_flows, &k);
+	if (!f)
+		return XNAT_NO_SESSION;
+	flow_touch(f, p->tcp_flags, xnat_now());
+	x->to = p->t;
+	if (dir == XNAT_DIR_OUT) {
+		x->to.saddr = f->addr;
+		x->to.sport = f->port;
+		x->stat = XNAT_STAT_XLATE_OUT;
+		return 0;
+	}
+	if (f->owner == XNAT_OWNER_LOCAL)
+		return XNAT_STAT_PASS_LOCAL;
+	x->to.daddr = f->addr;
+	x->to.dport = f->port;
+	x->stat = XNAT_STAT_XLATE_IN;
+	return 0;
 }
 
 /*

@@ -47,14 +47,34 @@ __attribute__((noinline)) int xnat_parse_tc(struct __sk_buff *skb, struct xnat_p
 	return parse_packet(data, data_end, skb->len, p);
 }
 
-/*
- * XDP: translate the packet, decrement its TTL (unless the stack did, for a
+/* The parse of every entry point: most packets in line (parse_common()),
+ * the rest by the full parser, a global function per hook. p: zeroed. */
+static __always_inline int parse_xdp(struct xdp_md *ctx, struct xnat_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	p->slow = slow_flags(ctx);
+	return parse_common(data, data_end, data_end - data, p) ? xnat_parse_xdp(ctx, p) : 0;
+}
+
+static __always_inline int parse_tc(struct __sk_buff *skb, struct xnat_pkt *p)
+{
+	void *data, *data_end;
+
+	p->from_stack = 1;
+	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	return parse_common(data, data_end, skb->len, p) ? xnat_parse_tc(skb, p) : 0;
+}
+
+/* XDP: translate the packet, decrement its TTL (unless the stack did, for a
  * slow-path run of a packet it forwarded) and address it to the next hop
- * hop. Returns x->stat, or XNAT_STAT_DROP_MALFORMED when the packet is
- * not what the parser saw.
- */
-__attribute__((noinline)) int xnat_send_xdp(struct xdp_md *ctx, const struct xnat_pkt *p,
-					    const struct xnat_xlate *x, const struct xnat_next_hop *hop)
+ * hop. Returns x->stat, or XNAT_STAT_DROP_MALFORMED when the packet is not
+ * what the parser saw. */
+static __always_inline int send_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, const struct xnat_xlate *x,
+				    const struct xnat_next_hop *hop)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -62,7 +82,7 @@ __attribute__((noinline)) int xnat_send_xdp(struct xdp_md *ctx, const struct xna
 	struct iphdr *ip = data + XNAT_IP_OFF;
 	struct xnat_l4_diff d;
 
-	if (!p || !x || !hop || (void *)(ip + 1) > data_end)
+	if ((void *)(ip + 1) > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
 	if (rewrite_packet(data, data_end, p, x, &d, 1))
 		return XNAT_STAT_DROP_MALFORMED;
@@ -70,6 +90,33 @@ __attribute__((noinline)) int xnat_send_xdp(struct xdp_md *ctx, const struct xna
 		ip_decrease_ttl(ip);
 	eth_set_addrs(eth, hop);
 	return x->stat;
+}
+
+/* send_xdp(), a BPF global function: the next hop known (LAN -> WAN, where
+ * the route was looked up before the translation was decided). */
+__attribute__((noinline)) int xnat_send_xdp(struct xdp_md *ctx, const struct xnat_pkt *p,
+					    const struct xnat_xlate *x, const struct xnat_next_hop *hop)
+{
+	if (!p || !x || !hop)
+		return XNAT_STAT_DROP_MALFORMED;
+	return send_xdp(ctx, p, x, hop);
+}
+
+/* The route to x's destination, then send_xdp(); *ifindex: where the
+ * packet goes. No route with a resolved neighbour: the packet is left
+ * untouched and unresolved is the verdict. One call for both, and the
+ * route's 64-byte argument in this frame, not the entry point's. */
+__attribute__((noinline)) int xnat_forward_xdp(struct xdp_md *ctx, const struct xnat_pkt *p,
+					       const struct xnat_xlate *x, __u32 unresolved, __u32 *ifindex)
+{
+	struct xnat_next_hop hop;
+
+	if (!p || !x || !ifindex)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (route_xdp(ctx, p, x->to.saddr, x->to.daddr, &hop) != BPF_FIB_LKUP_RET_SUCCESS)
+		return unresolved;
+	*ifindex = hop.ifindex;
+	return send_xdp(ctx, p, x, &hop);
 }
 
 /*

@@ -98,6 +98,22 @@ static __always_inline int icmp_is_error(__u8 type)
 	       type == ICMP_PARAMETERPROB || type == ICMP_SOURCE_QUENCH;
 }
 
+/* What a TCP segment's flags say of its connection (XNAT_FLOW_*). */
+static __always_inline __u8 tcp_flow_flags(const struct tcphdr *tcp)
+{
+	__u8 fl = 0;
+
+	if (tcp->syn)
+		fl |= XNAT_FLOW_SYN;
+	else if (tcp->ack)
+		fl |= XNAT_FLOW_ACK;
+	if (tcp->fin)
+		fl |= XNAT_FLOW_FIN;
+	if (tcp->rst)
+		fl |= XNAT_FLOW_RST;
+	return fl;
+}
+
 /*
  * Ports of a TCP/UDP header or an ICMP echo at l4 (l4_off from the frame
  * start). A quote needs only the first 8 bytes; the TCP checksum at offset 16
@@ -124,19 +140,8 @@ static __always_inline int parse_ports(void *l4, __u32 l4_off, void *data_end, _
 		f = XNAT_L4_SPORT | XNAT_L4_DPORT;
 		if (l4 + sizeof(*tcp) <= data_end && l4_off + sizeof(*tcp) <= end_off) {
 			f |= XNAT_L4_CSUM;
-			if (tcp_flags) {
-				__u8 fl = 0;
-
-				if (tcp->syn)
-					fl |= XNAT_FLOW_SYN;
-				else if (tcp->ack)
-					fl |= XNAT_FLOW_ACK;
-				if (tcp->fin)
-					fl |= XNAT_FLOW_FIN;
-				if (tcp->rst)
-					fl |= XNAT_FLOW_RST;
-				*tcp_flags = fl;
-			}
+			if (tcp_flags)
+				*tcp_flags = tcp_flow_flags(tcp);
 		} else if (!quoted) {
 			return XNAT_STAT_DROP_MALFORMED;
 		}
@@ -186,6 +191,19 @@ static __always_inline int parse_icmp_quote(struct xnat_pkt *p, void *data, void
 	p->icmp_error = 1;
 	return parse_ports(data + l4_off, l4_off, data_end, end_off, &p->in_t, &p->in_l4_fields,
 			   &unused, NULL, 1);
+}
+
+/* The IPv4 header's fields the NAT core reads. */
+static __always_inline void ip_fields(struct xnat_pkt *p, const struct iphdr *ip, __u32 ihl)
+{
+	p->ihl = ihl;
+	p->tos = ip->tos;
+	p->ttl = ip->ttl;
+	p->ip_id = ip->id;
+	p->tot_len = bpf_ntohs(ip->tot_len);
+	p->t.saddr = ip->saddr;
+	p->t.daddr = ip->daddr;
+	p->t.proto = ip->protocol;
 }
 
 /* The fixed header length of the protocols xnat translates, 0 for others. */
@@ -301,14 +319,7 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 		return XNAT_STAT_DROP_MALFORMED;
 	if (ihl > sizeof(*ip) && !ip_options_in_frame_ok(ip, ihl, data_end))
 		return XNAT_STAT_DROP_MALFORMED;
-	p->ihl = ihl;
-	p->tos = ip->tos;
-	p->ttl = ip->ttl;
-	p->ip_id = ip->id;
-	p->tot_len = bpf_ntohs(ip->tot_len);
-	p->t.saddr = ip->saddr;
-	p->t.daddr = ip->daddr;
-	p->t.proto = ip->protocol;
+	ip_fields(p, ip, ihl);
 
 	if (ip->frag_off & bpf_htons(IP_OFFSET)) {
 		p->frag = XNAT_FRAG_LATER;
@@ -331,6 +342,42 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 		return err;
 	if (p->t.proto == IPPROTO_ICMP && icmp_is_error(p->icmp_type))
 		return parse_icmp_quote(p, data, data_end, l4_off, end_off);
+	return 0;
+}
+
+/*
+ * Most packets, parsed in line by the entry points without a call: IPv4
+ * without options, not a fragment, TCP or UDP, all of it in the frame and
+ * within its total length. Returns 0 with *p filled in (p zeroed before,
+ * but for from_stack and slow), or -1 (p's tcp_flags maybe set): any other
+ * packet is the full parser's (xnat_parse_xdp/tc), which says what it is.
+ */
+static __always_inline int parse_common(void *data, void *data_end, __u32 frame_len, struct xnat_pkt *p)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *l4 = (void *)(ip + 1);
+	__u32 tot;
+
+	if ((void *)(l4 + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->version != 4 ||
+	    ip->ihl != 5 || (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+		return -1;
+	if (ip->protocol == IPPROTO_TCP) {
+		if ((void *)l4 + sizeof(struct tcphdr) > data_end)
+			return -1;
+		p->tcp_flags = tcp_flow_flags((const struct tcphdr *)l4);
+	} else if (ip->protocol != IPPROTO_UDP) {
+		return -1;
+	}
+	tot = bpf_ntohs(ip->tot_len);
+	if (tot < sizeof(*ip) + l4_header_len(ip->protocol) || sizeof(*eth) + tot > frame_len)
+		return -1;
+	p->frame_len = frame_len;
+	ip_fields(p, ip, sizeof(*ip));
+	p->l4_off = sizeof(*eth) + sizeof(*ip);
+	p->l4_fields = XNAT_L4_SPORT | XNAT_L4_DPORT | XNAT_L4_CSUM;
+	p->t.sport = l4->source;
+	p->t.dport = l4->dest;
 	return 0;
 }
 

@@ -101,6 +101,35 @@ static __always_inline int nat_begin(const struct xnat_config *cfg, const struct
 
 /* ---------------------------------------------------------------- XDP */
 
+/* LAN -> WAN once routed (hop: the next hop, unless hairpin), from the
+ * translation on. Its own function: its frame (x, the session lookup) may
+ * then share the entry point's stack with the route lookup's, which has
+ * ended (6.1 counts the entry point's frame below the NAT core's deepest
+ * calls). */
+static __always_inline __u32 xdp_lan_nat(struct xdp_md *ctx, const struct xnat_config *cfg, struct xnat_pkt *p,
+					 const struct xnat_next_hop *hop, int hairpin, __u32 *ifindex)
+{
+	struct xnat_xlate x = {};
+	int rc;
+
+	rc = hairpin ? XNAT_NO_SESSION : nat_established(cfg, p, XNAT_DIR_OUT, &x);
+	if (rc == XNAT_NO_SESSION)
+		rc = xnat_decide(p, XNAT_DIR_OUT, hairpin, &x);
+	if (rc)
+		return rc;
+	/* Handed to the stack, a hairpinned packet would be delivered locally. */
+	if (hairpin)
+		return xnat_forward_xdp(ctx, p, &x, XNAT_STAT_DROP_HAIRPIN_UNRESOLVED, ifindex);
+	if (x.slow && slow_divert(ctx, 1, p, XNAT_DIR_OUT))
+		return XNAT_STAT_SLOW_PATH;
+	if (sip_wanted(cfg, p, XNAT_DIR_OUT)) {
+		sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, hop, XNAT_DIR_OUT);
+		return XNAT_STAT_PASS_SIP_SLOW; /* no ALG in XDP: TC has one */
+	}
+	*ifindex = hop->ifindex;
+	return xnat_send_xdp(ctx, p, &x, hop);
+}
+
 /*
  * LAN -> WAN. The route is looked up before anything is translated: a packet
  * handed to the stack must keep its LAN source (the stack would drop the
@@ -110,17 +139,16 @@ static __always_inline int nat_begin(const struct xnat_config *cfg, const struct
 static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 {
 	const struct xnat_config *cfg = xnat_config_get();
-	struct xnat_pkt p;
-	struct xnat_xlate x = {};
-	struct xnat_next_hop hop;
+	struct xnat_pkt p = {};
+	struct xnat_next_hop hop = {};
 	int rc, hairpin;
 
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? xnat_parse_xdp(ctx, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_xdp(ctx, &p) : 0);
 	if (rc || !cfg)
 		return rc;
 	hairpin = p.t.daddr == cfg->ext_addr;
 	if (!hairpin) {
-		rc = xnat_route_xdp(ctx, &p, p.t.saddr, p.t.daddr, &hop);
+		rc = route_xdp(ctx, &p, p.t.saddr, p.t.daddr, &hop);
 		if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
 			return XNAT_STAT_PASS_LOCAL;
 		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
@@ -130,23 +158,7 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 	}
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL; /* the stack sends time-exceeded */
-	rc = xnat_decide(&p, XNAT_DIR_OUT, hairpin, &x);
-	if (rc)
-		return rc;
-	if (hairpin) {
-		/* Handed to the stack, a hairpinned packet would be delivered locally. */
-		if (xnat_route_xdp(ctx, &p, x.to.saddr, x.to.daddr, &hop) != BPF_FIB_LKUP_RET_SUCCESS)
-			return XNAT_STAT_DROP_HAIRPIN_UNRESOLVED;
-	} else {
-		if (x.slow && slow_divert(ctx, 1, &p, XNAT_DIR_OUT))
-			return XNAT_STAT_SLOW_PATH;
-		if (sip_wanted(cfg, &p, XNAT_DIR_OUT)) {
-			sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, &hop, XNAT_DIR_OUT);
-			return XNAT_STAT_PASS_SIP_SLOW; /* no ALG in XDP: TC has one */
-		}
-	}
-	*ifindex = hop.ifindex;
-	return xnat_send_xdp(ctx, &p, &x, &hop);
+	return xdp_lan_nat(ctx, cfg, &p, &hop, hairpin, ifindex);
 }
 
 /* WAN -> LAN. Decided before rewriting: what XDP can't send goes to the
@@ -154,31 +166,32 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 {
 	const struct xnat_config *cfg = xnat_config_get();
-	struct xnat_pkt p;
+	struct xnat_pkt p = {};
 	struct xnat_xlate x = {};
 	struct xnat_next_hop hop;
 	int rc;
 
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? xnat_parse_xdp(ctx, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_xdp(ctx, &p) : 0);
 	if (rc || !cfg)
 		return rc;
 	if (p.t.daddr != cfg->ext_addr)
 		return xnat_wan_to_lan_xdp(ctx, &p) ? XNAT_STAT_DROP_WAN_TO_LAN : XNAT_STAT_PASS_NOT_NAT;
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL;
-	rc = xnat_decide(&p, XNAT_DIR_IN, 0, &x);
+	rc = nat_established(cfg, &p, XNAT_DIR_IN, &x);
+	if (rc == XNAT_NO_SESSION)
+		rc = xnat_decide(&p, XNAT_DIR_IN, 0, &x);
 	if (rc)
 		return rc;
 	if (x.slow && slow_divert(ctx, 1, &p, XNAT_DIR_IN))
 		return XNAT_STAT_SLOW_PATH;
-	if (xnat_route_xdp(ctx, &p, x.to.saddr, x.to.daddr, &hop) != BPF_FIB_LKUP_RET_SUCCESS)
-		return XNAT_STAT_PASS_FIB;
 	if (sip_wanted(cfg, &p, XNAT_DIR_IN)) {
+		if (xnat_route_xdp(ctx, &p, x.to.saddr, x.to.daddr, &hop) != BPF_FIB_LKUP_RET_SUCCESS)
+			return XNAT_STAT_PASS_FIB;
 		sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, &hop, XNAT_DIR_IN);
 		return XNAT_STAT_PASS_SIP_SLOW; /* no ALG in XDP: TC has one */
 	}
-	*ifindex = hop.ifindex;
-	return xnat_send_xdp(ctx, &p, &x, &hop);
+	return xnat_forward_xdp(ctx, &p, &x, XNAT_STAT_PASS_FIB, ifindex);
 }
 
 static __always_inline int xdp_verdict(struct xdp_md *ctx, __u32 stat, __u32 ifindex)
@@ -241,18 +254,20 @@ static __always_inline int tc_untranslatable_out(struct __sk_buff *skb, const st
 static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 {
 	const struct xnat_config *cfg = xnat_config_get();
-	struct xnat_pkt p;
+	struct xnat_pkt p = {};
 	struct xnat_xlate x = {};
 	int rc;
 
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? xnat_parse_tc(skb, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p) : 0);
 	if (rc == XNAT_STAT_PASS_UNSUPPORTED && dir == XNAT_DIR_OUT && cfg)
 		return tc_untranslatable_out(skb, cfg, &p);
 	if (rc || !cfg)
 		return rc;
 	if (dir == XNAT_DIR_IN && p.t.daddr != cfg->ext_addr)
 		return xnat_wan_to_lan_tc(skb, &p) ? XNAT_STAT_DROP_WAN_TO_LAN : XNAT_STAT_PASS_NOT_NAT;
-	rc = xnat_decide(&p, dir, 0, &x);
+	rc = nat_established(cfg, &p, dir, &x);
+	if (rc == XNAT_NO_SESSION)
+		rc = xnat_decide(&p, dir, 0, &x);
 	if (rc)
 		return rc;
 	if (x.slow && slow_divert(skb, 0, &p, dir))
@@ -293,12 +308,12 @@ static __always_inline __u32 xdp_sip(struct xdp_md *ctx, __u32 *ifindex)
 {
 	const struct xnat_config *cfg = xnat_config_get();
 	struct sip_scratch *sc = sip_scratch_get();
-	struct xnat_pkt p;
+	struct xnat_pkt p = {};
 	int rc;
 
 	if (!sc)
 		return XNAT_STAT_DROP_MALFORMED;
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? xnat_parse_xdp(ctx, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_xdp(ctx, &p) : 0);
 	if (!rc && cfg)
 		rc = xnat_sip_begin_xdp(ctx, &p, sc);
 	if (rc == XNAT_SIP_MESSAGES)
@@ -323,12 +338,12 @@ static __always_inline __u32 tc_sip(struct __sk_buff *skb)
 {
 	const struct xnat_config *cfg = xnat_config_get();
 	struct sip_scratch *sc = sip_scratch_get();
-	struct xnat_pkt p;
+	struct xnat_pkt p = {};
 	int rc;
 
 	if (!sc)
 		return XNAT_STAT_DROP_MALFORMED;
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? xnat_parse_tc(skb, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p) : 0);
 	if (!rc && cfg)
 		rc = xnat_sip_begin_tc(skb, &p, sc);
 	if (rc == XNAT_SIP_MESSAGES)
