@@ -90,7 +90,7 @@ __attribute__((noinline)) int xnat_session_local(const struct xnat_session_req *
 __attribute__((noinline)) int xnat_session_out(struct xnat_session_req *r)
 {
 	const struct xnat_config *cfg = xnat_config_get();
-	struct xnat_flow_key k = {};
+	struct xnat_flow_key k;
 	struct xnat_flow *f;
 
 	if (!r || !cfg)
@@ -100,12 +100,7 @@ __attribute__((noinline)) int xnat_session_out(struct xnat_session_req *r)
 	 * the stack path (TC egress) sees; from a LAN port it is forged. */
 	if (r->t.saddr == cfg->ext_addr)
 		return r->from_stack ? XNAT_GATEWAY_OWN : XNAT_STAT_DROP_SPOOFED;
-	k.saddr = r->t.saddr;
-	k.daddr = r->t.daddr;
-	k.sport = r->t.sport;
-	k.dport = r->t.dport;
-	k.proto = r->t.proto;
-	k.dir = XNAT_DIR_OUT;
+	flow_key_of(&k, &r->t, XNAT_DIR_OUT);
 	f = bpf_map_lookup_elem(&xnat_flows, &k);
 	if (f) {
 		flow_touch(f, r->flags, r->now);
@@ -207,7 +202,7 @@ static __always_inline int filter_admits(const struct xnat_config *cfg, const st
 __attribute__((noinline)) int xnat_session_in(struct xnat_session_req *r)
 {
 	const struct xnat_config *cfg = xnat_config_get();
-	struct xnat_flow_key k = {};
+	struct xnat_flow_key k;
 	struct xnat_port_owner *o;
 	struct xnat_session s;
 	struct xnat_flow *f;
@@ -216,12 +211,7 @@ __attribute__((noinline)) int xnat_session_in(struct xnat_session_req *r)
 	if (!r || !cfg)
 		return XNAT_STAT_DROP_MALFORMED;
 	r->to = r->t;
-	k.saddr = r->t.saddr;
-	k.daddr = r->t.daddr;
-	k.sport = r->t.sport;
-	k.dport = r->t.dport;
-	k.proto = r->t.proto;
-	k.dir = XNAT_DIR_IN;
+	flow_key_of(&k, &r->t, XNAT_DIR_IN);
 	f = bpf_map_lookup_elem(&xnat_flows, &k);
 	if (f) {
 		flow_touch(f, r->flags, r->now);
@@ -437,14 +427,12 @@ static __always_inline int nat_session(const struct xnat_config *cfg, const stru
 static __always_inline int nat_established(const struct xnat_config *cfg, const struct xnat_pkt *p,
 					   enum xnat_dir dir, struct xnat_xlate *x)
 {
-	struct xnat_flow_key k = {
-		.saddr = p->t.saddr, .daddr = p->t.daddr, .sport = p->t.sport,
-		.dport = p->t.dport, .proto = p->t.proto, .dir = dir,
-	};
+	struct xnat_flow_key k;
 	struct xnat_flow *f;
 
 	if (p->frag || p->icmp_error || (dir == XNAT_DIR_OUT && p->t.saddr == cfg->ext_addr))
 		return XNAT_NO_SESSION;
+	flow_key_of(&k, &p->t, dir);
 	f = bpf_map_lookup_elem(&xnat_flows, &k);
 	if (!f)
 		return XNAT_NO_SESSION;

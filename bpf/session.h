@@ -45,6 +45,18 @@ static __always_inline void flow_key_in(struct xnat_flow_key *k, const struct xn
 	k->pad = 0;
 }
 
+/* The key of a packet's flow entry: its tuple as seen going dir. */
+static __always_inline void flow_key_of(struct xnat_flow_key *k, const struct xnat_tuple *t, enum xnat_dir dir)
+{
+	k->saddr = t->saddr;
+	k->daddr = t->daddr;
+	k->sport = t->sport;
+	k->dport = t->dport;
+	k->proto = t->proto;
+	k->dir = dir;
+	k->pad = 0;
+}
+
 /* Refresh an entry: at most one store per second, flags only when new. */
 static __always_inline void flow_touch(struct xnat_flow *f, __u8 flags, __u32 now)
 {
