@@ -9,6 +9,8 @@
 #   Only the XDP one refused: SIP takes the stack path and is still rewritten.
 # - A core program refused: one clear screen (program, reason, kernel), exit
 #   status 1, nothing attached.
+# - A kernel without a helper the fast path calls (XNAT_TEST_MISSING): named,
+#   with the minimum kernel, nothing attached.
 # - `xnatd --check` says the same before a start.
 source "$(dirname "$0")/lib.sh"
 xnat_only "about xnatd's loader"
@@ -92,6 +94,15 @@ check "... no more than a screen ($(wc -l <"$TMP/core.out") lines)" test "$(wc -
 check "... no XDP program on the LAN or WAN interfaces" \
 	test -z "$(xdp_prog gl1)$(xdp_prog gl2)$(xdp_prog gw0)"
 check "... no TC filter on the WAN" test -z "$(tc_progs ingress)$(tc_progs egress)"
+
+# ---- a kernel without a helper the fast path calls: named, with the minimum kernel
+gw env XNAT_TEST_MISSING=bpf_loop "$XNATD" --wan gw0 --lan gl1 --pin-root "$PIN" \
+	--state-dir "$TMP/state" >"$TMP/old.out" 2>&1
+rc=$?
+check "a kernel without bpf_loop: xnatd exits with status 1" test $rc -eq 1
+check "... saying what is missing, since when, the minimum and the kernels tested" \
+	grep -q 'cannot start: the kernel has no bpf_loop (Linux 5.17); xnat needs Linux 5.18 or newer (tested on 6.1 and 6.18), this is ' "$TMP/old.out"
+check "... nothing attached" test -z "$(xdp_prog gl1)$(xdp_prog gw0)$(tc_progs ingress)$(tc_progs egress)"
 
 # ---- --check says it before a start
 gw env XNAT_TEST_REFUSE=xnat_sip_tc "$XNATD" --check --wan gw0 --lan gl1 --state-dir "$TMP/state" \
