@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include "config.h"
+#include "shown.h"
 
 /* The longest line: "pin-root = " and a path of PATH_MAX, with room to spare. */
 #define CONF_MAX_LINE (PATH_MAX + 64)
@@ -65,8 +66,8 @@ struct parse_state {
 	int line;           /* physical line last read */
 	int err_line;       /* line of the first error, 0 = none */
 	int read_errno;     /* fgets failed (e.g. the path is a directory) */
-	char where[96];     /* "[section] option", "[section]" or "" */
-	char why[256];      /* reason of the first error */
+	char where[2 * XNAT_SHOWN_SIZE + 4]; /* "[section] option", "[section]" or "" */
+	char why[512];      /* reason of the first error */
 	bool lan_from_file; /* the first lan line replaces, the next ones add */
 };
 
@@ -83,17 +84,37 @@ static int fail(struct parse_state *st, const char *section, const char *name, c
 
 static int fail(struct parse_state *st, const char *section, const char *name, const char *fmt, ...)
 {
-	char where[96];
+	struct xnat_shown qs, qn;
+	char where[sizeof(qs.s) + sizeof(qn.s) + 4];
 	va_list ap;
 
+	/* names as the file has them: quoted as values are */
 	if (*section)
-		snprintf(where, sizeof(where), "[%s] %s", section, name);
+		snprintf(where, sizeof(where), "[%s] %s", xnat_shown(section, &qs), xnat_shown(name, &qn));
 	else
-		snprintf(where, sizeof(where), "%s", name);
+		snprintf(where, sizeof(where), "%s", xnat_shown(name, &qn));
 	va_start(ap, fmt);
 	set_error(st, where, fmt, ap);
 	va_end(ap);
 	return 0;
+}
+
+/* An option whose value is bad: "'VALUE': reason", the value quoted as
+ * xnat_shown() does (cut short, escaped), so the reason always fits. */
+static int bad_value(struct parse_state *st, const char *section, const char *name, const char *value,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int bad_value(struct parse_state *st, const char *section, const char *name, const char *value,
+		     const char *fmt, ...)
+{
+	struct xnat_shown q;
+	char why[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return fail(st, section, name, "'%s': %s", xnat_shown(value, &q), why);
 }
 
 /* A line error (not tied to an option); returns NULL so the reader ends the parse. */
@@ -181,14 +202,14 @@ static int add_lans(struct parse_state *st, const char *name, const char *value)
 	snprintf(buf, sizeof(buf), "%s", value);
 	for (char *tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		if (!valid_ifname(tok))
-			return fail(st, "interfaces", name, "bad interface name '%s'", tok);
+			return bad_value(st, "interfaces", name, tok, "bad interface name");
 		if (c->n_lan == XNAT_MAX_LAN)
 			return fail(st, "interfaces", name, "more than %d LAN interfaces", XNAT_MAX_LAN);
 		strcpy(c->lan[c->n_lan++], tok);
 		added++;
 	}
 	if (!added)
-		return fail(st, "interfaces", name, "no interface name in '%s'", value);
+		return bad_value(st, "interfaces", name, value, "no interface name in it");
 	return 1;
 }
 
@@ -199,7 +220,7 @@ static int on_interfaces(struct parse_state *st, const char *name, const char *v
 
 	if (!strcmp(name, "wan")) {
 		if (!valid_ifname(value))
-			return fail(st, sec, name, "bad interface name '%s'", value);
+			return bad_value(st, sec, name, value, "bad interface name");
 		strcpy(c->wan, value);
 	} else if (!strcmp(name, "lan")) {
 		return add_lans(st, name, value);
@@ -211,7 +232,7 @@ static int on_interfaces(struct parse_state *st, const char *name, const char *v
 		else if (!strcmp(value, "none"))
 			c->xdp_mode = XNAT_XDP_NONE;
 		else
-			return fail(st, sec, name, "'%s': expected native, skb or none", value);
+			return bad_value(st, sec, name, value, "expected native, skb or none");
 	} else {
 		return fail(st, sec, name, "unknown option");
 	}
@@ -235,9 +256,9 @@ static int on_nat(struct parse_state *st, const char *name, const char *value)
 
 	if (!strcmp(name, "port-range")) {
 		if (parse_port_range(value, &lo, &hi))
-			return fail(st, sec, name, "'%s': expected MIN-MAX with ports 1-65535", value);
+			return bad_value(st, sec, name, value, "expected MIN-MAX with ports 1-65535");
 		if (lo > hi)
-			return fail(st, sec, name, "'%s': MIN is above MAX", value);
+			return bad_value(st, sec, name, value, "MIN is above MAX");
 		c->port_min = lo;
 		c->port_max = hi;
 	} else if (!strcmp(name, "filtering")) {
@@ -248,20 +269,20 @@ static int on_nat(struct parse_state *st, const char *name, const char *value)
 		else if (!strcmp(value, "address-and-port-dependent"))
 			c->filtering = XNAT_FILTER_ADDRESS_PORT_DEPENDENT;
 		else
-			return fail(st, sec, name, "'%s': expected endpoint-independent, "
-				    "address-dependent or address-and-port-dependent", value);
+			return bad_value(st, sec, name, value, "expected endpoint-independent, "
+				    "address-dependent or address-and-port-dependent");
 	} else if (!strcmp(name, "hairpin")) {
 		if (parse_bool(value, &c->hairpin))
-			return fail(st, sec, name, "'%s': expected yes or no", value);
+			return bad_value(st, sec, name, value, "expected yes or no");
 	} else if (!strcmp(name, "max-ports-per-host")) {
 		if (parse_u32(value, 0, 65535, &c->max_ports_per_host))
-			return fail(st, sec, name, "'%s': expected 0 (unlimited) to 65535", value);
+			return bad_value(st, sec, name, value, "expected 0 (unlimited) to 65535");
 	} else if (!strcmp(name, "max-sessions")) {
 		if (parse_u32(value, 1, MAX_TABLE_ENTRIES, &c->max_sessions))
-			return fail(st, sec, name, "'%s': expected 1 to %u", value, MAX_TABLE_ENTRIES);
+			return bad_value(st, sec, name, value, "expected 1 to %u", MAX_TABLE_ENTRIES);
 	} else if (!strcmp(name, "max-mappings")) {
 		if (parse_u32(value, 1, MAX_TABLE_ENTRIES, &c->max_mappings))
-			return fail(st, sec, name, "'%s': expected 1 to %u", value, MAX_TABLE_ENTRIES);
+			return bad_value(st, sec, name, value, "expected 1 to %u", MAX_TABLE_ENTRIES);
 	} else {
 		return fail(st, sec, name, "unknown option");
 	}
@@ -287,8 +308,7 @@ static int on_timeouts(struct parse_state *st, const char *name, const char *val
 	else
 		return fail(st, sec, name, "unknown option");
 	if (parse_seconds(value, MAX_TIMEOUT, &v))
-		return fail(st, sec, name, "'%s': expected seconds up to %u (e.g. 300, 5m, 2h)",
-			    value, MAX_TIMEOUT);
+		return bad_value(st, sec, name, value, "expected seconds up to %u (e.g. 300, 5m, 2h)", MAX_TIMEOUT);
 	if (v < min && rfc)
 		return fail(st, sec, name, "%u is below the %s minimum of %u seconds", v, rfc, min);
 	if (v < min)
@@ -307,7 +327,7 @@ static int add_sip_port(struct parse_state *st, const char *name, const char *va
 	__u8 dirs;
 
 	if (n < 1 || n > 2 || parse_u32(num, 1, 65535, &port))
-		return fail(st, "sip", name, "'%s': expected PORT [both|outbound|inbound|off]", value);
+		return bad_value(st, "sip", name, value, "expected PORT [both|outbound|inbound|off]");
 	if (!strcmp(dir, "both"))
 		dirs = XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN;
 	else if (!strcmp(dir, "outbound"))
@@ -317,7 +337,7 @@ static int add_sip_port(struct parse_state *st, const char *name, const char *va
 	else if (!strcmp(dir, "off"))
 		dirs = 0;
 	else
-		return fail(st, "sip", name, "'%s': expected both, outbound, inbound or off", dir);
+		return bad_value(st, "sip", name, dir, "expected both, outbound, inbound or off");
 	if (!c->sip_ports_set) { /* the first port line replaces the default */
 		c->sip_ports_set = true;
 		c->n_sip = 0;
@@ -337,12 +357,12 @@ static int on_sip(struct parse_state *st, const char *name, const char *value)
 
 	if (!strcmp(name, "alg")) {
 		if (parse_bool(value, &c->sip_enabled))
-			return fail(st, "sip", name, "'%s': expected yes or no", value);
+			return bad_value(st, "sip", name, value, "expected yes or no");
 	} else if (!strcmp(name, "port")) {
 		return add_sip_port(st, name, value);
 	} else if (!strcmp(name, "max-dialogs-per-host")) {
 		if (parse_u32(value, 0, XNAT_MAX_SIP_DIALOGS, &c->sip_dialogs_per_host))
-			return fail(st, "sip", name, "'%s': expected 0 (unlimited) to %u", value, XNAT_MAX_SIP_DIALOGS);
+			return bad_value(st, "sip", name, value, "expected 0 (unlimited) to %u", XNAT_MAX_SIP_DIALOGS);
 	} else {
 		return fail(st, "sip", name, "unknown option");
 	}
@@ -356,37 +376,37 @@ static int on_portmap(struct parse_state *st, const char *name, const char *valu
 
 	if (!strcmp(name, "natpmp")) {
 		if (parse_bool(value, &c->natpmp))
-			return fail(st, sec, name, "'%s': expected yes or no", value);
+			return bad_value(st, sec, name, value, "expected yes or no");
 	} else if (!strcmp(name, "allow-third-party")) {
 		if (parse_bool(value, &c->allow_third_party))
-			return fail(st, sec, name, "'%s': expected yes or no", value);
+			return bad_value(st, sec, name, value, "expected yes or no");
 	} else if (!strcmp(name, "upnp")) {
 		if (parse_bool(value, &c->upnp))
-			return fail(st, sec, name, "'%s': expected yes or no", value);
+			return bad_value(st, sec, name, value, "expected yes or no");
 	} else if (!strcmp(name, "secure-mode")) {
 		if (parse_bool(value, &c->upnp_secure_mode))
-			return fail(st, sec, name, "'%s': expected yes or no", value);
+			return bad_value(st, sec, name, value, "expected yes or no");
 	} else if (!strcmp(name, "http-port")) {
 		__u32 port;
 
 		if (parse_u32(value, 1, 65535, &port))
-			return fail(st, sec, name, "'%s': expected a port, 1 to 65535", value);
+			return bad_value(st, sec, name, value, "expected a port, 1 to 65535");
 		c->upnp_http_port = (__u16)port;
 	} else if (!strcmp(name, "min-lifetime") || !strcmp(name, "max-lifetime")) {
 		__u32 *field = name[1] == 'i' ? &c->lease_min_lifetime : &c->lease_max_lifetime;
 
 		if (parse_seconds(value, MAX_TIMEOUT, field) || !*field)
-			return fail(st, sec, name, "'%s': expected 1 to %u seconds (e.g. 120, 2m, 24h)",
-				    value, MAX_TIMEOUT);
+			return bad_value(st, sec, name, value, "expected 1 to %u seconds (e.g. 120, 2m, 24h)",
+					 MAX_TIMEOUT);
 	} else if (!strcmp(name, "leases-per-host")) {
 		if (parse_u32(value, 0, 65535, &c->leases_per_host))
-			return fail(st, sec, name, "'%s': expected 0 (unlimited) to 65535", value);
+			return bad_value(st, sec, name, value, "expected 0 (unlimited) to 65535");
 	} else if (!strcmp(name, "rate-limit")) {
 		if (parse_u32(value, 0, 100000, &c->rate_limit))
-			return fail(st, sec, name, "'%s': expected 0 (off) to 100000 requests a second", value);
+			return bad_value(st, sec, name, value, "expected 0 (off) to 100000 requests a second");
 	} else if (!strcmp(name, "rule")) {
 		struct xnat_pm_rule rule;
-		char why[160];
+		char why[384];
 
 		if (xnat_pm_rule_parse(value, &rule, why, sizeof(why)))
 			return fail(st, sec, name, "%s", why);
@@ -409,18 +429,18 @@ static int on_agent(struct parse_state *st, const char *name, const char *value)
 
 	if (!strcmp(name, "gc-interval")) {
 		if (parse_seconds(value, MAX_GC_INTERVAL, &c->gc_interval) || !c->gc_interval)
-			return fail(st, sec, name, "'%s': expected 1 to %u seconds", value,
+			return bad_value(st, sec, name, value, "expected 1 to %u seconds",
 				    MAX_GC_INTERVAL);
 	} else if (!strcmp(name, "pin-root")) {
 		if (value[0] != '/')
-			return fail(st, sec, name, "'%s': expected an absolute path", value);
+			return bad_value(st, sec, name, value, "expected an absolute path");
 		if (strlen(value) >= sizeof(c->pin_root) - PIN_NAME_ROOM)
 			return fail(st, sec, name, "path longer than %zu characters",
 				    sizeof(c->pin_root) - PIN_NAME_ROOM - 1);
 		strcpy(c->pin_root, value);
 	} else if (!strcmp(name, "state-dir")) {
 		if (value[0] != '/')
-			return fail(st, sec, name, "'%s': expected an absolute path", value);
+			return bad_value(st, sec, name, value, "expected an absolute path");
 		if (strlen(value) >= sizeof(c->state_dir) - PIN_NAME_ROOM)
 			return fail(st, sec, name, "path longer than %zu characters",
 				    sizeof(c->state_dir) - PIN_NAME_ROOM - 1);
@@ -434,7 +454,7 @@ static int on_agent(struct parse_state *st, const char *name, const char *value)
 static int on_forward(struct parse_state *st, const char *name, const char *value)
 {
 	struct xnat_agent_config *c = st->c;
-	char why[160];
+	char why[384];
 
 	if (strcmp(name, "rule"))
 		return fail(st, "forward", name, "unknown option (forwards are 'rule = ...')");
@@ -487,8 +507,10 @@ static char *check_header(struct parse_state *st, char *line)
 	char *start = line + strspn(line, " \t\r\n\v\f"), *end;
 	char name[64];
 
-	if (st->line == 1 && !strncmp(start, "\xEF\xBB\xBF", 3))
-		start += 3; /* UTF-8 byte order mark, skipped by inih too */
+	if (st->line == 1 && !strncmp(start, "\xEF\xBB\xBF", 3)) {
+		start += 3; /* UTF-8 byte order mark, skipped by inih too, and the blanks after it */
+		start += strspn(start, " \t\r\n\v\f");
+	}
 	if (*start != '[')
 		return line;
 	end = strchr(start + 1, ']');
@@ -496,9 +518,10 @@ static char *check_header(struct parse_state *st, char *line)
 		return line; /* inih reports the syntax error */
 	snprintf(name, sizeof(name), "%.*s", (int)(end - start - 1), start + 1);
 	if (!find_section(name)) {
-		char where[80];
+		struct xnat_shown q;
+		char where[sizeof(q.s) + 2];
 
-		snprintf(where, sizeof(where), "[%s]", name);
+		snprintf(where, sizeof(where), "[%s]", xnat_shown(name, &q));
 		return fail_line(st, where, "unknown section (expected [interfaces], [nat], "
 				 "[timeouts], [sip], [portmap], [agent] or [forward])");
 	}
@@ -598,12 +621,14 @@ static int forwards_overlap(const struct xnat_forward *a, const struct xnat_forw
 
 static int validate_interfaces(const struct xnat_agent_config *c, char *err, size_t errlen)
 {
+	struct xnat_shown q;
+
 	if (!c->wan[0]) {
 		snprintf(err, errlen, "no WAN interface: set [interfaces] wan or --wan");
 		return -1;
 	}
 	if (!valid_ifname(c->wan)) {
-		snprintf(err, errlen, "bad WAN interface name '%s'", c->wan);
+		snprintf(err, errlen, "bad WAN interface name '%s'", xnat_shown(c->wan, &q));
 		return -1;
 	}
 	if (c->n_lan <= 0) {
@@ -616,7 +641,7 @@ static int validate_interfaces(const struct xnat_agent_config *c, char *err, siz
 	}
 	for (int i = 0; i < c->n_lan; i++) {
 		if (!valid_ifname(c->lan[i])) {
-			snprintf(err, errlen, "bad LAN interface name '%s'", c->lan[i]);
+			snprintf(err, errlen, "bad LAN interface name '%s'", xnat_shown(c->lan[i], &q));
 			return -1;
 		}
 		if (!strcmp(c->lan[i], c->wan)) {
@@ -686,6 +711,8 @@ static int validate_forwards(const struct xnat_agent_config *c, char *err, size_
 
 int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t errlen)
 {
+	struct xnat_shown q;
+
 	if (validate_interfaces(c, err, errlen) || validate_nat(c, err, errlen) ||
 	    validate_forwards(c, err, errlen))
 		return -1;
@@ -695,7 +722,7 @@ int xnat_config_validate(const struct xnat_agent_config *c, char *err, size_t er
 		return -1;
 	}
 	if (c->pin_root[0] != '/') {
-		snprintf(err, errlen, "pin root '%s' is not an absolute path", c->pin_root);
+		snprintf(err, errlen, "pin root '%s' is not an absolute path", xnat_shown(c->pin_root, &q));
 		return -1;
 	}
 	return 0;

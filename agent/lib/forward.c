@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <bpf/bpf.h>
 #include "forward.h"
+#include "shown.h"
 #include "ports.h"
 
 #define RULE_MAX_LEN 128
@@ -54,16 +55,17 @@ static const char *host_problem(__u32 h)
 
 static int parse_host(const char *s, __be32 *out, char *err, size_t errlen)
 {
+	struct xnat_shown q;
 	struct in_addr a;
 	const char *why;
 
 	if (inet_pton(AF_INET, s, &a) != 1) {
-		snprintf(err, errlen, "bad LAN address '%s' (an IPv4 address like 192.168.1.10)", s);
+		snprintf(err, errlen, "bad LAN address '%s' (an IPv4 address like 192.168.1.10)", xnat_shown(s, &q));
 		return -1;
 	}
 	why = host_problem(ntohl(a.s_addr));
 	if (why) {
-		snprintf(err, errlen, "bad LAN address '%s': %s", s, why);
+		snprintf(err, errlen, "bad LAN address '%s': %s", xnat_shown(s, &q), why);
 		return -1;
 	}
 	*out = a.s_addr;
@@ -74,6 +76,7 @@ static int parse_host(const char *s, __be32 *out, char *err, size_t errlen)
 static int parse_ext_ports(char *s, struct xnat_forward *fw, char *err, size_t errlen)
 {
 	char *dash = strchr(s, '-'), *bad = s;
+	struct xnat_shown q;
 
 	if (dash)
 		*dash = '\0';
@@ -85,7 +88,7 @@ static int parse_ext_ports(char *s, struct xnat_forward *fw, char *err, size_t e
 			bad = NULL;
 	}
 	if (bad) {
-		snprintf(err, errlen, "bad port '%s' (1-65535)", bad);
+		snprintf(err, errlen, "bad port '%s' (1-65535)", xnat_shown(bad, &q));
 		return -1;
 	}
 	if (fw->ext_min > fw->ext_max) {
@@ -99,6 +102,7 @@ static int parse_ext_ports(char *s, struct xnat_forward *fw, char *err, size_t e
 static int parse_target(char *s, struct xnat_forward *fw, char *err, size_t errlen)
 {
 	char *colon = strchr(s, ':');
+	struct xnat_shown q;
 	__u32 last;
 
 	if (colon)
@@ -107,7 +111,7 @@ static int parse_target(char *s, struct xnat_forward *fw, char *err, size_t errl
 		return -1;
 	fw->int_port = fw->ext_min;
 	if (colon && parse_port(colon + 1, &fw->int_port)) {
-		snprintf(err, errlen, "bad port '%s' (1-65535)", colon + 1);
+		snprintf(err, errlen, "bad port '%s' (1-65535)", xnat_shown(colon + 1, &q));
 		return -1;
 	}
 	last = (__u32)fw->int_port + (fw->ext_max - fw->ext_min);
@@ -122,6 +126,7 @@ int xnat_forward_parse(const char *text, struct xnat_forward *fw, char *err, siz
 {
 	struct xnat_forward f = { .owner = XNAT_OWNER_CONFIG };
 	char buf[RULE_MAX_LEN], *word[4], *save = NULL;
+	struct xnat_shown q;
 	int n = 0;
 
 	if (strlen(text) >= sizeof(buf)) {
@@ -132,7 +137,7 @@ int xnat_forward_parse(const char *text, struct xnat_forward *fw, char *err, siz
 	for (char *w = strtok_r(buf, " \t", &save); w && n < 4; w = strtok_r(NULL, " \t", &save))
 		word[n++] = w;
 	if (n != 3) {
-		snprintf(err, errlen, "'%s': expected 'tcp|udp PORT[-PORT] ADDRESS[:PORT]'", text);
+		snprintf(err, errlen, "'%s': expected 'tcp|udp PORT[-PORT] ADDRESS[:PORT]'", xnat_shown(text, &q));
 		return -1;
 	}
 	if (!strcasecmp(word[0], "tcp")) {
@@ -140,7 +145,7 @@ int xnat_forward_parse(const char *text, struct xnat_forward *fw, char *err, siz
 	} else if (!strcasecmp(word[0], "udp")) {
 		f.proto = IPPROTO_UDP;
 	} else {
-		snprintf(err, errlen, "bad protocol '%s' (tcp or udp)", word[0]);
+		snprintf(err, errlen, "bad protocol '%s' (tcp or udp)", xnat_shown(word[0], &q));
 		return -1;
 	}
 	if (parse_ext_ports(word[1], &f, err, errlen) || parse_target(word[2], &f, err, errlen))

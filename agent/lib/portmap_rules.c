@@ -4,17 +4,17 @@
  * place as (pointer, length) words, so a rule of any length is parsed
  * without copying and no word can overrun a buffer. Numbers are read digit
  * by digit with a bound, never with strtoul (which takes signs, blanks and
- * "0x"). Error messages quote the offending word, cut short and with
- * unprintable bytes shown as '?', so the reason stays one readable line.
+ * "0x"). Error messages quote the offending word as xnat_shown() does (cut
+ * short, unprintable bytes escaped), so the reason stays one readable line.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include "portmap_rules.h"
+#include "shown.h"
 
 #define SYNTAX "expected 'allow|deny EXT INTADDR INT'"
-#define SHOWN_MAX 40 /* bytes of a word quoted in an error */
 
 struct word {
 	const char *p;
@@ -53,24 +53,10 @@ static bool word_is(struct word w, const char *text)
 	return w.len == strlen(text) && !strncasecmp(w.p, text, w.len);
 }
 
-/* w as error text: at most SHOWN_MAX bytes ("..." when cut), unprintable bytes as '?'. */
-static const char *shown(struct word w, char *buf, size_t cap)
+/* w as error text (shown.h). */
+static const char *shown(struct word w, struct xnat_shown *buf)
 {
-	size_t n = w.len < SHOWN_MAX ? w.len : SHOWN_MAX, i;
-
-	if (cap < SHOWN_MAX + 4)
-		return "?";
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)w.p[i];
-
-		buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	if (n < w.len) {
-		memcpy(buf + i, "...", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
-	return buf;
+	return xnat_shown_n(w.p, w.len, buf);
 }
 
 /*
@@ -101,14 +87,14 @@ static int parse_port_range(struct word w, const char *which, __u16 *min, __u16 
 {
 	const char *dash = memchr(w.p, '-', w.len);
 	struct word lo = w, hi = w, bad;
-	char q[SHOWN_MAX + 4], qp[SHOWN_MAX + 4];
+	struct xnat_shown q, qp;
 	unsigned long vlo, vhi;
 	int rc;
 
 	if (!dash) {
 		rc = parse_decimal(w, 65535, &vlo);
 		if (rc) {
-			snprintf(err, errlen, "%s port '%s': %s", which, shown(w, q, sizeof(q)),
+			snprintf(err, errlen, "%s port '%s': %s", which, shown(w, &q),
 				 rc == 1 ? "not a number (0-65535)" : "above 65535");
 			return -1;
 		}
@@ -119,7 +105,7 @@ static int parse_port_range(struct word w, const char *which, __u16 *min, __u16 
 	hi.p = dash + 1;
 	hi.len = w.len - lo.len - 1;
 	if (!lo.len || !hi.len) {
-		snprintf(err, errlen, "%s port range '%s': no %s", which, shown(w, q, sizeof(q)),
+		snprintf(err, errlen, "%s port range '%s': no %s", which, shown(w, &q),
 			 !lo.len ? "start before '-'" : "end after '-'");
 		return -1;
 	}
@@ -130,8 +116,8 @@ static int parse_port_range(struct word w, const char *which, __u16 *min, __u16 
 		bad = hi;
 	}
 	if (rc) {
-		snprintf(err, errlen, "%s port range '%s': '%s' %s", which, shown(w, q, sizeof(q)),
-			 shown(bad, qp, sizeof(qp)), rc == 1 ? "is not a number (0-65535)" : "is above 65535");
+		snprintf(err, errlen, "%s port range '%s': '%s' %s", which, shown(w, &q),
+			 shown(bad, &qp), rc == 1 ? "is not a number (0-65535)" : "is above 65535");
 		return -1;
 	}
 	if (vlo > vhi) {
@@ -156,7 +142,7 @@ static int parse_dotted(struct word w, __u32 *out, char *why, size_t whylen)
 
 	for (const char *s = w.p; ; s++) {
 		unsigned long octet;
-		char q[SHOWN_MAX + 4];
+		struct xnat_shown q;
 		int rc;
 
 		if (s < end && *s != '.') {
@@ -170,11 +156,11 @@ static int parse_dotted(struct word w, __u32 *out, char *why, size_t whylen)
 			return -1;
 		}
 		if (rc == 2) {
-			snprintf(why, whylen, "%s is above 255", shown(part, q, sizeof(q)));
+			snprintf(why, whylen, "%s is above 255", shown(part, &q));
 			return -1;
 		}
 		if (part.len > 1 && part.p[0] == '0') {
-			snprintf(why, whylen, "leading zero in %s (octal or decimal?)", shown(part, q, sizeof(q)));
+			snprintf(why, whylen, "leading zero in %s (octal or decimal?)", shown(part, &q));
 			return -1;
 		}
 		v = v << 8 | (__u32)octet;
@@ -205,7 +191,8 @@ static int parse_address(struct word w, __be32 *addr, __be32 *mask, char *err, s
 {
 	const char *slash = memchr(w.p, '/', w.len);
 	struct word a = w, m = { NULL, 0 };
-	char q[SHOWN_MAX + 4], qm[SHOWN_MAX + 4], why[96];
+	struct xnat_shown q, qm;
+	char why[256];
 	__u32 host, bits = 0xffffffff;
 
 	if (slash) {
@@ -214,17 +201,17 @@ static int parse_address(struct word w, __be32 *addr, __be32 *mask, char *err, s
 		m.len = w.len - a.len - 1;
 	}
 	if (parse_dotted(a, &host, why, sizeof(why))) {
-		snprintf(err, errlen, "internal address '%s': %s", shown(w, q, sizeof(q)), why);
+		snprintf(err, errlen, "internal address '%s': %s", shown(w, &q), why);
 		return -1;
 	}
 	if (slash && memchr(m.p, '.', m.len)) {
 		if (parse_dotted(m, &bits, why, sizeof(why))) {
-			snprintf(err, errlen, "internal address '%s': netmask %s", shown(w, q, sizeof(q)), why);
+			snprintf(err, errlen, "internal address '%s': netmask %s", shown(w, &q), why);
 			return -1;
 		}
 		if (!mask_contiguous(bits)) {
 			snprintf(err, errlen, "internal address '%s': netmask %s is not contiguous",
-				 shown(w, q, sizeof(q)), shown(m, qm, sizeof(qm)));
+				 shown(w, &q), shown(m, &qm));
 			return -1;
 		}
 	} else if (slash) {
@@ -232,7 +219,7 @@ static int parse_address(struct word w, __be32 *addr, __be32 *mask, char *err, s
 		int rc = parse_decimal(m, 32, &len);
 
 		if (rc) {
-			snprintf(err, errlen, "internal address '%s': %s", shown(w, q, sizeof(q)),
+			snprintf(err, errlen, "internal address '%s': %s", shown(w, &q),
 				 !m.len ? "no mask after '/' (a length 0-32 or a netmask)" :
 				 rc == 1 ? "mask is not a length 0-32 or a netmask a.b.c.d" :
 				 "prefix length above 32");
@@ -253,7 +240,7 @@ int xnat_pm_rule_parse(const char *text, struct xnat_pm_rule *out, char *err, si
 	struct xnat_pm_rule r = { 0 };
 	struct word w[4], extra;
 	const char *pos = text;
-	char q[SHOWN_MAX + 4];
+	struct xnat_shown q;
 	int n = 0;
 
 	while (n < 4 && next_word(&pos, &w[n]))
@@ -265,7 +252,7 @@ int xnat_pm_rule_parse(const char *text, struct xnat_pm_rule *out, char *err, si
 	if (word_is(w[0], "allow")) {
 		r.allow = true;
 	} else if (!word_is(w[0], "deny")) {
-		snprintf(err, errlen, "unknown verb '%s' (allow or deny)", shown(w[0], q, sizeof(q)));
+		snprintf(err, errlen, "unknown verb '%s' (allow or deny)", shown(w[0], &q));
 		return -1;
 	}
 	if (n < 4) {
@@ -274,7 +261,7 @@ int xnat_pm_rule_parse(const char *text, struct xnat_pm_rule *out, char *err, si
 	}
 	if (next_word(&pos, &extra)) {
 		snprintf(err, errlen, "extra word '%s' after the internal port range (a comment starts with '#')",
-			 shown(extra, q, sizeof(q)));
+			 shown(extra, &q));
 		return -1;
 	}
 	if (parse_port_range(w[1], "external", &r.ext_min, &r.ext_max, err, errlen) ||

@@ -125,7 +125,7 @@ static int copy_ifname(char *dst, const char *src, const char *what)
 /* Defaults, then the file, then the command line; checked as a whole. */
 static int build_config(const struct cli *cli, struct xnat_agent_config *c)
 {
-	char err[512];
+	char err[1024];
 
 	xnat_config_defaults(c);
 	if (cli->config && xnat_config_load(cli->config, c, err, sizeof(err))) {

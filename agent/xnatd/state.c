@@ -69,7 +69,7 @@ static int config_has_port(const struct xnat_agent_config *c, __u8 proto, __u16 
 static void remove_stale_config_forwards(struct xnatd *d)
 {
 	struct xnat_forward have[256];
-	char err[256];
+	char err[512];
 	int n = xnat_forward_list(&d->maps, have, 256);
 
 	for (int i = 0; i < n && i < 256; i++) {
@@ -93,7 +93,7 @@ static void remove_stale_config_forwards(struct xnatd *d)
 /* Make the CONFIG forwards in the maps exactly the config's. */
 int xnatd_sync_forwards(struct xnatd *d)
 {
-	char err[256], text[96];
+	char err[512], text[96];
 
 	remove_stale_config_forwards(d);
 	for (int i = 0; i < d->cfg.n_forwards; i++) {

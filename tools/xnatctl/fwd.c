@@ -104,7 +104,7 @@ static int forward_list(struct ctl *c)
 static int forward_add(struct ctl *c, int argc, char **argv)
 {
 	struct xnat_forward fw;
-	char err[256], text[96];
+	char err[512], text[96];
 	int rc = parse_args(argc, argv, &fw);
 
 	if (rc)
@@ -123,7 +123,7 @@ static int forward_add(struct ctl *c, int argc, char **argv)
 static int forward_del(struct ctl *c, int argc, char **argv)
 {
 	struct xnat_forward fw;
-	char err[256];
+	char err[512];
 	int n, rc = parse_args(argc, argv, &fw);
 
 	if (rc)

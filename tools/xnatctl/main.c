@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include "shown.h"
 #include "xnatctl.h"
 
 #define XNATCTL_VERSION "0.1"
@@ -104,6 +105,7 @@ void ctl_endpoint(char *buf, size_t len, __be32 addr, __be16 port, __u8 proto)
 /* Global options may come before or after the command; the rest is kept in order. */
 static int take_global_opts(struct ctl *c, int *argc, char **argv)
 {
+	struct xnat_shown q;
 	int out = 0;
 
 	for (int i = 0; i < *argc; i++) {
@@ -123,7 +125,7 @@ static int take_global_opts(struct ctl *c, int *argc, char **argv)
 			c->pin_root = argv[++i];
 		} else if (a[0] == '-' && a[1] && strcmp(a, "-h") && strcmp(a, "--help") &&
 			   strcmp(a, "--version")) {
-			fprintf(stderr, "xnatctl: unknown option '%s'\n", a);
+			fprintf(stderr, "xnatctl: unknown option '%s'\n", xnat_shown(a, &q));
 			return -1;
 		} else {
 			argv[out++] = argv[i];
@@ -139,6 +141,8 @@ static int take_global_opts(struct ctl *c, int *argc, char **argv)
 
 static int run(struct ctl *c, int argc, char **argv)
 {
+	struct xnat_shown q;
+
 	if (!argc) {
 		usage(stderr);
 		return CTL_USAGE;
@@ -154,7 +158,7 @@ static int run(struct ctl *c, int argc, char **argv)
 	for (size_t i = 0; i < N_CMDS; i++)
 		if (!strcmp(argv[0], cmds[i].name))
 			return cmds[i].fn(c, argc - 1, argv + 1);
-	fprintf(stderr, "xnatctl: unknown command '%s'\n\n", argv[0]);
+	fprintf(stderr, "xnatctl: unknown command '%s'\n\n", xnat_shown(argv[0], &q));
 	usage(stderr);
 	return CTL_USAGE;
 }
