@@ -145,8 +145,8 @@ TEST_BINS := $(UNIT_BINS) $(if $(BPFT_SRCS),$(OUT)/tests/bpf_prog_tests)
 # seeds. tests/fuzz/fuzz_NAME.c is built with the agent/lib sources of
 # FUZZ_SRCS_NAME, compiled with the same flags (the sanitizers see what they
 # instrument), and the libraries of FUZZ_LIBS_NAME. Those on BPF maps (pcp,
-# soap) need root to run. `make fuzz` runs each for FUZZ_SECONDS; `make test`
-# runs each for 10 s (sip: 20 s), see tests/run.
+# soap) need root to run. `make fuzz` runs each for FUZZ_SECONDS from a random seed; `make test`
+# replays its corpus and inputs mutated from it from a fixed seed (tests/fuzz/run.sh).
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                 -D_GNU_SOURCE -Iinclude -Iagent/lib $(shell $(PKG_CONFIG) --cflags libbpf inih expat)
@@ -155,7 +155,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(OUT)/fuzz/fuzz_%)
 FUZZ_BPF     := $(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
 # The fast path's tables, real maps (tests/unit/lease_maps.c), and lease.c on them.
-FUZZ_TABLES  := tests/unit/lease_maps.c $(addprefix agent/lib/,lease.c ports.c maps.c portmap_rules.c)
+FUZZ_TABLES  := tests/unit/lease_maps.c $(addprefix agent/lib/,lease.c ports.c maps.c portmap_rules.c shown.c)
 
 FUZZ_SRCS_sip        := agent/lib/sip.c
 FUZZ_SRCS_pcp        := $(FUZZ_TABLES) $(addprefix agent/lib/,pcp_server.c pcp_peer.c pcp_filter.c expiry.c)
@@ -165,11 +165,17 @@ FUZZ_SRCS_soap       := $(FUZZ_TABLES) $(addprefix agent/lib/,upnp_envelope.c up
                         upnp_info.c upnp_args.c upnp_desc.c xml_escape.c)
 FUZZ_LIBS_soap       := $(FUZZ_BPF) $(shell $(PKG_CONFIG) --libs expat)
 FUZZ_SRCS_gena       := $(addprefix agent/lib/,gena.c xml_escape.c)
-FUZZ_SRCS_config     := $(addprefix agent/lib/,config.c forward.c portmap_rules.c ports.c maps.c)
+FUZZ_SRCS_config     := $(addprefix agent/lib/,config.c forward.c portmap_rules.c ports.c maps.c shown.c)
 FUZZ_LIBS_config     := $(shell $(PKG_CONFIG) --libs inih) $(FUZZ_BPF)
 FUZZ_SRCS_lease_file := agent/lib/lease_file.c
 
 $(foreach n,$(FUZZ_NAMES),$(eval $(OUT)/fuzz/fuzz_$(n): $(FUZZ_SRCS_$(n))))
+
+# make test's fuzz inputs, the same every time (tests/fuzz/run.sh --runs)
+$(OUT)/fuzz/mutants: tests/fuzz/mutants.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h tests/unit/*.h) $(USER_HDRS)
 	$(call msg,FUZZ,$@)
@@ -182,7 +188,7 @@ $(OUT)/bpf:
 
 all: $(BPF_OBJS) $(SKELS) $(OUT)/xnatd $(OUT)/xnatctl $(OUT)/xnat-pcp
 
-tests: all $(TEST_BINS) $(FUZZ_TARGETS) $(OUT)/xnat-verifier
+tests: all $(TEST_BINS) $(FUZZ_TARGETS) $(OUT)/fuzz/mutants $(OUT)/xnat-verifier
 
 # Every suite; the runner prints the summary line last. Needs root.
 test: tests

@@ -74,7 +74,7 @@ static bool known_section(const char *s, size_t len)
 	return false;
 }
 
-static void check_error(const uint8_t *data, size_t size, const char *err)
+static void check_error(const uint8_t *data, size_t size, const char *err, size_t errsize)
 {
 	size_t plen = strlen(path), llen;
 	const uint8_t *line;
@@ -88,6 +88,11 @@ static void check_error(const uint8_t *data, size_t size, const char *err)
 	CHECK(line_of(data, size, n, &line, &llen), "line %lu of a file of %zu bytes: '%s'", n, size, err);
 	rest = end + 2;
 	CHECK(strlen(rest) > 2 && strcmp(rest + strlen(rest) - 2, ": "), "no reason: '%s'", err);
+	/* a message that fills the buffer was cut: its reason may be gone */
+	CHECK(strlen(err) < errsize - 1, "the message was cut: '%s'", err);
+	CHECK(strspn(err, " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+			  "abcdefghijklmnopqrstuvwxyz{|}~") == strlen(err),
+	      "an unprintable byte in the message: '%s'", err);
 	if (!strstr(rest, ": ")) { /* not "where: why": a line's error */
 		if (!strncmp(rest, "line longer than ", 17))
 			CHECK(llen > MAX_LINE - 2, "line %lu of %zu bytes 'longer': '%s'", n, llen, err);
@@ -112,15 +117,17 @@ static void check_error(const uint8_t *data, size_t size, const char *err)
 	}
 	colon = strstr(rest, ": ");
 	CHECK(colon, "no 'option: reason' in '%s'", err);
-	/* The option's name, as far as the error shows it, is on that line. */
-	CHECK(contains(line, llen, rest, (size_t)(colon - rest)), "line %lu does not hold '%.*s': '%s'", n,
-	      (int)(colon - rest), rest, err);
+	/* The option's name, as far as the error shows it, is on that line
+	 * (unless it is shown escaped or cut). */
+	if (!memchr(rest, '\\', (size_t)(colon - rest)) && !strstr(rest, "...:"))
+		CHECK(contains(line, llen, rest, (size_t)(colon - rest)), "line %lu does not hold '%.*s': '%s'", n,
+		      (int)(colon - rest), rest, err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct xnat_agent_config c;
-	static char err[512], again[512];
+	static char err[1024], again[1024]; /* as xnatd's */
 	struct xnat_config map;
 	int rc, rc2;
 
@@ -134,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc2 = xnat_config_load(path, &c, again, sizeof(again));
 	CHECK(rc2 == rc && !strcmp(err, again), "loaded twice: %d '%s', then %d '%s'", rc, err, rc2, again);
 	if (rc) {
-		check_error(data, size, err);
+		check_error(data, size, err, sizeof(err));
 		return 0;
 	}
 	err[0] = '\0';

@@ -17,7 +17,7 @@
 #define EXAMPLE "etc/xnat.conf.example"
 
 static char path[64];
-static char err[512];
+static char err[1024]; /* as xnatd's */
 
 /* Write text to a temporary file; its path in `path`. */
 static void write_conf(const char *text)
@@ -410,6 +410,8 @@ static void test_syntax_error_and_files(void **state)
 	expect_ok("\xEF\xBB\xBF[nat]\nhairpin = no\n", &c); /* a UTF-8 byte order mark */
 	assert_false(c.hairpin);
 	expect_error("\xEF\xBB\xBF[natt]\n", 1, "[natt]", "unknown section");
+	/* blanks after the mark, as inih takes them (found by make test's mutants) */
+	expect_error("\xEF\xBB\xBF [natt]\nwan = eth0\n", 1, "[natt]", "unknown section");
 	expect_ok("", &c); /* an empty file: the defaults */
 	assert_int_equal(c.port_min, 1024);
 	xnat_config_defaults(&c);
@@ -617,6 +619,52 @@ static void test_nul_byte(void **state)
 	expect_error("[interfaces]\nwan = eth0\n\n\n[timeouts]\nudp = 1\n", 6, "[timeouts] udp", "");
 }
 
+/*
+ * A value of any length and any bytes keeps the reason of its error: the
+ * value is quoted cut short and escaped, never the reason. (make fuzz found
+ * xdp-mode = "opt followed by some 200 bytes 0xff in [interfaces]: the
+ * value filled the message, which ended in "': '".)
+ */
+static void test_long_values_keep_reason(void **state)
+{
+	static const struct { const char *section, *option, *reason; bool quoted; } opts[] = {
+		{ "interfaces", "xdp-mode", "expected native, skb or none", true },
+		{ "interfaces", "wan", "bad interface name", true },
+		{ "nat", "port-range", "expected MIN-MAX with ports 1-65535", true },
+		{ "nat", "filtering", "expected endpoint-independent", true },
+		{ "timeouts", "udp", "expected seconds up to", true },
+		{ "sip", "port", "expected PORT [both|outbound|inbound|off]", true },
+		{ "portmap", "max-lifetime", "expected 1 to", true },
+		{ "forward", "rule", "forward longer than 127 characters", false }, /* not quoted at all */
+	};
+	char text[1024], value[300];
+	struct xnat_agent_config c;
+
+	(void)state;
+	memcpy(value, "\"opt", 4);
+	memset(value + 4, 0xff, 200);
+	value[204] = '\0';
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		snprintf(text, sizeof(text), "[%s]\n%s = %s\n", opts[i].section, opts[i].option, value);
+		assert_int_equal(load(text, &c), -1);
+		if (strlen(err) >= sizeof(err) - 1 || strstr(err + strlen(err) - 2, ": ") ||
+		    (opts[i].quoted && (!strstr(err, "\\xff") || !strstr(err, "..."))))
+			fail_msg("[%s] %s: '%s'", opts[i].section, opts[i].option, err);
+		if (!strstr(err, opts[i].reason))
+			fail_msg("[%s] %s: no reason '%s' in '%s'", opts[i].section, opts[i].option, opts[i].reason, err);
+		for (const char *p = err; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+				fail_msg("[%s] %s: byte 0x%02x in '%s'", opts[i].section, opts[i].option,
+					 (unsigned char)*p, err);
+	}
+	/* the finding itself, to the letter */
+	assert_int_equal(load("[interfaces]\nxdp-mode = \"opt\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+			      "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+			      "\xff\xff\xff\xff\xff\xff\n", &c), -1);
+	assert_non_null(strstr(err, ":2: [interfaces] xdp-mode: '\"opt\\xff"));
+	assert_non_null(strstr(err, "...': expected native, skb or none"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_portmap),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_long_values_keep_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
