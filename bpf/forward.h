@@ -10,8 +10,10 @@
 #include "consts.h"
 #include "parse.h"
 
-static __always_inline int fib_lookup_v4(struct xdp_md *ctx, const struct xnat_pkt *p,
-					 __be32 saddr, __be32 daddr, struct bpf_fib_lookup *fib)
+/* The route of a packet p that came in by ifindex; ctx: an xdp_md or a
+ * __sk_buff, bpf_fib_lookup takes both. */
+static __always_inline int fib_lookup_from(void *ctx, __u32 ifindex, const struct xnat_pkt *p,
+					   __be32 saddr, __be32 daddr, struct bpf_fib_lookup *fib)
 {
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = AF_INET;
@@ -21,8 +23,14 @@ static __always_inline int fib_lookup_v4(struct xdp_md *ctx, const struct xnat_p
 	fib->tot_len = p->slow ? 0 : p->tot_len;
 	fib->ipv4_src = saddr;
 	fib->ipv4_dst = daddr;
-	fib->ifindex = ctx->ingress_ifindex;
+	fib->ifindex = ifindex;
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+}
+
+static __always_inline int fib_lookup_v4(struct xdp_md *ctx, const struct xnat_pkt *p,
+					 __be32 saddr, __be32 daddr, struct bpf_fib_lookup *fib)
+{
+	return fib_lookup_from(ctx, ctx->ingress_ifindex, p, saddr, daddr, fib);
 }
 
 /* As the kernel's ip_decrease_ttl(): TTL is the high byte of its checksum word. */
@@ -78,6 +86,27 @@ __attribute__((noinline)) int xnat_route_xdp(struct xdp_md *ctx, const struct xn
 	if (!p || !hop)
 		return -1;
 	return route_xdp(ctx, p, saddr, daddr, hop);
+}
+
+/* May XDP send a packet out of ifindex? Only to the interfaces on the XDP
+ * path (xnat_config.xdp_lans, XNAT_CFG_WAN_XDP): a frame redirected into a
+ * veth whose peer takes no XDP frames is lost after the program returned. */
+static __always_inline int xdp_path_to(const struct xnat_config *cfg, __u32 ifindex)
+{
+	if (ifindex == cfg->wan_ifindex)
+		return !!(cfg->flags & XNAT_CFG_WAN_XDP);
+	XNAT_UNROLL
+	for (int i = 0; i < XNAT_MAX_LAN; i++)
+		if (cfg->xdp_lans[i] == ifindex)
+			return 1;
+	return 0;
+}
+
+/* xdp_path_to(), except for xnatd's slow-path runs (BPF_PROG_RUN): their
+ * frame goes back to xnatd, which sends it itself, whatever the path. */
+static __always_inline int xdp_may_send(const struct xnat_config *cfg, const struct xnat_pkt *p, __u32 ifindex)
+{
+	return p->slow || xdp_path_to(cfg, ifindex);
 }
 
 #endif

@@ -8,6 +8,7 @@
 #include <xnat/nat.h>
 #include <xnat/stats.h>
 #include <xnat/progs.h>
+#include <xnat/links.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -141,5 +142,15 @@ struct {
 	__type(value, struct xnat_prog_info);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_progs SEC(".maps");
+
+/* Which path each interface takes (include/xnat/links.h): written by
+ * xnatd for xnatctl and bpftool, never read by the fast path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XNAT_MAX_LINKS);
+	__type(key, __u32);
+	__type(value, struct xnat_link_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_links SEC(".maps");
 
 #endif

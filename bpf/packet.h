@@ -16,6 +16,7 @@
 #include "rewrite.h"
 #include "forward.h"
 #include "slowpath.h"
+#include "config.h"
 
 /* Enough linear bytes for Ethernet, IPv4 with options, an ICMP error and the
  * quoted IPv4 header with options and a TCP header. */
@@ -104,28 +105,31 @@ __attribute__((noinline)) int xnat_send_xdp(struct xdp_md *ctx, const struct xna
 
 /* The route to x's destination, then send_xdp(); *ifindex: where the
  * packet goes. No route with a resolved neighbour: the packet is left
- * untouched and unresolved is the verdict. One call for both, and the
- * route's 64-byte argument in this frame, not the entry point's. */
+ * untouched and unresolved is the verdict; a way out off the XDP path:
+ * untouched too, for the TC path. One call for all of it, and the route's
+ * 64-byte argument in this frame, not the entry point's. */
 __attribute__((noinline)) int xnat_forward_xdp(struct xdp_md *ctx, const struct xnat_pkt *p,
 					       const struct xnat_xlate *x, __u32 unresolved, __u32 *ifindex)
 {
+	const struct xnat_config *cfg = xnat_config_get();
 	struct xnat_next_hop hop;
 
-	if (!p || !x || !ifindex)
+	if (!p || !x || !ifindex || !cfg)
 		return XNAT_STAT_DROP_MALFORMED;
 	if (route_xdp(ctx, p, x->to.saddr, x->to.daddr, &hop) != BPF_FIB_LKUP_RET_SUCCESS)
 		return unresolved;
+	if (!xdp_may_send(cfg, p, hop.ifindex))
+		return XNAT_STAT_PASS_TC_PATH; /* untouched: the TC path translates it */
 	*ifindex = hop.ifindex;
 	return send_xdp(ctx, p, x, &hop);
 }
 
 /*
- * TC: translate the packet (TTL is the stack's business). The L4 checksum
- * goes through bpf_l4_csum_replace(), which keeps CHECKSUM_PARTIAL
- * (pseudo-header only) and CHECKSUM_COMPLETE (skb->csum) skbs right.
+ * TC: translate the packet. The L4 checksum goes through
+ * bpf_l4_csum_replace(), which keeps CHECKSUM_PARTIAL (pseudo-header only)
+ * and CHECKSUM_COMPLETE (skb->csum) skbs right. Packet pointers die here.
  */
-__attribute__((noinline)) int xnat_send_tc(struct __sk_buff *skb, const struct xnat_pkt *p,
-					   const struct xnat_xlate *x)
+static __always_inline int send_tc(struct __sk_buff *skb, const struct xnat_pkt *p, const struct xnat_xlate *x)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -133,8 +137,6 @@ __attribute__((noinline)) int xnat_send_tc(struct __sk_buff *skb, const struct x
 	__u32 csum_off;
 	__u64 flags;
 
-	if (!p || !x)
-		return XNAT_STAT_DROP_MALFORMED;
 	if (rewrite_packet(data, data_end, p, x, &d, 0))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (!(p->l4_fields & XNAT_L4_CSUM) || p->t.proto == IPPROTO_ICMP || p->frag == XNAT_FRAG_LATER)
@@ -146,6 +148,48 @@ __attribute__((noinline)) int xnat_send_tc(struct __sk_buff *skb, const struct x
 	if (d.data)
 		bpf_l4_csum_replace(skb, csum_off, 0, d.data, flags);
 	return x->stat;
+}
+
+/* send_tc() for a packet the stack goes on with (TTL is the stack's business). */
+__attribute__((noinline)) int xnat_send_tc(struct __sk_buff *skb, const struct xnat_pkt *p,
+					   const struct xnat_xlate *x)
+{
+	if (!p || !x)
+		return XNAT_STAT_DROP_MALFORMED;
+	return send_tc(skb, p, x);
+}
+
+/*
+ * TC, for a packet redirected past the stack (a hairpin on the TC path):
+ * the route to x's destination, TTL decremented, Ethernet addresses of the
+ * next hop, then send_tc(); *ifindex: where it goes. No route with a
+ * resolved neighbour: the packet is left untouched and unresolved is the
+ * verdict.
+ */
+__attribute__((noinline)) int xnat_forward_tc(struct __sk_buff *skb, const struct xnat_pkt *p,
+					      const struct xnat_xlate *x, __u32 unresolved, __u32 *ifindex)
+{
+	struct bpf_fib_lookup fib;
+	void *data, *data_end;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+
+	if (!p || !x || !ifindex)
+		return XNAT_STAT_DROP_MALFORMED;
+	if (fib_lookup_from(skb, skb->ingress_ifindex, p, x->to.saddr, x->to.daddr, &fib) !=
+	    BPF_FIB_LKUP_RET_SUCCESS)
+		return unresolved;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	eth = data;
+	ip = data + XNAT_IP_OFF;
+	if ((void *)(ip + 1) > data_end)
+		return XNAT_STAT_DROP_MALFORMED;
+	ip_decrease_ttl(ip);
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	*ifindex = fib.ifindex;
+	return send_tc(skb, p, x);
 }
 
 #endif

@@ -4,14 +4,20 @@
 
 #include "maps.h"
 
-static __always_inline void count_packet(__u32 stat, __u32 bytes)
+/* n packets of bytes in all, counted as stat. */
+static __always_inline void count_packets(__u32 stat, __u32 n, __u32 bytes)
 {
 	struct xnat_counter *c = bpf_map_lookup_elem(&xnat_stats, &stat);
 
 	if (c) {
-		c->packets++;
+		c->packets += n;
 		c->bytes += bytes;
 	}
+}
+
+static __always_inline void count_packet(__u32 stat, __u32 bytes)
+{
+	count_packets(stat, 1, bytes);
 }
 
 /* Events (new session, new mapping) counted on top of the packet's verdict. */

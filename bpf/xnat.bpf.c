@@ -155,6 +155,8 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 			return XNAT_STAT_PASS_FIB;
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS || hop.ifindex != cfg->wan_ifindex)
 			return XNAT_STAT_PASS_NOT_NAT;
+		if (!xdp_may_send(cfg, &p, hop.ifindex))
+			return XNAT_STAT_PASS_TC_PATH; /* the WAN's TC egress translates it */
 	}
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL; /* the stack sends time-exceeded */
@@ -188,6 +190,8 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 	if (sip_wanted(cfg, &p, XNAT_DIR_IN)) {
 		if (xnat_route_xdp(ctx, &p, x.to.saddr, x.to.daddr, &hop) != BPF_FIB_LKUP_RET_SUCCESS)
 			return XNAT_STAT_PASS_FIB;
+		if (!xdp_may_send(cfg, &p, hop.ifindex))
+			return XNAT_STAT_PASS_TC_PATH;
 		sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, &hop, XNAT_DIR_IN);
 		return XNAT_STAT_PASS_SIP_SLOW; /* no ALG in XDP: TC has one */
 	}
@@ -293,6 +297,83 @@ SEC("tc")
 int xnat_tc_egress(struct __sk_buff *skb)
 {
 	return tc_verdict(skb, tc_nat(skb, XNAT_DIR_OUT));
+}
+
+/*
+ * TC ingress on every LAN interface: the hairpin on the TC path (LAN host to
+ * the external address), which the stack can't do (it would deliver the
+ * packet to the gateway itself). Translated both ways as XDP does, then
+ * redirected to the other LAN host past the stack. Any other packet goes on
+ * untouched, not counted: the stack forwards it and the WAN's TC egress
+ * translates and counts it (on the XDP path, XDP did).
+ */
+static __always_inline __u32 tc_lan(struct __sk_buff *skb, __u32 *ifindex)
+{
+	const struct xnat_config *cfg = xnat_config_get();
+	struct xnat_pkt p = {};
+	struct xnat_xlate x = {};
+	int rc;
+
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p) : 0);
+	if (rc || !cfg)
+		return rc;
+	if (p.t.daddr != cfg->ext_addr)
+		return XNAT_STAT_PASS_NOT_NAT;
+	if (p.ttl <= 1)
+		return XNAT_STAT_PASS_TTL;
+	rc = xnat_decide(&p, XNAT_DIR_OUT, 1, &x);
+	if (rc)
+		return rc;
+	return xnat_forward_tc(skb, &p, &x, XNAT_STAT_DROP_HAIRPIN_UNRESOLVED, ifindex);
+}
+
+SEC("tc")
+int xnat_tc_lan(struct __sk_buff *skb)
+{
+	__u32 ifindex = 0, stat = tc_lan(skb, &ifindex);
+
+	if (stat_is_xlate(stat)) {
+		count_packet(stat, skb->len);
+		return bpf_redirect(ifindex, 0);
+	}
+	if (stat_is_drop(stat)) {
+		count_packet(stat, skb->len);
+		return TC_ACT_SHOT;
+	}
+	return TC_ACT_OK;
+}
+
+/* ---------------------------------------------------------------- lost redirects */
+
+/*
+ * A frame XDP redirected can still be lost: the target's driver refuses it
+ * when it is sent (a veth whose peer takes no XDP frames), or the redirect
+ * itself fails. The kernel only traces it: these count it, for the
+ * interfaces on xnat's XDP path, as xdp_redirect_lost.
+ */
+SEC("tp_btf/xdp_devmap_xmit")
+int xnat_xdp_xmit_lost(unsigned long long *ctx)
+{
+	/* (from_dev, to_dev, sent, drops, err) */
+	const struct net_device *from = (const void *)ctx[0];
+	const struct xnat_config *cfg = xnat_config_get();
+	int drops = (int)ctx[3];
+
+	if (drops > 0 && cfg && xdp_path_to(cfg, from->ifindex))
+		count_packets(XNAT_STAT_REDIRECT_LOST, drops, 0);
+	return 0;
+}
+
+SEC("tp_btf/xdp_redirect_err")
+int xnat_xdp_redirect_err(unsigned long long *ctx)
+{
+	/* (dev, xdp, tgt, err, map_type, map_id, index): dev received the frame */
+	const struct net_device *dev = (const void *)ctx[0];
+	const struct xnat_config *cfg = xnat_config_get();
+
+	if (cfg && xdp_path_to(cfg, dev->ifindex))
+		count_packets(XNAT_STAT_REDIRECT_LOST, 1, 0);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- SIP */

@@ -35,6 +35,14 @@ gw() { nsenter --net=/run/netns/"$NS_GW" -- "$@"; }
 lan() { ip netns exec "$NS_LAN" "$@"; }
 wan() { ip netns exec "$NS_WAN" "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# listening tcp|udp PORT: until the WAN host's server listens (5 s at most)
+listening() {
+	for _ in $(seq 50); do
+		[[ -n $(ip netns exec "$NS_WAN" ss -Hln"${1:0:1}" "sport = :$2") ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 say "topology: lan 192.168.1.10 -- [192.168.1.1 gateway 198.51.100.1] -- 198.51.100.2 wan"
 for ns in "$NS_LAN" "$NS_GW" "$NS_WAN"; do ip netns add "$ns"; done
@@ -49,9 +57,7 @@ lan ip link set lan0 up; wan ip link set wan0 up
 gw ip link set gl0 up; gw ip link set gw0 up
 lan ip route add default via 192.168.1.1
 # The WAN host has no route to 192.168.1.0/24: only translated traffic gets answers.
-# veth specifics (docs/DESIGN.md): full checksums from the hosts, GRO for XDP redirect.
-lan ethtool -K lan0 tx off gro on >/dev/null
-wan ethtool -K wan0 tx off gro on >/dev/null
+# The hosts keep veth's default offloads: xnatd takes the TC path on veth (its ready line says why).
 
 say "xnatd --wan gw0 --lan gl0 (in the gateway namespace)"
 nsenter --net=/run/netns/"$NS_GW" -- build/xnatd --wan gw0 --lan gl0 --pin-root "$PIN" --state-dir "$STATE" &
@@ -61,7 +67,7 @@ for _ in $(seq 50); do [[ -e $PIN/xnatd_pid ]] && break; sleep 0.1; done
 
 say "a web-ish server on the WAN host answers with the address it sees"
 ip netns exec "$NS_WAN" socat TCP-LISTEN:8080,fork,reuseaddr SYSTEM:'echo "hello $SOCAT_PEERADDR:$SOCAT_PEERPORT, from the WAN"' &
-sleep 0.3
+listening tcp 8080
 
 say "lan\$ ping -c 3 198.51.100.2"
 lan ping -c 3 -i 0.2 198.51.100.2
@@ -69,9 +75,11 @@ say "lan\$ socat - TCP:198.51.100.2:8080"
 lan socat -T 2 - TCP:198.51.100.2:8080,sourceport=40000 </dev/null
 say "lan\$ (UDP) DNS-like query to 198.51.100.2:5353"
 ip netns exec "$NS_WAN" socat -T 2 UDP-RECVFROM:5353 SYSTEM:'head -c1 >/dev/null; echo "udp seen from $SOCAT_PEERADDR:$SOCAT_PEERPORT"' &
-sleep 0.2
+listening udp 5353
 echo query | lan socat -T 2 - UDP:198.51.100.2:5353,sourceport=5353
 
+say "xnatctl status (which path each interface takes, the programs, the address)"
+gw build/xnatctl --pin-root "$PIN" status
 say "xnatctl mappings"
 gw build/xnatctl --pin-root "$PIN" mappings
 say "xnatctl sessions"

@@ -29,7 +29,7 @@
 void xnat_config_defaults(struct xnat_agent_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->xdp_mode = XNAT_XDP_NATIVE;
+	c->xdp_mode = XNAT_XDP_AUTO;
 	c->port_min = 1024;
 	c->port_max = 65535;
 	c->filtering = XNAT_FILTER_ENDPOINT_INDEPENDENT;
@@ -131,6 +131,26 @@ static char *fail_line(struct parse_state *st, const char *where, const char *fm
 	return NULL;
 }
 
+static const char *const xdp_modes[] = {
+	[XNAT_XDP_AUTO] = "auto", [XNAT_XDP_NATIVE] = "native", [XNAT_XDP_SKB] = "skb", [XNAT_XDP_NONE] = "none",
+};
+
+int xnat_xdp_mode_parse(const char *s, enum xnat_xdp_mode *mode)
+{
+	for (size_t i = 0; i < sizeof(xdp_modes) / sizeof(xdp_modes[0]); i++) {
+		if (!strcmp(s, xdp_modes[i])) {
+			*mode = (enum xnat_xdp_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *xnat_xdp_mode_name(enum xnat_xdp_mode mode)
+{
+	return (unsigned int)mode < sizeof(xdp_modes) / sizeof(xdp_modes[0]) ? xdp_modes[mode] : "?";
+}
+
 /* An unsigned decimal, whole string, within [min, max]: no sign, blank or junk. */
 static int parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
 {
@@ -225,14 +245,8 @@ static int on_interfaces(struct parse_state *st, const char *name, const char *v
 	} else if (!strcmp(name, "lan")) {
 		return add_lans(st, name, value);
 	} else if (!strcmp(name, "xdp-mode")) {
-		if (!strcmp(value, "native"))
-			c->xdp_mode = XNAT_XDP_NATIVE;
-		else if (!strcmp(value, "skb"))
-			c->xdp_mode = XNAT_XDP_SKB;
-		else if (!strcmp(value, "none"))
-			c->xdp_mode = XNAT_XDP_NONE;
-		else
-			return bad_value(st, sec, name, value, "expected native, skb or none");
+		if (xnat_xdp_mode_parse(value, &c->xdp_mode))
+			return bad_value(st, sec, name, value, "expected auto, native, skb or none");
 	} else {
 		return fail(st, sec, name, "unknown option");
 	}

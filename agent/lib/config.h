@@ -14,7 +14,6 @@
 #include "forward.h"
 #include "portmap_rules.h"
 
-#define XNAT_MAX_LAN 8
 #define XNAT_MAX_FORWARDS 64
 
 /* RFC 4787 REQ-5: a UDP mapping timer never under 2 minutes. */
@@ -23,10 +22,15 @@
 #define XNAT_MIN_TIMEOUT_TCP_EST 7440
 
 enum xnat_xdp_mode {
-	XNAT_XDP_NATIVE = 0, /* driver mode ("native") */
-	XNAT_XDP_SKB,        /* generic mode ("skb") */
-	XNAT_XDP_NONE,       /* no XDP: TC programs on the WAN do all the work ("none") */
+	XNAT_XDP_AUTO = 0, /* per interface: XDP where its driver has it and a redirect there is safe, else TC */
+	XNAT_XDP_NATIVE,   /* XDP in driver mode everywhere ("native") */
+	XNAT_XDP_SKB,      /* XDP in generic mode everywhere ("skb") */
+	XNAT_XDP_NONE,     /* no XDP: the TC programs do all the work ("none") */
 };
+
+/* "auto", "native", "skb", "none": 0, or -1 for anything else. */
+int xnat_xdp_mode_parse(const char *s, enum xnat_xdp_mode *mode);
+const char *xnat_xdp_mode_name(enum xnat_xdp_mode mode);
 
 struct xnat_agent_config {
 	/* [interfaces] */

@@ -30,6 +30,8 @@ enum xnat_feature xnat_prog_feature(const char *name)
 		return XNAT_FEATURE_SIP_ALG;
 	if (!strcmp(name, "xnat_sip_xdp"))
 		return XNAT_FEATURE_SIP_XDP;
+	if (!strcmp(name, "xnat_xdp_xmit_lost") || !strcmp(name, "xnat_xdp_redirect_err"))
+		return XNAT_FEATURE_LOST_COUNT;
 	return XNAT_FEATURE_NAT;
 }
 
@@ -38,6 +40,7 @@ const char *xnat_feature_name(enum xnat_feature f)
 	switch (f) {
 	case XNAT_FEATURE_SIP_ALG: return "SIP ALG";
 	case XNAT_FEATURE_SIP_XDP: return "SIP ALG in XDP (SIP messages take the stack path)";
+	case XNAT_FEATURE_LOST_COUNT: return "count of redirected frames lost";
 	default: return "NAT";
 	}
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Attaching: XDP on every LAN interface and the WAN, TC ingress and egress on
- * the WAN. No libxdp dispatcher (its freplace load is refused on some
- * kernels): one program per interface, replaced atomically by a restarted
- * xnatd, so packets never cross an interface without a program.
+ * Attaching: TC first, on every interface (ingress and egress on the WAN,
+ * ingress on each LAN interface for the hairpin), so that every packet has a
+ * translator; then XDP where it delivers (paths.c), and the config told
+ * which interfaces XDP may redirect to. No libxdp dispatcher (its freplace
+ * load is refused on some kernels): one program per interface, replaced
+ * atomically by a restarted xnatd, so packets never cross an interface
+ * without a program.
  *
  * "Ours" means: a program that uses the xnat_config map pinned under this pin
  * root. That survives kill -9 (the programs stay attached, the pins stay) and
@@ -80,17 +83,15 @@ static void prog_name(__u32 prog_id, char *buf, size_t len)
 		close(fd);
 }
 
-static __u32 xdp_mode_flags(enum xnat_xdp_mode mode)
-{
-	return mode == XNAT_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-}
-
+/* Attach prog in path's mode; quiet: leave the error to the caller
+ * (--xdp-mode auto takes TC where a driver refuses XDP). 0 or -errno. */
 static int attach_xdp(const char *ifname, unsigned int ifindex, struct bpf_program *prog,
-		      enum xnat_xdp_mode mode, __u32 config_id)
+		      enum xnat_link_path path, __u32 config_id, bool quiet)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	__u32 flags = xdp_mode_flags(mode);
+	bool skb = path == XNAT_PATH_XDP_SKB;
+	__u32 flags = skb ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	int err, old_fd = -1;
 
 	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
@@ -99,10 +100,10 @@ static int attach_xdp(const char *ifname, unsigned int ifindex, struct bpf_progr
 		if (!prog_is_ours(q.prog_id, config_id)) {
 			prog_name(q.prog_id, name, sizeof(name));
 			xlog_err("%s already has XDP program %s: detach it first", ifname, name);
-			return -1;
+			return -EBUSY;
 		}
 		old_fd = bpf_prog_get_fd_by_id(q.prog_id);
-		if (old_fd >= 0 && (q.attach_mode == XDP_ATTACHED_SKB) == (mode == XNAT_XDP_SKB)) {
+		if (old_fd >= 0 && (q.attach_mode == XDP_ATTACHED_SKB) == skb) {
 			opts.old_prog_fd = old_fd; /* atomic swap of the previous xnatd's program */
 			flags |= XDP_FLAGS_REPLACE;
 		} else if (old_fd >= 0) {
@@ -114,12 +115,9 @@ static int attach_xdp(const char *ifname, unsigned int ifindex, struct bpf_progr
 	err = bpf_xdp_attach(ifindex, bpf_program__fd(prog), flags, &opts);
 	if (old_fd >= 0)
 		close(old_fd);
-	if (err) {
-		xlog_err("cannot attach XDP (%s mode) to %s: %s", mode == XNAT_XDP_SKB ? "skb" : "native",
-			 ifname, strerror(-err));
-		return -1;
-	}
-	return 0;
+	if (err && !quiet)
+		xlog_err("cannot attach XDP (%s mode) to %s: %s", skb ? "skb" : "native", ifname, strerror(-err));
+	return err;
 }
 
 static int attach_tc(const char *ifname, unsigned int ifindex, enum bpf_tc_attach_point point,
@@ -166,11 +164,50 @@ static void detach_tc_if_ours(unsigned int ifindex, enum bpf_tc_attach_point poi
 	bpf_tc_detach(&hook, &opts);
 }
 
+/* <pin root>/progs/link_NAME: the lost-redirect counters stay attached
+ * while xnatd restarts, as the programs on the interfaces do. */
+static void link_pin_path(const char *pin_root, const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "%s/progs/link_%s", pin_root, name);
+}
+
+static void attach_lost_counters(struct xnatd *d)
+{
+	struct bpf_program *progs[] = { d->skel->progs.xnat_xdp_xmit_lost, d->skel->progs.xnat_xdp_redirect_err };
+	char path[PATH_MAX + 64];
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_link *link;
+
+		link_pin_path(d->cfg.pin_root, bpf_program__name(progs[i]), path, sizeof(path));
+		unlink(path); /* a previous xnatd's */
+		if (bpf_program__fd(progs[i]) < 0)
+			continue; /* refused by this kernel: said at load */
+		link = bpf_program__attach(progs[i]);
+		if (!link || bpf_link__pin(link, path))
+			xlog_warn("lost redirects are not counted: cannot attach %s: %s", bpf_program__name(progs[i]),
+				  strerror(errno));
+		bpf_link__destroy(link); /* the pin holds it */
+	}
+}
+
+static void detach_lost_counters(const char *pin_root)
+{
+	static const char *const names[] = { "xnat_xdp_xmit_lost", "xnat_xdp_redirect_err" };
+	char path[PATH_MAX + 64];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		link_pin_path(pin_root, names[i], path, sizeof(path));
+		unlink(path);
+	}
+}
+
 void xnatd_detach_all(const char *pin_root)
 {
 	__u32 config_id = pinned_config_id(pin_root);
 	struct if_nameindex *ifs = if_nameindex();
 
+	detach_lost_counters(pin_root);
 	if (!config_id) /* nothing pinned: nothing can be ours for sure */
 		goto out;
 	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
@@ -183,26 +220,65 @@ out:
 		if_freenameindex(ifs);
 }
 
+/* XDP on link l where it delivers (paths.c), its path and why in l. */
+static int attach_link_xdp(struct xnatd *d, struct xnat_link_info *l, __u32 config_id)
+{
+	struct bpf_program *prog = l->role == XNAT_LINK_WAN ? d->skel->progs.xnat_xdp_wan : d->skel->progs.xnat_xdp_lan;
+	enum xnat_link_path want = xnatd_path_wanted(l->name, d->cfg.xdp_mode, l->why, sizeof(l->why));
+	int err;
+
+	l->path = XNAT_PATH_TC;
+	if (want == XNAT_PATH_TC) {
+		detach_xdp_if_ours(l->ifindex, config_id);
+		return 0;
+	}
+	err = attach_xdp(l->name, l->ifindex, prog, want, config_id, d->cfg.xdp_mode == XNAT_XDP_AUTO);
+	if (err == -EBUSY || (err && d->cfg.xdp_mode != XNAT_XDP_AUTO))
+		return -1;
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "native XDP refused (%s)", strerror(-err));
+		detach_xdp_if_ours(l->ifindex, config_id);
+		return 0;
+	}
+	l->path = want;
+	return 0;
+}
+
+static void publish_links(const struct xnatd *d)
+{
+	int fd = bpf_map__fd(d->skel->maps.xnat_links);
+
+	for (__u32 i = 0; i < XNAT_MAX_LINKS; i++) {
+		struct xnat_link_info none = {};
+
+		if (bpf_map_update_elem(fd, &i, i < (__u32)d->n_links ? &d->links[i] : &none, BPF_ANY)) {
+			xlog_warn("cannot write %s: %s", XNAT_MAP_LINKS, strerror(errno));
+			return;
+		}
+	}
+}
+
 int xnatd_attach(struct xnatd *d)
 {
 	const struct xnat_agent_config *c = &d->cfg;
 	__u32 config_id = pinned_config_id(c->pin_root);
 	struct xnat_bpf *s = d->skel;
 
-	for (int i = 0; i < c->n_lan; i++) {
-		if (c->xdp_mode == XNAT_XDP_NONE)
-			detach_xdp_if_ours(d->lan_ifindex[i], config_id);
-		else if (attach_xdp(c->lan[i], d->lan_ifindex[i], s->progs.xnat_xdp_lan, c->xdp_mode,
-				    config_id))
-			goto fail;
-	}
-	if (c->xdp_mode == XNAT_XDP_NONE)
-		detach_xdp_if_ours(d->wan_ifindex, config_id);
-	else if (attach_xdp(c->wan, d->wan_ifindex, s->progs.xnat_xdp_wan, c->xdp_mode, config_id))
-		goto fail;
 	if (attach_tc(c->wan, d->wan_ifindex, BPF_TC_INGRESS, s->progs.xnat_tc_ingress) ||
 	    attach_tc(c->wan, d->wan_ifindex, BPF_TC_EGRESS, s->progs.xnat_tc_egress))
 		goto fail;
+	for (int i = 0; i < c->n_lan; i++)
+		if (attach_tc(c->lan[i], d->lan_ifindex[i], BPF_TC_INGRESS, s->progs.xnat_tc_lan))
+			goto fail;
+	/* The config says no XDP path yet (xnatd_push_config before this):
+	 * an XDP program attached now hands everything to TC until it does. */
+	for (int i = 0; i < d->n_links; i++)
+		if (attach_link_xdp(d, &d->links[i], config_id))
+			goto fail;
+	if (xnatd_push_config(d))
+		goto fail;
+	publish_links(d);
+	attach_lost_counters(d);
 	return 0;
 fail:
 	xnatd_detach_all(c->pin_root);

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE    configuration file (see xnat.conf.example)\n"
 		"  -p, --pin-root DIR   where maps and programs are pinned (default %s)\n"
 		"  -s, --state-dir DIR  what outlives xnatd: the UPnP uuid (default /var/lib/xnat)\n"
-		"  -m, --xdp-mode MODE  native (default), skb, or none (TC only)\n"
+		"  -m, --xdp-mode MODE  auto (default: per interface, XDP where its driver has it and a redirect\n"
+		"                       there is safe, else TC), native, skb, or none (TC only)\n"
 		"  -t, --check          check the configuration, and that this kernel loads the programs, and exit\n"
 		"  -v, --verbose        the verifier's whole log of a program the kernel refuses, here\n"
 		"                       (else in verifier-PROGRAM.log in the state directory)\n"
@@ -154,17 +155,9 @@ static int build_config(const struct cli *cli, struct xnat_agent_config *c)
 		}
 		strcpy(c->state_dir, cli->state_dir);
 	}
-	if (cli->xdp_mode) {
-		if (!strcmp(cli->xdp_mode, "native"))
-			c->xdp_mode = XNAT_XDP_NATIVE;
-		else if (!strcmp(cli->xdp_mode, "skb"))
-			c->xdp_mode = XNAT_XDP_SKB;
-		else if (!strcmp(cli->xdp_mode, "none"))
-			c->xdp_mode = XNAT_XDP_NONE;
-		else {
-			fprintf(stderr, "xnatd: --xdp-mode must be native, skb or none\n");
-			return -1;
-		}
+	if (cli->xdp_mode && xnat_xdp_mode_parse(cli->xdp_mode, &c->xdp_mode)) {
+		fprintf(stderr, "xnatd: --xdp-mode must be auto, native, skb or none\n");
+		return -1;
 	}
 	if (xnat_config_validate(c, err, sizeof(err))) {
 		fprintf(stderr, "xnatd: %s\n", err);
@@ -186,6 +179,17 @@ static int resolve_interfaces(struct xnatd *d)
 			fprintf(stderr, "xnatd: LAN interface %s: %s\n", d->cfg.lan[i], strerror(errno));
 			return -1;
 		}
+	}
+	/* every one on the TC path until attached (attach.c) */
+	memset(d->links, 0, sizeof(d->links));
+	d->n_links = 1 + d->cfg.n_lan;
+	for (int i = 0; i < d->n_links; i++) {
+		struct xnat_link_info *l = &d->links[i];
+
+		snprintf(l->name, sizeof(l->name), "%s", i ? d->cfg.lan[i - 1] : d->cfg.wan);
+		l->ifindex = i ? d->lan_ifindex[i - 1] : d->wan_ifindex;
+		l->role = i ? XNAT_LINK_LAN : XNAT_LINK_WAN;
+		l->path = XNAT_PATH_TC;
 	}
 	return 0;
 }
@@ -432,6 +436,20 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 	}
 }
 
+/* One line: every interface and its path (paths.c), then why, a line each. */
+static void say_ready(const struct xnatd *d, const char *addr)
+{
+	char paths[XNAT_MAX_LINKS * (IF_NAMESIZE + 16)] = "";
+	size_t n = 0;
+
+	for (int i = 0; i < d->n_links && n < sizeof(paths); i++)
+		n += (size_t)snprintf(paths + n, sizeof(paths) - n, "%s%s %s", i > 1 ? ", " : i ? "; LAN " : "WAN ",
+				      d->links[i].name, xnatd_path_name(d->links[i].path));
+	xlog_info("ready: %s (external address %s), pins in %s", paths, addr, d->cfg.pin_root);
+	for (int i = 0; i < d->n_links; i++)
+		xlog_info("%s: %s path: %s", d->links[i].name, xnatd_path_name(d->links[i].path), d->links[i].why);
+}
+
 /* Everything that can fail on bad input is checked before anything is attached. */
 static int start(struct xnatd *d)
 {
@@ -532,10 +550,7 @@ int main(int argc, char **argv)
 	}
 	if (d.ext_addr)
 		inet_ntop(AF_INET, &d.ext_addr, addr, sizeof(addr));
-	xlog_info("ready: WAN %s (external address %s), %d LAN interface(s), XDP %s, pins in %s",
-		  d.cfg.wan, addr, d.cfg.n_lan,
-		  d.cfg.xdp_mode == XNAT_XDP_NONE ? "off" : d.cfg.xdp_mode == XNAT_XDP_SKB ? "skb" : "native",
-		  d.cfg.pin_root);
+	say_ready(&d, addr);
 	warn_address_class(&d);
 	xnatd_write_pidlink(d.cfg.pin_root);
 	sd_notify(0, "READY=1");

@@ -40,6 +40,15 @@ int xnatd_push_config(struct xnatd *d)
 	xnat_config_to_map(&d->cfg, &m);
 	m.ext_addr = d->ext_addr;
 	m.wan_ifindex = d->wan_ifindex;
+	/* the paths attach.c chose: XDP redirects only to these */
+	for (int i = 0, n = 0; i < d->n_links; i++) {
+		if (d->links[i].path == XNAT_PATH_TC)
+			continue;
+		if (d->links[i].role == XNAT_LINK_WAN)
+			m.flags |= XNAT_CFG_WAN_XDP;
+		else if (n < XNAT_MAX_LAN)
+			m.xdp_lans[n++] = d->links[i].ifindex;
+	}
 	if (d->ext_addr)
 		m.flags |= XNAT_CFG_ENABLED;
 	else

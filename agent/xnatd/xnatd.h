@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <xnat/nat.h>
+#include <xnat/links.h>
 #include "config.h"
 #include "maps.h"
 #include "ratelimit.h"
@@ -33,6 +34,9 @@ struct xnatd {
 	struct xnat_ratelimit ratelimit;
 	__u64 ratelimit_logged;       /* refusals as last logged */
 	unsigned int features_off;    /* 1 << XNAT_FEATURE_*: refused by this kernel */
+	/* Each interface and the path it takes (paths.c): links[0] the WAN. */
+	struct xnat_link_info links[XNAT_MAX_LINKS];
+	int n_links;
 	bool verbose;                 /* --verbose: a refused program's verifier log on stderr */
 };
 
@@ -52,12 +56,16 @@ void xnatd_unload_skeleton(struct xnatd *d);
 int xnatd_write_pidlink(const char *pin_root);
 void xnatd_remove_pidlink(const char *pin_root);
 
-/* attach.c */
+/* attach.c: TC on every interface first, then XDP where it delivers (paths.c). */
 int xnatd_attach(struct xnatd *d);
 /* Detach, on this namespace's interfaces, every program that uses the
  * xnat_config map pinned under pin_root (a previous xnatd's included). */
 void xnatd_detach_all(const char *pin_root);
 int xnatd_unload(const char *pin_root);
+
+/* paths.c */
+enum xnat_link_path xnatd_path_wanted(const char *ifname, enum xnat_xdp_mode mode, char *why, size_t len);
+const char *xnatd_path_name(enum xnat_link_path path);
 
 /* state.c: what the fast path reads, kept in line with config and address. */
 int xnatd_push_config(struct xnatd *d);

@@ -79,6 +79,10 @@ enum xnat_owner {
 /* xnat_config.flags */
 #define XNAT_CFG_ENABLED (1u << 0) /* 0 until xnatd knows the external address */
 #define XNAT_CFG_HAIRPIN (1u << 1)
+#define XNAT_CFG_WAN_XDP (1u << 2) /* the WAN is on the XDP path: XDP may redirect to it */
+
+/* LAN interfaces a gateway has at most (one XDP program, one TC program each). */
+#define XNAT_MAX_LAN 8
 
 /* The SIP ALG on one UDP port: xnat_config.sip[]. */
 #define XNAT_SIP_PORTS 4
@@ -111,9 +115,14 @@ struct xnat_config {
 	/* SIP ALG: the ports whose UDP messages are rewritten (either end of the flow) */
 	struct xnat_sip_port sip[XNAT_SIP_PORTS];
 	__u32 max_sip_dialogs_per_host; /* calls and registrations a LAN host may have tracked; 0 = unlimited */
+	/* The LAN interfaces on the XDP path (ifindex, 0: none): XDP redirects
+	 * only to these and to the WAN with XNAT_CFG_WAN_XDP; a packet for
+	 * another goes to the stack untranslated and the TC path has it (a
+	 * frame redirected into a veth whose peer can't take it is lost). */
+	__u32 xdp_lans[XNAT_MAX_LAN];
 	/* Room for settings to come: a newer xnat adopts the pinned map of an
 	 * older one (same size) and no upgrade costs the state. Zero. */
-	__u32 reserved[15];
+	__u32 reserved[7];
 };
 
 /*

@@ -18,6 +18,7 @@ enum xnat_feature {
 	XNAT_FEATURE_NAT = 0,     /* the NAT itself: a core program */
 	XNAT_FEATURE_SIP_ALG = 1, /* the SIP ALG (its TC program): without it SIP is translated unchanged */
 	XNAT_FEATURE_SIP_XDP = 2, /* the SIP ALG in XDP: without it SIP messages take the stack path */
+	XNAT_FEATURE_LOST_COUNT = 3, /* xdp_redirect_lost: frames XDP redirected that a driver dropped */
 	XNAT_FEATURE_MAX
 };
 

@@ -24,6 +24,7 @@
 	X(NEW_SESSION,        "new_session")                             \
 	X(NEW_MAPPING,        "new_mapping")                             \
 	X(REDIRECT,           "xdp_redirected")                          \
+	X(REDIRECT_LOST,      "xdp_redirect_lost")                       \
 	X(SIP_REWRITTEN,      "sip_rewritten")                           \
 	X(SIP_MEDIA_MAPPED,   "sip_media_mapping")                       \
 	X(SIP_MEDIA_FAILED,   "sip_media_mapping_failed")                \
@@ -43,6 +44,7 @@
 	X(PASS_UNSUPPORTED,   "pass_unsupported")                        \
 	X(PASS_DISABLED,      "pass_nat_disabled")                       \
 	X(PASS_SIP_SLOW,      "pass_sip_to_stack")                       \
+	X(PASS_TC_PATH,       "pass_to_tc_path")                         \
 	/* handed to xnatd (SIP fragments), which sends it on */         \
 	X(SLOW_PATH,          "to_slow_path")                            \
 	/* dropped */                                                    \

@@ -35,11 +35,6 @@ extern struct env env;
 /* TAP: one line per check; the process exit status says if any failed. */
 void t_ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A check that fails because of a reported, not yet fixed bug in bpf/: it is
- * printed as a skip ("# SKIP TODO known bug ...": tests/run counts skips, not
- * TAP TODOs), so the suite stays green and the check turns into a plain pass
- * as soon as the bug is fixed. */
-void t_known_bug(bool cond, const char *bug, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int t_done(void);
 
 /* Private netns with the topology, the object loaded, maps reset. */
@@ -58,6 +53,8 @@ void cfg_set_flags(struct xnat_config *c, long flags);
 void cfg_set_filtering(struct xnat_config *c, long mode);
 /* The SIP ALG on port 5060 for dirs (XNAT_SIP_DIR_*; 0: off). */
 void cfg_set_sip(struct xnat_config *c, long dirs);
+/* The XDP path: the WAN (XNAT_CFG_WAN_XDP) and the LAN interface (xdp_lans) or not. */
+void cfg_set_xdp_path(struct xnat_config *c, long wan_and_lan);
 /* The external address (network order, as pkt_addr() gives it). */
 void cfg_set_ext(struct xnat_config *c, long addr);
 /* Packets counted as stat (summed over CPUs) since the last env_reset()/stat_mark(). */
@@ -71,6 +68,7 @@ int run_xdp_lan(const struct pkt *in, struct pkt *out);
 int run_xdp_wan(const struct pkt *in, struct pkt *out);
 int run_tc_ingress(const struct pkt *in, struct pkt *out);
 int run_tc_egress(const struct pkt *in, struct pkt *out);
+int run_tc_lan(const struct pkt *in, struct pkt *out);
 typedef int (*run_fn)(const struct pkt *in, struct pkt *out);
 
 /* ---- checks.c: what the tests check ---- */
@@ -111,6 +109,7 @@ void test_fragments(void);
 void test_filtering(void);
 void test_forwards(void);
 void test_hairpin(void);
+void test_paths(void);
 void test_limits(void);
 void test_passes(void);
 void test_malformed(void);
@@ -127,7 +126,8 @@ void test_sip_tcp(void);
 #define TH_RST 0x04
 #define TH_ACK 0x10
 
-enum { V_XDP_DROP = 1, V_XDP_PASS = 2, V_XDP_TX = 3, V_XDP_REDIRECT = 4, V_TC_OK = 0, V_TC_SHOT = 2 };
+enum { V_XDP_DROP = 1, V_XDP_PASS = 2, V_XDP_TX = 3, V_XDP_REDIRECT = 4, V_TC_OK = 0, V_TC_SHOT = 2,
+       V_TC_REDIRECT = 7 };
 
 static inline struct pkt_spec flow_spec(uint8_t proto, const char *src, uint16_t sport, const char *dst,
 					uint16_t dport)

@@ -22,6 +22,7 @@ int main(void)
 	test_filtering();
 	test_forwards();
 	test_hairpin();
+	test_paths();
 	test_limits();
 	test_passes();
 	test_malformed();

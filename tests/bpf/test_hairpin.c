@@ -42,7 +42,7 @@ void test_hairpin(void)
 	t_ok(expect(run_xdp_lan, &s, V_XDP_PASS, NULL, NULL) && counted_once(XNAT_STAT_PASS_LOCAL),
 	     "LAN host pinging the external address: the gateway answers, untouched");
 
-	cfg_edit(cfg_set_flags, XNAT_CFG_ENABLED);
+	cfg_edit(cfg_set_flags, XNAT_CFG_ENABLED | XNAT_CFG_WAN_XDP);
 	s = from_lan(flow_spec(IPPROTO_UDP, H2, 6002, EXT, 5000), MAC_H2);
 	t_ok(expect(run_xdp_lan, &s, V_XDP_PASS, NULL, NULL) && counted_once(XNAT_STAT_PASS_LOCAL),
 	     "hairpin flag cleared: passed untouched, pass_to_gateway");

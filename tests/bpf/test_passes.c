@@ -112,7 +112,7 @@ static void disabled(void)
 	struct pkt_spec s = from_lan(flow_spec(IPPROTO_UDP, H1, 5000, REM, 53), MAC_H1);
 
 	env_reset();
-	cfg_edit(cfg_set_flags, XNAT_CFG_HAIRPIN);
+	cfg_edit(cfg_set_flags, XNAT_CFG_HAIRPIN | XNAT_CFG_WAN_XDP);
 	t_ok(spec_untouched(run_xdp_lan, &s, V_XDP_PASS, XNAT_STAT_PASS_DISABLED),
 	     "NAT disabled (no external address yet): LAN packet untouched, pass_nat_disabled");
 	t_ok(spec_untouched(run_tc_egress, &s, V_TC_OK, XNAT_STAT_PASS_DISABLED), "NAT disabled: TC egress untouched");

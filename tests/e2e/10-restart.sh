@@ -12,9 +12,22 @@ source "$(dirname "$0")/lib.sh"
 xnat_only "nothing to restart: nftables keeps its state in the kernel"
 e2e_setup && gw_start || bail
 
-hooks() { echo "$(xdp_prog gl1) $(xdp_prog gl2) $(xdp_prog gw0) $(tc_progs ingress)$(tc_progs egress)"; }
-# one_each "IDS": 5 hooks, one program id each (gl1 and gl2 share the LAN program)
-one_each() { local ids; read -ra ids <<<"$1"; ((${#ids[@]} == 5)) && [[ ${ids[0]} == "${ids[1]}" ]]; }
+# The TC hooks (the WAN's ingress and egress, the LAN interfaces' ingress),
+# then the XDP ones (the LAN interfaces', the WAN's) when on the XDP path.
+hooks() {
+	echo "$(tc_progs ingress)$(tc_progs egress)$(tc_progs ingress gl1)$(tc_progs ingress gl2)" \
+		"$(xdp_prog gl1) $(xdp_prog gl2) $(xdp_prog gw0)"
+}
+HOOKS=4
+on_xdp && HOOKS=7
+# one_each "IDS": one program id per hook (gl1 and gl2 share the LAN programs)
+one_each() {
+	local ids
+	read -ra ids <<<"$1"
+	((${#ids[@]} == HOOKS)) || return 1
+	[[ ${ids[2]} == "${ids[3]}" ]] || return 1
+	((HOOKS == 4)) || [[ ${ids[4]} == "${ids[5]}" ]]
+}
 # all_new "OLD" "NEW": no hook kept an old program
 all_new() {
 	local id
@@ -40,7 +53,7 @@ expect_eq "after kill -9 every program stays attached" "$(hooks)" "$first"
 xnatd_start || not_ok "restart after kill -9"
 second=$(hooks)
 check "the new xnatd replaced every program, one per hook ($second)" \
-	bash -c "$(declare -f one_each all_new); one_each '$second' && all_new '$first' '$second'"
+	bash -c "HOOKS=$HOOKS; $(declare -f one_each all_new); one_each '$second' && all_new '$first' '$second'"
 sleep 1.5
 xnatd_signal USR2
 expect_eq "SIGUSR2 leaves every program attached" "$(hooks)" "$second"

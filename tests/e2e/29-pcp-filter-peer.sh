@@ -58,7 +58,7 @@ out=$(pcp -n "$nonce" -t 0 map tcp 6900)
 check "deleted" test -z "$(xnatctl mappings | grep -E "tcp +$EXT:6900 ")"
 
 # ---------------------------------------------------------------- PEER
-out=$(pcp -p 5000 -t 600 -j peer udp 5000 $WAN 3478)
+out=$(pcp -p 5000 -t 600 -j peer udp 5000 $WAN 3478); echo "$out" | sed "s|^|# |"
 check "PEER udp 5000 -> $WAN:3478 answered" grep -q '"result":"SUCCESS"' <<<"$out"
 ext_port=$(sed -n 's/.*"external_port":\([0-9]*\).*/\1/p' <<<"$out")
 check "... with the external address $EXT" grep -q "\"external_address\":\"$EXT\"" <<<"$out"

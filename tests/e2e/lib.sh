@@ -20,7 +20,8 @@
 # - The WAN host has no route back to the LANs: only translated traffic gets
 #   answers, so a gateway that forwards without translating fails every case.
 #
-# GW=xnat (default) runs xnatd (XDP_MODE=native|skb|none to force a mode);
+# GW=xnat (default) runs xnatd with veth's default offloads, which gives the
+# TC path (E2E_XDP=1: the XDP path; XDP_MODE=native|skb|none forces a mode);
 # GW=nft runs nftables masquerade, the kernel's own NAT, as the reference.
 # Scripts declare `# nft: yes` on line 2 when the nftables run makes sense;
 # tests/run then runs them both ways. Where the two differ by design, the
@@ -166,19 +167,27 @@ trap e2e_cleanup EXIT
 trap 'on_signal TERM' TERM
 trap 'on_signal INT' INT
 
-# host_link NS DEV ADDR/LEN GATEWAY: a host's end of a veth.
-# Full checksums (tx off: XDP cannot complete a CHECKSUM_PARTIAL packet) and
-# NAPI for XDP redirect (gro on), docs/DESIGN.md "Testing on veth".
-# HOST_TX_CSUM=on keeps veth's checksum offload: the gateway then gets
-# CHECKSUM_PARTIAL skbs, which only the TC path can translate (xdp-mode none).
+# host_link NS DEV ADDR/LEN GATEWAY: a host's end of a veth, with veth's
+# default offloads: xnatd takes the TC path on veth (agent/xnatd/paths.c).
+# E2E_XDP=1 runs a script on the XDP path instead (tests/run runs every
+# script both ways, "e2e/xnat-xdp/"): the hosts send full checksums (tx off:
+# XDP cannot complete a CHECKSUM_PARTIAL packet) and their veths take
+# redirected frames (gro on gives them NAPI), docs/DESIGN.md "veth", and
+# xnatd is told --xdp-mode native.
+E2E_XDP=${E2E_XDP:-}
+[[ -n $E2E_XDP && -z ${XDP_MODE:-} ]] && XDP_MODE=native
 host_link() {
 	local ns=$1 dev=$2 addr=$3 gwaddr=$4
 	ip -n "$ns" link set lo up
 	ip -n "$ns" addr add "$addr" dev "$dev"
 	ip -n "$ns" link set "$dev" up
-	ip netns exec "$ns" ethtool -K "$dev" tx "${HOST_TX_CSUM:-off}" gro on >/dev/null || return 1
+	if [[ -n $E2E_XDP ]]; then
+		ip netns exec "$ns" ethtool -K "$dev" tx off gro on >/dev/null || return 1
+	fi
 	[[ -z $gwaddr ]] || ip -n "$ns" route add default via "$gwaddr"
 }
+# on_xdp: the script runs on the XDP path (E2E_XDP=1, or XDP_MODE native or skb)
+on_xdp() { [[ -n $E2E_XDP || ${XDP_MODE:-} == native || ${XDP_MODE:-} == skb ]]; }
 
 e2e_setup() {
 	[[ $(id -u) == 0 ]] || { echo "# needs root"; return 1; }
@@ -285,17 +294,28 @@ gw_forward() {
 }
 
 # ---------------------------------------------------------------- inspection
-# counter NAME: an xnatctl stats counter's packets (0 when absent)
+# counter NAME: an xnatctl stats counter's packets. When xnatctl fails or
+# has no such counter: "none" on stdout (no number: a check comparing it
+# fails), the reason on stderr, status 1.
 counter() {
-	local n
-	n=$(xnatctl stats --json | tr '{},' '\n\n\n' | grep -A1 "\"$1\"" |
-		sed -n 's/.*"packets":\([0-9]*\).*/\1/p' | head -1)
-	echo "${n:-0}"
+	local json n
+	if ! json=$(xnatctl stats --json); then
+		echo "# counter $1: xnatctl stats failed" >&2
+		echo none
+		return 1
+	fi
+	n=$(sed -n "s/.*\"$1\":{\"packets\":\([0-9]*\),.*/\1/p" <<<"$json")
+	if [[ -z $n ]]; then
+		echo "# counter $1: no such counter in xnatctl stats" >&2
+		echo none
+		return 1
+	fi
+	echo "$n"
 }
 # xdp_prog DEV: id of the XDP program on a gateway interface (empty if none)
 xdp_prog() { gw ip -d link show "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1; }
-# tc_progs DIR: ids of the BPF filters on gw0's ingress or egress hook
-tc_progs() { gw tc filter show dev gw0 "$1" | sed -n 's/.* id \([0-9]*\).*/\1/p' | sort | tr '\n' ' '; }
+# tc_progs DIR [DEV]: ids of the BPF filters on a gateway interface's (gw0's) ingress or egress hook
+tc_progs() { gw tc filter show dev "${2:-gw0}" "$1" | sed -n 's/.* id \([0-9]*\).*/\1/p' | sort | tr '\n' ' '; }
 
 # ---------------------------------------------------------------- peers
 # wait_listen NSNAME tcp|udp PORT: until a socket listens on PORT in NSNAME
@@ -354,18 +374,33 @@ tcp_source() {
 
 # capture NSNAME IF FILTER [TCPDUMP OPTIONS...]: tcpdump -n -v in the
 # background into $TMP/cap-NSNAME-IF (-A -s 0: with the payloads), ready when
-# it says it listens; capture_stop ends them all (with a moment for the last
-# packets) and waits for them.
+# it says it listens; each packet printed as it comes (--immediate-mode).
+# capture_has NSNAME IF REGEX: waits until the capture holds a line matching
+# REGEX (what a check expects there: wait for it before capture_stop).
+# capture_stop ends them all and waits for them.
 CAPTURES=()
 capture() {
 	local out=$TMP/cap-$1-$2 ns=$1 dev=$2 filter=$3
 	shift 3
-	ip netns exec "$ns" timeout 20 tcpdump -l -n -v "$@" -i "$dev" "$filter" >"$out" 2>"$out.err" &
+	: >"$out"
+	: >"$out.err"
+	ip netns exec "$ns" timeout "$(scaled 20)" tcpdump --immediate-mode -l -n -v "$@" -i "$dev" "$filter" \
+		>"$out" 2>"$out.err" &
 	CAPTURES+=($!)
 	wait_for grep -q "listening on" "$out.err"
 }
+capture_has() { wait_for grep -q -e "$3" "$TMP/cap-$1-$2"; }
+# cap_packets FILE FROM REGEX: how many packets of a capture (tcpdump -v
+# -A) came from FROM (an address, or address.port) and hold a line matching
+# REGEX; each packet counted once, whatever it repeats.
+cap_packets() {
+	awk -v from="$2" -v re="$3" '
+		/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]/ { src = ""; seen = 0; next }
+		src == "" && / > / { src = $1; next }
+		!seen && (src == from || index(src, from ".") == 1) && $0 ~ re { seen = 1; n++ }
+		END { print n + 0 }' "$1"
+}
 capture_stop() {
-	sleep 0.3
 	kill -INT "${CAPTURES[@]}" 2>/dev/null
 	wait "${CAPTURES[@]}" 2>/dev/null
 	CAPTURES=()
@@ -422,7 +457,7 @@ ext_addr_longer() {
 # in the background, one socket per ADDR:PORT that both sends and receives,
 # as a phone's RTP socket does. What it receives goes to $TMP/NAME.rx as
 # "PORT FROM_ADDR:FROM_PORT PAYLOAD"; udp_send gives it datagrams to send.
-declare -A UDP_PEER_FD=()
+declare -A UDP_PEER_FD=() UDP_PEER_AT=()
 udp_peer() {
 	local name=$1 ns=$2 addr=$3 fd
 	shift 3
@@ -431,7 +466,19 @@ udp_peer() {
 		<"$TMP/$name.ctl" >"$TMP/$name.rx" 2>"$TMP/$name.err" &
 	exec {fd}>"$TMP/$name.ctl" # blocks until the peer has opened its end
 	UDP_PEER_FD[$name]=$fd
-	wait_listen "$ns" udp "$1"
+	UDP_PEER_AT[$name]="$ns $addr:$1"
+	udp_bound "$ns" "$addr:$1"
+}
+# udp_bound NSNAME ADDR:PORT: until a UDP socket is bound there
+udp_bound() { wait_for bash -c "[[ -n \$(ip netns exec '$1' ss -Hlnu 'src $2') ]]"; }
+# udp_peer_stop NAME: ends the peer (end of its commands) and waits until its
+# first socket is gone.
+udp_peer_stop() {
+	local fd=${UDP_PEER_FD[$1]} at
+	read -ra at <<<"${UDP_PEER_AT[$1]}"
+	exec {fd}>&-
+	unset "UDP_PEER_FD[$1]"
+	wait_for bash -c "[[ -z \$(ip netns exec '${at[0]}' ss -Hlnu 'src ${at[1]}') ]]"
 }
 # udp_send NAME PORT DEST DPORT PAYLOAD: NAME sends PAYLOAD from its PORT.
 # (In a subshell: if the peer has died, SIGPIPE ends that, not the script.)

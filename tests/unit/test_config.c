@@ -86,7 +86,7 @@ static void test_defaults(void **state)
 	xnat_config_defaults(&c);
 	assert_string_equal(c.wan, "");
 	assert_int_equal(c.n_lan, 0);
-	assert_int_equal(c.xdp_mode, XNAT_XDP_NATIVE);
+	assert_int_equal(c.xdp_mode, XNAT_XDP_AUTO);
 	assert_int_equal(c.port_min, 1024);
 	assert_int_equal(c.port_max, 65535);
 	assert_int_equal(c.filtering, XNAT_FILTER_ENDPOINT_INDEPENDENT);
@@ -184,6 +184,13 @@ static void test_values(void **state)
 	assert_int_equal(c.timeout_icmp, 60);
 	expect_ok("[agent]\ngc-interval = 1m\n", &c);
 	assert_int_equal(c.gc_interval, 60);
+	for (int m = XNAT_XDP_NONE; m >= XNAT_XDP_AUTO; m--) { /* each name, and back to auto */
+		char text[64];
+
+		snprintf(text, sizeof(text), "[interfaces]\nxdp-mode = %s\n", xnat_xdp_mode_name(m));
+		expect_ok(text, &c);
+		assert_int_equal(c.xdp_mode, m);
+	}
 }
 
 static void test_sip(void **state)
@@ -571,7 +578,7 @@ static void test_example_file(void **state)
 
 	(void)state;
 	if (!text)
-		skip(); /* not run from the repository root */
+		fail_msg("etc/xnat.conf.example not found: run from the repository root (tests/run does)");
 	assert_int_equal(load(text, &c), 0);
 	assert_string_equal(c.wan, "eth0");
 	assert_int_equal(c.n_lan, 1);
@@ -628,7 +635,7 @@ static void test_nul_byte(void **state)
 static void test_long_values_keep_reason(void **state)
 {
 	static const struct { const char *section, *option, *reason; bool quoted; } opts[] = {
-		{ "interfaces", "xdp-mode", "expected native, skb or none", true },
+		{ "interfaces", "xdp-mode", "expected auto, native, skb or none", true },
 		{ "interfaces", "wan", "bad interface name", true },
 		{ "nat", "port-range", "expected MIN-MAX with ports 1-65535", true },
 		{ "nat", "filtering", "expected endpoint-independent", true },
@@ -662,7 +669,7 @@ static void test_long_values_keep_reason(void **state)
 			      "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
 			      "\xff\xff\xff\xff\xff\xff\n", &c), -1);
 	assert_non_null(strstr(err, ":2: [interfaces] xdp-mode: '\"opt\\xff"));
-	assert_non_null(strstr(err, "...': expected native, skb or none"));
+	assert_non_null(strstr(err, "...': expected auto, native, skb or none"));
 }
 
 int main(void)

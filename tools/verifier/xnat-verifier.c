@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (fmt == TABLE)
-		printf("Linux %s, budget %lu instructions\n%-16s %9s %6s %7s %6s %9s  %s\n",
+		printf("Linux %s, budget %lu instructions\n%-22s %9s %6s %7s %6s %9s  %s\n",
 		       xnat_kernel_release(), budget, "program", "insns", "limit", "states", "peak",
 		       "time (ms)", "verdict");
 	for (unsigned int i = 0; i < l.n; i++) {
@@ -100,10 +100,10 @@ int main(int argc, char **argv)
 		switch (fmt) {
 		case TABLE:
 			if (pi->state != XNAT_PROG_LOADED)
-				printf("%-16s %9s %6s %7s %6s %9s  refused: %s\n", pi->name, "-", "-", "-", "-",
+				printf("%-22s %9s %6s %7s %6s %9s  refused: %s\n", pi->name, "-", "-", "-", "-",
 				       "-", pi->reason);
 			else
-				printf("%-16s %9u %5.1f%% %7u %6u %9.1f  %s\n", pi->name, pi->insns, pct, pi->states,
+				printf("%-22s %9u %5.1f%% %7u %6u %9.1f  %s\n", pi->name, pi->insns, pct, pi->states,
 				       pi->peak_states, pi->verify_usec / 1000.0, v);
 			break;
 		case TAP:

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <xnat/progs.h>
+#include <xnat/links.h>
 #include "addr_class.h"
 #include "progload.h"
 #include "mapwalk.h"
@@ -28,6 +29,8 @@ struct status {
 	__u32 by_owner[XNAT_OWNER_MAX];
 	struct xnat_prog_info progs[XNAT_MAX_PROGS]; /* as xnatd loaded them (xnat_progs) */
 	unsigned int n_progs;
+	struct xnat_link_info links[XNAT_MAX_LINKS]; /* as xnatd attached them (xnat_links) */
+	unsigned int n_links;
 };
 
 static const char *filtering_name(__u8 f)
@@ -92,6 +95,33 @@ static void read_progs(const char *pin_root, struct status *s)
 	close(fd);
 }
 
+/* Which path each interface takes (the map xnat_links; none from an older xnat). */
+static void read_links(const char *pin_root, struct status *s)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_root, XNAT_MAP_LINKS);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	for (__u32 i = 0; i < XNAT_MAX_LINKS; i++) {
+		struct xnat_link_info l;
+
+		if (bpf_map_lookup_elem(fd, &i, &l) || l.role == XNAT_LINK_UNUSED)
+			continue;
+		l.name[sizeof(l.name) - 1] = '\0';
+		l.why[sizeof(l.why) - 1] = '\0';
+		s->links[s->n_links++] = l;
+	}
+	close(fd);
+}
+
+static const char *link_path_name(__u8 path)
+{
+	return path == XNAT_PATH_XDP_NATIVE ? "xdp" : path == XNAT_PATH_XDP_SKB ? "xdp-skb" : "tc";
+}
+
 static const char *prog_state_name(__u32 state)
 {
 	return state == XNAT_PROG_LOADED ? "loaded" : state == XNAT_PROG_REFUSED ? "refused" : "?";
@@ -131,6 +161,7 @@ static int gather(struct ctl *c, struct status *s)
 	s->xnatd_pid = xnatd_pid(c->pin_root);
 	s->progs_pinned = programs_pinned(c->pin_root);
 	read_progs(c->pin_root, s);
+	read_links(c->pin_root, s);
 	ctl_addr(s->ext, sizeof(s->ext), s->cfg.ext_addr);
 	if (!s->cfg.wan_ifindex || !if_indextoname(s->cfg.wan_ifindex, s->wan))
 		snprintf(s->wan, sizeof(s->wan), "?");
@@ -198,6 +229,19 @@ static void print_json(const struct ctl *c, const struct status *s)
 		xnat_json_object_end(&j);
 	}
 	xnat_json_array_end(&j);
+	xnat_json_key(&j, "interfaces");
+	xnat_json_array_begin(&j);
+	for (unsigned int i = 0; i < s->n_links; i++) {
+		const struct xnat_link_info *l = &s->links[i];
+
+		xnat_json_object_begin(&j);
+		xnat_json_kv_string(&j, "name", l->name);
+		xnat_json_kv_string(&j, "role", l->role == XNAT_LINK_WAN ? "wan" : "lan");
+		xnat_json_kv_string(&j, "path", link_path_name(l->path));
+		xnat_json_kv_string(&j, "why", l->why);
+		xnat_json_object_end(&j);
+	}
+	xnat_json_array_end(&j);
 	xnat_json_key(&j, "programs");
 	xnat_json_array_begin(&j);
 	for (unsigned int i = 0; i < s->n_progs; i++) {
@@ -256,14 +300,18 @@ static void print_text(const struct status *s)
 		printf("xnatd:             running (pid %d)\n", s->xnatd_pid);
 	else
 		printf("xnatd:             not running\n");
+	printf("interfaces:        %s\n", s->n_links ? "" : "(none said)");
+	for (unsigned int i = 0; i < s->n_links; i++)
+		printf("  %-16s %s, %s path: %s\n", s->links[i].name, s->links[i].role == XNAT_LINK_WAN ? "WAN" : "LAN",
+		       link_path_name(s->links[i].path), s->links[i].why);
 	printf("programs:          %s\n", s->progs_pinned ? "pinned" : "not pinned");
 	for (unsigned int i = 0; i < s->n_progs; i++) {
 		const struct xnat_prog_info *pi = &s->progs[i];
 
 		if (pi->state == XNAT_PROG_LOADED)
-			printf("  %-16s loaded (%u instructions verified)\n", pi->name, pi->insns);
+			printf("  %-22s loaded (%u instructions verified)\n", pi->name, pi->insns);
 		else
-			printf("  %-16s refused by this kernel: %s\n", pi->name, pi->reason);
+			printf("  %-22s refused by this kernel: %s\n", pi->name, pi->reason);
 	}
 	printf("features off:      ");
 	for (unsigned int i = 0, n = 0; i < s->n_progs; i++)
