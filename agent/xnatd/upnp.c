@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <xnat/stats.h>
+#include "shown.h"
 #include "upnp_internal.h"
 
 #define LOG_LINES_PER_SECOND 10
@@ -333,21 +334,24 @@ void xnatd_upnp_log_request(struct xnatd_upnp *up, __be32 client, const char *ac
 			    const char *answer, size_t len)
 {
 	const char *name = action ? strchr(action, '#') : NULL, *code;
-	char who[INET_ADDRSTRLEN], act[48];
+	char who[INET_ADDRSTRLEN];
+	struct xnat_shown act; /* the client's text: cut short and escaped */
 
 	(void)len;
-	snprintf(act, sizeof(act), "%s", name ? name + 1 : "?");
-	act[strcspn(act, "\"")] = '\0';
-	if (status == 200 && strncmp(act, "Add", 3) && strncmp(act, "Delete", 6))
+	if (name)
+		xnat_shown_n(name + 1, strcspn(name + 1, "\""), &act);
+	else
+		xnat_shown("?", &act);
+	if (status == 200 && strncmp(act.s, "Add", 3) && strncmp(act.s, "Delete", 6))
 		return;
 	if (!upnp_log_budget(up))
 		return;
 	inet_ntop(AF_INET, &client, who, sizeof(who));
 	code = strstr(answer, "<errorCode>");
 	if (status == 200)
-		xlog_info("UPnP: %s %s: done", who, act);
+		xlog_info("UPnP: %s %s: done", who, act.s);
 	else
-		xlog_info("UPnP: %s %s refused: error %.3s", who, act, code ? code + 11 : "?");
+		xlog_info("UPnP: %s %s refused: error %.3s", who, act.s, code ? code + 11 : "?");
 }
 
 void xnatd_upnp_stop(struct xnatd *d)
