@@ -8,7 +8,7 @@ make gcc clang llvm libclang-rt-dev pkg-config bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 libinih-dev libsystemd-dev libmnl-dev libcmocka-dev libmicrohttpd-dev libexpat1-dev
 iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux sip-tester hping3
-natpmpc miniupnpc
+natpmpc miniupnpc coturn systemd-container
 "
 
 # `install-deps.sh --bench`: also what `make bench` needs (plots).
@@ -57,25 +57,32 @@ if [ "$(id -u)" != 0 ]; then
 	echo "install-deps: missing:$missing (run as root to install them)" >&2
 	exit 1
 fi
+# Servers the tests run in namespaces of their own (coturn's turnserver, and
+# for --compare miniupnpd) must not start on this host: a policy-rc.d, if
+# there is none, refuses them for this install, and coturn's service is
+# disabled after it (its package enables it).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	trap 'exit 1' INT TERM
+	# shellcheck disable=SC2016
+	printf '%s\n' '#!/bin/sh' '# tools/install-deps.sh, removed after the install' \
+		'case "$1" in miniupnpd*|coturn*) exit 101 ;; esac' 'exit 0' >/usr/sbin/policy-rc.d
+	chmod 0755 /usr/sbin/policy-rc.d
+fi
 if [ "$COMPARE" = yes ]; then
 	compare_guard
 	export DEBCONF_NONINTERACTIVE_SEEN=true
 	before=$(host_miniupnpd)
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		# only for this install: refuses miniupnpd, allows the rest
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-		trap 'exit 1' INT TERM
-		# shellcheck disable=SC2016
-		printf '%s\n' '#!/bin/sh' '# tools/install-deps.sh --compare, removed after the install' \
-			'case "$1" in miniupnpd*) exit 101 ;; esac' 'exit 0' >/usr/sbin/policy-rc.d
-		chmod 0755 /usr/sbin/policy-rc.d
-	fi
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing </dev/null >/dev/null
+case " $missing " in *" coturn "*)
+	if command -v systemctl >/dev/null 2>&1; then systemctl disable coturn.service >/dev/null 2>&1 || true; fi
+	;;
+esac
 if [ "$COMPARE" = yes ]; then
 	# A miniupnpd that the install started on the host anyway: stopped, by pid.
 	for pid in $(host_miniupnpd); do
