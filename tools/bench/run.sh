@@ -4,12 +4,15 @@
 # PNG plots. Contenders, on the same topology (tests/e2e/lib.sh):
 #   limit   XDP redirect with no NAT (bench_fwd)     xnat    xnatd, XDP native
 #   nft     nftables masquerade + conntrack          kernel  plain forwarding, no NAT
+#   xnat_tc xnatd on the TC path (veth's default)
+# Then the LAN as a bridge (br0 with gl1 in it, a home router's br-lan):
+#   xnat_br xnatd, TC on br0 (a bridge's path)       kernel_br plain forwarding
 # CPU 0 runs the generator, CPU 1 the gateway (threaded NAPI of its ingress
 # veth pinned there) and the sink; the gateway's CPU time per packet is read
 # from /proc/stat. Trials alternate the contenders.
 #   QUICK=1  fewer and shorter trials (a smoke run)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 QUICK=${QUICK:-0}
 OUT=docs/bench
@@ -23,7 +26,7 @@ mkdir -p "$OUT"
 TSV=$OUT/results.tsv
 TRIAL_S=$([[ $QUICK == 1 ]] && echo 0.3 || echo 0.6)
 GEN_MAX=1400000                # offered rate ceiling tried (generator: one CPU)
-CONTENDERS=(limit xnat nft kernel)
+CONTENDERS=(limit xnat nft kernel xnat_tc)
 LOSS_OK=0.001                  # a trial is loss-free if under 0.1 % is lost
 
 log() { printf '%s\n' "$*" >&2; }
@@ -55,7 +58,10 @@ bench_topology() {
 contender_up() {
 	case $1 in
 	limit) "$BENCH" fwd "$NS_GW" gl1 gw0 && wan ip route add 192.168.0.0/16 via $EXT ;;
-	xnat) xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
+	xnat) XDP_MODE=native xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
+	xnat_tc) XDP_MODE=none xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
+	xnat_br) XNATD_LANS="br0 gl2" xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
+	kernel_br) wan ip route add 192.168.0.0/16 via $EXT ;;
 	nft) nft_start ;;
 	kernel) wan ip route add 192.168.0.0/16 via $EXT ;;
 	esac
@@ -65,7 +71,8 @@ contender_down() {
 	case $1 in
 	limit) gw ip link set gl1 xdp off; gw ip link set gw0 xdp off
 	       wan ip route del 192.168.0.0/16 via $EXT ;;
-	xnat) xnatd_signal TERM; gw "$XNATD" --unload --pin-root "$PIN" >/dev/null ;;
+	xnat*) xnatd_signal TERM; gw "$XNATD" --unload --pin-root "$PIN" >/dev/null ;;
+	kernel_br) wan ip route del 192.168.0.0/16 via $EXT ;;
 	nft) gw nft delete table ip xe; gw conntrack -F >/dev/null 2>&1 ;;
 	kernel) wan ip route del 192.168.0.0/16 via $EXT ;;
 	esac
@@ -99,7 +106,7 @@ WORKLOADS=(
 # bpf_stats of the gateway's XDP programs: "run_time_ns run_cnt", summed.
 bpf_runtime() {
 	bpftool -j prog show 2>/dev/null | tr '{' '\n' |
-		grep -E '"name":"(xnat_xdp_lan|xnat_xdp_wan|bench_fwd)"' |
+		grep -E '"name":"(xnat_xdp_lan|xnat_xdp_wan|xnat_tc_ingress|xnat_tc_egress|xnat_tc_lan|bench_fwd)"' |
 		sed -n 's/.*"run_time_ns":\([0-9]*\),"run_cnt":\([0-9]*\).*/\1 \2/p' |
 		awk '{t += $1; c += $2} END {print t + 0, c + 0}'
 }
@@ -107,7 +114,7 @@ bpf_runtime() {
 # trial CONTENDER WORKLOAD RATE: bring up, warm up, measure, tear down.
 trial() {
 	local c=$1 dir=$3 flows=$4 span=$5 warm=$6 rate=$7 count line b0 b1
-	REPLY_DST=$([[ $c == xnat || $c == nft ]] && echo $EXT || echo $LAN1)
+	REPLY_DST=$([[ $c == xnat* || $c == nft ]] && echo $EXT || echo $LAN1)
 	contender_up "$c" >/dev/null 2>&1 || { log "cannot start $c"; return 1; }
 	if ((warm > 0)); then
 		send out "$flows" "$span" 300000 "$warm" >/dev/null
@@ -119,7 +126,7 @@ trial() {
 	contender_down "$c" >/dev/null 2>&1
 	local bpf_ns
 	bpf_ns=0 # only the XDP contenders have a gateway program to time
-	[[ $c == xnat || $c == limit ]] && bpf_ns=$(awk -v a="$b0" -v b="$b1" 'BEGIN {split(a, x, ":");
+	[[ $c == xnat* || $c == limit ]] && bpf_ns=$(awk -v a="$b0" -v b="$b1" 'BEGIN {split(a, x, ":");
 		split(b, y, ":"); n = y[2] - x[2]; printf "%.1f", (n > 0 ? (y[1] - x[1]) / n : 0)}')
 	echo "$line bpf_ns=$bpf_ns"
 }
@@ -190,6 +197,46 @@ for round in 1 2; do
 		log "  iperf3 round $round $c: ${g:-0} bit/s"
 	done
 done
+
+# ---------------------------------------------------------------- a bridge as the LAN
+# gl1 into br0 (br0 takes gl1's MAC and the LAN address). XDP on the
+# bridge's ports is not built: xnat_br (TC on br0) against xnat (XDP on a
+# plain port, above) says what it could win, LAN -> WAN.
+bridge_on() {
+	gw ip addr del 192.168.1.1/24 dev gl1
+	gw ip link add br0 type bridge
+	gw ip link set br0 address "$GL1_MAC"
+	gw ip link set gl1 master br0
+	gw ip addr add 192.168.1.1/24 dev br0
+	gw ip link set br0 up
+	gw ip neigh replace $LAN1 lladdr "$L1_MAC" dev br0 nud permanent
+	wait_for gw bash -c "bridge link show dev gl1 | grep -q forwarding"
+}
+BR_WORKLOADS=("udp64_1k_flows out 1000 1000 1000" "replies_1k_flows reply 1000 1000 1000")
+printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$OUT/bridge.tsv"
+if bridge_on; then
+	for w in "${BR_WORKLOADS[@]}"; do
+		read -r wname dir flows span warm <<<"$w"
+		declare -A pps=() cost=() bpfns=()
+		log "== bridge: $wname"
+		XNAT_SESSIONS=131072
+		for ((round = 0; round < ROUNDS; round++)); do
+			for c in xnat_br kernel_br; do
+				res=$(measure "$c" "$wname" "$dir" "$flows" "$span" "$warm")
+				pps[$c]+=" $(field received_pps "$res")"
+				cost[$c]+=" $(field gw_cpu_ns "$res")"
+				bpfns[$c]+=" $(field bpf_ns "$res")"
+			done
+		done
+		for c in xnat_br kernel_br; do
+			printf '%s\t%s\t%s\t%s\t%s\n' "$wname" "$c" "$(median <<<"${pps[$c]}")" \
+				"$(median <<<"${cost[$c]}")" "$(median <<<"${bpfns[$c]}")" >>"$OUT/bridge.tsv"
+		done
+		unset pps cost bpfns
+	done
+else
+	log "bridge setup failed"
+fi
 
 {
 	echo "## Command"
