@@ -19,6 +19,6 @@ check "xnatctl installed" test -x "$DEST/usr/sbin/xnatctl"
 check "BPF object installed" test -f "$DEST/usr/lib/xnat/xnat.bpf.o"
 check "config example installed" test -f "$DEST/etc/xnat/xnat.conf.example"
 check "systemd unit points at the installed xnatd" grep -q "^ExecStart=/usr/sbin/xnatd " "$DEST/lib/systemd/system/xnatd.service"
-check "installed xnatd runs" "$DEST/usr/sbin/xnatd" --version
+check "installed xnatd runs (xnatd --version)" grep -q "^xnatd " <<<"$("$DEST/usr/sbin/xnatd" --version)"
 echo "1..$n"
 ((failures == 0))

@@ -77,7 +77,7 @@ check "--check accepts a good config" bash -c "'$XNATD' --check --config '$TMP/g
 # --- start under a fake systemd notify socket
 socat -u UNIX-RECV:"$TMP/notify" OPEN:"$TMP/notified",creat,append &
 SOCAT=$!
-sleep 0.2
+wait_for test -S "$TMP/notify"
 NOTIFY_SOCKET=$TMP/notify start --config "$TMP/good.conf"
 check "xnatd starts and writes its pid link" test -e "$PIN/xnatd_pid"
 wait_for grep -q READY=1 "$TMP/notified"

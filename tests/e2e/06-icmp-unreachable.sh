@@ -6,13 +6,16 @@
 source "$(dirname "$0")/lib.sh"
 e2e_setup && gw_start || bail
 
-# socat's second write gets the error the first one caused
-out=$( (echo a; sleep 0.5; echo b) | lan1 timeout 5 socat -T 2 - UDP:$WAN:9999,sourceport=5000 2>&1)
+# socat's next write gets the error the first one caused
+# (a datagram every 0.1 s until one of them is refused, 5 s at most)
+out=$( (while echo a; do sleep 0.1; done) | lan1 timeout 5 socat -T 5 - UDP:$WAN:9999,sourceport=5000 2>&1)
 check "UDP: the LAN sender gets Connection refused (ICMP error translated back)" \
 	grep -q "Connection refused" <<<"$out"
 capture "$NS_WAN" w0 icmp
 capture "$NS_LAN2" l2 icmp
 echo x | lan2 timeout 3 socat -t 0.5 - UDP:$WAN:9999,sourceport=5002 >/dev/null 2>&1
+capture_has "$NS_LAN2" l2 "$LAN2.5002 > $WAN.9999: UDP"
+capture_has "$NS_WAN" w0 "$EXT.5002 > $WAN.9999: UDP"
 capture_stop
 check "the error leaves the WAN host quoting the external address" \
 	grep -q " $EXT.5002 > $WAN.9999: UDP" "$TMP/cap-$NS_WAN-w0"

@@ -47,14 +47,15 @@ lan1 timeout 40 socat -u TCP:$WAN:9002 OPEN:"$TMP/down",creat,trunc &
 down=$!
 first=$(hooks)
 check "xnatd attached one program per hook ($first)" one_each "$first"
-sleep 1.5
+both_flow() { grows "$TMP/got" && grows "$TMP/down"; }
+check "the upload and the download flow" both_flow
 xnatd_signal KILL
 expect_eq "after kill -9 every program stays attached" "$(hooks)" "$first"
 xnatd_start || not_ok "restart after kill -9"
 second=$(hooks)
 check "the new xnatd replaced every program, one per hook ($second)" \
 	bash -c "HOOKS=$HOOKS; $(declare -f one_each all_new); one_each '$second' && all_new '$first' '$second'"
-sleep 1.5
+check "... both still flow" both_flow
 xnatd_signal USR2
 expect_eq "SIGUSR2 leaves every program attached" "$(hooks)" "$second"
 xnatd_start || not_ok "restart after the handover"

@@ -20,6 +20,7 @@ check "ICMP TTL 2 beyond the WAN host: time exceeded from the second hop" \
 check "TTL 3 reaches the far host" lan2 ping -q -c 1 -t 3 -W 2 $FAR
 capture "$NS_LAN1" l1 icmp
 echo x | lan1 timeout 3 socat -t 0.5 - UDP:$FAR:33434,sourceport=5300,ttl=2 >/dev/null 2>&1
+capture_has "$NS_LAN1" l1 "$LAN1.5300 > $FAR.33434: UDP"
 capture_stop
 check "UDP TTL 2 (traceroute): time exceeded from the second hop, quoting lan1" \
 	bash -c "grep -q '$WAN > $LAN1: ICMP time exceeded in-transit' '$TMP/cap-$NS_LAN1-l1' &&

@@ -12,9 +12,7 @@ e2e_setup && gw_start || bail
 nft_sip_helper
 
 # What the UAS receives, SIP payloads included.
-wan timeout 15 tcpdump -l -n -i w0 -A -s 0 udp port 5060 >"$TMP/wan.txt" 2>/dev/null &
-dump=$!
-sleep 0.5
+capture "$NS_WAN" w0 "udp port 5060" -A -s 0 || bail "capture"
 wan timeout 15 sipp -sn uas -i $WAN -p 5060 -m 1 -nostdin -trace_err \
 	-error_file "$TMP/uas.err" >"$TMP/uas.out" 2>&1 &
 uas=$!
@@ -24,15 +22,17 @@ lan1 timeout 15 sipp -sn uac $WAN:5060 -i $LAN1 -p 5060 -m 1 -nostdin -trace_err
 uac_rc=$?
 wait $uas
 uas_rc=$?
-sleep 0.3
-kill $dump 2>/dev/null
-wait $dump 2>/dev/null
+# the last message, the 200 to BYE, captured too (BYE's CSeq, twice)
+bye_done() { test "$(grep -c '^CSeq: [0-9]* BYE' "$TMP/cap-$NS_WAN-w0")" -ge 2; }
+((uac_rc)) || wait_for bye_done
+capture_stop
+cp "$TMP/cap-$NS_WAN-w0" "$TMP/wan.txt"
 [[ -n ${KEEP_SIP:-} ]] && cp "$TMP/wan.txt" "$KEEP_SIP"
 
 check "the call completes (INVITE, 200, ACK, BYE, 200) at the UAC" test $uac_rc -eq 0
 check "... and at the UAS" test $uas_rc -eq 0
 # Call-ID is an opaque token that only looks like an address: neither ALG rewrites it.
-leaks=$(grep '192\.168\.' "$TMP/wan.txt" | grep -vc '^Call-ID:')
+leaks=$(grep '192\.168\.' "$TMP/wan.txt" | grep -vc '^[[:space:]]*Call-ID:')
 echo "# [$GW] lines with a private address seen by the UAS: $leaks"
 check "the UAS sees no private address in SIP headers or SDP" test "$leaks" -eq 0
 check "the SDP connection address is the external one" grep -q "c=IN IP4 $EXT" "$TMP/wan.txt"

@@ -14,9 +14,7 @@ ext_addr_longer || bail "the new external address"
 gw_start '[agent]\ngc-interval = 1\n' || bail
 nft_sip_helper tcp
 
-wan timeout 20 tcpdump -l -n -i w0 -A -s 0 tcp port 5060 >"$TMP/wan.txt" 2>/dev/null &
-dump=$!
-sleep 0.5
+capture "$NS_WAN" w0 "tcp port 5060" -A -s 0 || bail "capture"
 wan timeout 15 python3 tests/e2e/sip/tcp-coalesced.py uas $WAN 5060 "$TMP/uas-got.txt" &
 uas=$!
 wait_listen "$NS_WAN" tcp 5060
@@ -24,13 +22,16 @@ lan1 timeout 15 python3 tests/e2e/sip/tcp-coalesced.py phone $LAN1 5060 $WAN 506
 phone_rc=$?
 wait $uas
 uas_rc=$?
-sleep 0.3
-kill $dump 2>/dev/null
-wait $dump 2>/dev/null
 
 # One packet on the WAN wire carrying both requests: the case under test happened.
-both=$(awk '/^[0-9][0-9]:/{if (i && o) n++; i = o = 0} /INVITE sip:/{i = 1} /OPTIONS sip:/{o = 1}
-	END {if (i && o) n++; print n + 0}' "$TMP/wan.txt")
+coalesced() {
+	awk '/^[0-9][0-9]:/{if (i && o) n++; i = o = 0} /INVITE sip:/{i = 1} /OPTIONS sip:/{o = 1}
+		END {if (i && o) n++; print n + 0}' "$TMP/cap-$NS_WAN-w0"
+}
+seen_coalesced() { test "$(coalesced)" -ge 1; }
+wait_for seen_coalesced
+capture_stop
+both=$(coalesced)
 check "the INVITE and the OPTIONS crossed the WAN in one segment ($both)" test "$both" -ge 1
 check "the UAS read both requests and then the ACK, each whole by its Content-Length" test $uas_rc -eq 0
 check "the phone read both answers, each whole by its Content-Length" test $phone_rc -eq 0

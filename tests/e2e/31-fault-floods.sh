@@ -72,7 +72,7 @@ echo_server "$NS_WAN" tcp 7002
 echo_server "$NS_WAN" udp 7003
 stream_start up "$NS_LAN2" $WAN 9000 14 || bail "TCP stream"
 udp_exchange_start ux "$NS_LAN2" $WAN 7000 9 || bail "UDP exchange"
-sleep 1
+check "the upload flows" grows "$TMP/up.got"
 
 # ---------------------------------------------------------------- SYN and UDP flood
 q0=$(counter drop_host_quota)

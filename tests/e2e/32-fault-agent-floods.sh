@@ -242,9 +242,11 @@ check "before the flood an INVITE of 192.168.2.11 opens a SIP dialog" test "$(di
 d0=$(counter sip_rewritten)
 lan1 timeout 30 python3 "$TMP/sip-flood.py" $LAN1 $WAN_B 1000 10 >"$TMP/sip-flood.out" 2>&1 &
 sipflood=$!
-wan timeout 20 tcpdump -l -n -i w0 -A -s 0 udp port 5060 and host $WAN >"$TMP/wan.txt" 2>/dev/null &
-dump=$!
-sleep 4
+capture "$NS_WAN" w0 "udp port 5060 and host $WAN" -A -s 0 || bail "capture"
+# the call starts once the flood has filled lan1's quota
+over_quota() { test "$(counter sip_media_mapping_failed)" -ge 100; }
+check "the flood is on: lan1's quota full, its media mappings refused (sip_media_mapping_failed >= 100)" \
+	wait_for over_quota
 wan timeout 15 sipp -sn uas -i $WAN -p 5060 -m 1 -nostdin -trace_err -error_file "$TMP/uas.err" \
 	>"$TMP/uas.out" 2>&1 &
 uas=$!
@@ -255,15 +257,17 @@ uac_rc=$?
 wait $uas
 uas_rc=$?
 check "the SIP flood was running all along" running $sipflood
-sleep 0.3
-kill $dump 2>/dev/null
-wait $dump $sipflood
+bye_answered() { test "$(cap_packets "$TMP/cap-$NS_WAN-w0" $WAN.5060 'CSeq: 2 BYE')" -ge 1; }
+((uac_rc)) || wait_for bye_answered
+capture_stop
+cp "$TMP/cap-$NS_WAN-w0" "$TMP/wan.txt"
+wait $sipflood
 d1=$(counter sip_rewritten)
 echo "# lan1's SIP flood: $(cat "$TMP/sip-flood.out"); sip_rewritten +$((d1 - d0)), sip_media_mapping_failed $(counter sip_media_mapping_failed)"
 echo "# $(xnatctl status | grep -E '^(sessions|mappings)' | tr -s ' \n' ' ')"
 check "during the flood lan2's call completes (INVITE, 200, ACK, BYE, 200) at the UAC" test $uac_rc -eq 0
 check "... and at the UAS" test $uas_rc -eq 0
-leaks=$(grep '192\.168\.' "$TMP/wan.txt" | grep -vc '^Call-ID:')
+leaks=$(grep '192\.168\.' "$TMP/wan.txt" | grep -vc '^[[:space:]]*Call-ID:')
 check "... which sees no private address ($leaks lines)" test "$leaks" -eq 0
 check "... and the external one in the SDP" grep -q "c=IN IP4 $EXT" "$TMP/wan.txt"
 # (PCP and NAT-PMP leases have a quota of their own, leases-per-host.)

@@ -89,18 +89,33 @@ while time.monotonic() < end:
         except OSError:
             pass
 PY
+capture "$NS_GW" gw0 "src host $WAN and udp dst port 1900"
 out=$(wan timeout 10 python3 "$TMP/ssdp.py" $WAN 239.255.255.250 $EXT 192.168.1.1 192.168.2.1 2>&1)
 expect_eq "SSDP M-SEARCH from the WAN (multicast, to $EXT, to the LAN addresses): no answer" "$out" "sent 8"
+arrived() { for t in 239.255.255.250 $EXT 192.168.1.1 192.168.2.1; do
+	grep -q "> ${t//./\\.}\\.1900: UDP" "$TMP/cap-$NS_GW-gw0" || return 1; done; }
+check "... each of them reached the gateway" wait_for arrived
+capture_stop
 out=$(lan1 timeout 10 python3 "$TMP/ssdp.py" $LAN1 239.255.255.250 192.168.1.1 2>&1)
 check "(the same M-SEARCHes from lan1 are answered)" grep -q "^192.168.1.1$" <<<"$out"
+# Each probe's positive twin: it reached the gateway (a capture on its WAN
+# interface, where the stack receives it), so no answer means no socket of
+# xnatd's read it.
 for a in $EXT 192.168.1.1 192.168.2.1; do
+	capture "$NS_GW" gw0 "src host $WAN and (tcp port 49152 or udp port 5351)"
 	code=$(wan curl -s -m 3 -o /dev/null -w '%{http_code}' http://$a:49152/rootDesc.xml)
 	expect_eq "HTTP to $a:49152 from the WAN: no answer" "$code" 000
+	check "... it reached the gateway" capture_has "$NS_GW" gw0 "> ${a//./\\.}\\.49152: Flags \\[S\\]"
 	wan "$PCP" -s $a -w 1 announce >/dev/null 2>&1
 	expect_eq "PCP ANNOUNCE to $a:5351 from the WAN: no answer (exit 3)" "$?" 3
+	check "... it reached the gateway" capture_has "$NS_GW" gw0 "> ${a//./\\.}\\.5351: UDP"
+	capture_stop
 done
+capture "$NS_WAN" w0 "host $EXT and (udp port 5351 or icmp)"
 out=$(printf '\x00\x00' | wan timeout 5 socat -T 2 - UDP:$EXT:5351 2>/dev/null | od -An -tx1)
 expect_eq "NAT-PMP address request to $EXT:5351 from the WAN: no answer" "$out" ""
+check "... it arrived: port unreachable from the gateway" capture_has "$NS_WAN" w0 "ICMP $EXT udp port 5351 unreachable"
+capture_stop
 
 # ---------------------------------------------------------------- no unsolicited packet reaches the LAN
 # LAN services (on ports that are not mapped), and captures of whatever

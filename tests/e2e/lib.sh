@@ -39,10 +39,12 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-90}
 XNATD=$(realpath -m "$BUILD/xnatd")
 XNATCTL=$(realpath -m "$BUILD/xnatctl")
 
-TAG=xe$$
+# Unique names: the pid, and a random part (a namespace an earlier run left
+# behind when it was killed may carry the same pid).
+TAG=xe$$$(printf %04x $((RANDOM & 0xffff)))
 NS_LAN1=$TAG-lan1 NS_LAN2=$TAG-lan2 NS_GW=$TAG-gw NS_WAN=$TAG-wan NS_FAR=$TAG-far
 ALL_NS=("$NS_LAN1" "$NS_LAN2" "$NS_GW" "$NS_WAN" "$NS_FAR")
-PIN=/sys/fs/bpf/xnat-e2e-$$
+PIN=/sys/fs/bpf/xnat-e2e-${TAG#xe}
 TMP=$(mktemp -d /tmp/xnat-e2e.XXXXXX)
 XNATD_PID='' WATCHDOG_PID=''
 
@@ -115,6 +117,14 @@ far() { ip netns exec "$NS_FAR" "$@"; }
 # mount namespace.
 gw() { nsenter --net=/run/netns/"$NS_GW" -- "$@"; }
 xnatctl() { gw "$XNATCTL" --pin-root "$PIN" "$@"; }
+# lacks REGEX CMD...: CMD succeeds and no line of its output matches REGEX
+# (grep -E), so "X is gone" can't pass because CMD failed.
+lacks() {
+	local re=$1 out
+	shift
+	out=$("$@") || return 1
+	! grep -qE -- "$re" <<<"$out"
+}
 
 e2e_cleanup() {
 	set +e
@@ -219,7 +229,10 @@ e2e_setup() {
 	ip -n "$NS_GW" addr add $EXT/24 dev gw0
 	for dev in gl1 gl2 gw0; do ip -n "$NS_GW" link set "$dev" up; done
 	ip -n "$NS_GW" route add default via $WAN
-	gw sysctl -qw net.ipv4.ip_forward=1
+	# A fresh namespace does not forward (the kernel's default): xnatd must
+	# turn it on itself (01-ping checks it did); nftables is given it, as
+	# its users set it.
+	[[ $GW == nft ]] && gw sysctl -qw net.ipv4.ip_forward=1
 	# Resolve neighbours up front, as a running network would have.
 	lan1 ping -c1 -W1 192.168.1.1 >/dev/null &&
 		lan2 ping -c1 -W1 192.168.2.1 >/dev/null &&
@@ -228,7 +241,8 @@ e2e_setup() {
 
 # ---------------------------------------------------------------- gateways
 # xnatd_start [CONFIG TEXT] [XNATD OPTIONS...]: xnatd in the gateway
-# namespace, ready when it publishes <pin root>/xnatd_pid.
+# namespace (LANs: XNATD_LANS, default gl1 gl2), ready when it publishes
+# <pin root>/xnatd_pid.
 xnatd_start() {
 	local conf=()
 	if [[ -n ${1:-} ]]; then
@@ -237,8 +251,10 @@ xnatd_start() {
 	fi
 	shift $(($# ? 1 : 0))
 	[[ -n ${XDP_MODE:-} ]] && conf+=(--xdp-mode "$XDP_MODE")
+	local lan
+	for lan in ${XNATD_LANS:-gl1 gl2}; do conf+=(--lan "$lan"); done
 	# A plain command, so that $! is xnatd itself.
-	nsenter --net=/run/netns/"$NS_GW" -- "$XNATD" --wan gw0 --lan gl1 --lan gl2 \
+	nsenter --net=/run/netns/"$NS_GW" -- "$XNATD" --wan gw0 \
 		--pin-root "$PIN" --state-dir "$TMP/state" "${conf[@]}" "$@" >>"$TMP/xnatd.log" 2>&1 &
 	XNATD_PID=$!
 	if ! wait_for test -e "$PIN/xnatd_pid"; then
@@ -406,6 +422,24 @@ capture_stop() {
 	CAPTURES=()
 }
 
+# unreached WHAT PROTO PORT SPORT: the WAN host's probe of $EXT:PORT (from
+# source port SPORT) reaches no LAN host (its echo server gives no answer),
+# and, the positive twin, the gateway itself refused it: a TCP reset or an
+# ICMP port unreachable from $EXT:PORT came back. So the probe arrived, and
+# was not forwarded (a LAN listener would have answered). Two TAP lines.
+unreached() {
+	local what=$1 proto=$2 port=$3 sport=$4 refusal
+	capture "$NS_WAN" w0 "host $EXT and ($proto port $port or icmp)"
+	check "$what" test -z "$(ask wan "$proto" $EXT "$port" sourceport="$sport")"
+	if [[ $proto == tcp ]]; then
+		refusal="$EXT\\.$port > $WAN\\.$sport: Flags \\[R"
+	else
+		refusal="ICMP $EXT udp port $port unreachable"
+	fi
+	check "... the probe arrived: the gateway refused it itself" capture_has "$NS_WAN" w0 "$refusal"
+	capture_stop
+}
+
 # tcp_both_ways WHAT: 2 MB from lan1 to the WAN host and back, each checked
 # byte for byte (two TAP lines).
 tcp_both_ways() {
@@ -420,6 +454,28 @@ tcp_both_ways() {
 	lan1 timeout 20 socat -u TCP:$WAN:9001 OPEN:"$TMP/down",creat,trunc
 	wait $SRV_PID
 	expect_eq "$1: 2 MB download arrives intact" "$(sha256sum <"$TMP/down")" "$want"
+}
+
+# ct_list ARGS...: `conntrack -L ARGS` in the gateway. Its status is
+# conntrack's, so a "no entry" check fails when conntrack can't be read.
+ct_list() { gw conntrack -L "$@" 2>/dev/null; }
+
+# udp_refused CHECKER WHAT PEER SPORT PORT MARK: the WAN udp_peer PEER sends
+# MARK from SPORT to $EXT:PORT; it must not reach lan1 (no MARK in
+# $TMP/lan1.rx). The positive twin: the gateway's stack answered it port
+# unreachable, so it arrived, was settled, and was not forwarded. CHECKER
+# is check or differs. Two TAP lines.
+udp_refused() {
+	local checker=$1 what=$2 peer=$3 sport=$4 port=$5 mark=$6 cap refusal
+	cap=$TMP/cap-$NS_WAN-w0
+	refusal="ICMP $EXT udp port $port unreachable"
+	capture "$NS_WAN" w0 icmp
+	udp_send "$peer" "$sport" $EXT "$port" "$mark"
+	# settled: delivered, or refused
+	wait_for bash -c "grep -q '$mark' '$TMP/lan1.rx' || grep -q '$refusal' '$cap'"
+	"$checker" "$what" bash -c "! grep -q '$mark' '$TMP/lan1.rx'"
+	"$checker" "... the gateway refused it itself (port unreachable)" grep -q "$refusal" "$cap"
+	capture_stop
 }
 
 # ---------------------------------------------------------------- SIP
@@ -590,6 +646,13 @@ stream_start() {
 }
 # stream_running NAME: the stream's sender is still at it
 stream_running() { kill -0 "${STREAM_CLI[$1]}" 2>/dev/null; }
+# grows FILE [BYTES]: waits until FILE (a sink's) has grown by BYTES (default
+# 200 kB, two of a stream's chunks) from now: traffic flows at this moment.
+grows() {
+	local from
+	from=$(stat -c %s "$1" 2>/dev/null || echo 0)
+	wait_for bash -c "(( \$(stat -c %s '$1' 2>/dev/null || echo 0) >= $from + ${2:-200000} ))"
+}
 stream_check() {
 	local name=$1 rc size
 	wait "${STREAM_CLI[$name]}"
