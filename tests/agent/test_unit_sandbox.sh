@@ -90,7 +90,10 @@ mount_root() { in_c sed -n "s|^[0-9]* [0-9]* [0-9:]* \([^ ]*\) $2 .*|\1|p" "/pro
 ping_wan() { in_lan ping -c 1 -W 1 198.51.100.2 >/dev/null 2>&1; }
 
 # --- what goes into the container
-sed "s|@SBINDIR@|$BUILD|g" etc/xnatd.service.in >"$TMP/xnatd.service"
+# The build is bound at /opt/xnat in the container: wherever it is on the
+# host (a clone in /tmp), the container's /tmp and the unit's PrivateTmp
+# would hide it.
+sed "s|@SBINDIR@|/opt/xnat|g" etc/xnatd.service.in >"$TMP/xnatd.service"
 mkdir "$TMP/etc-xnat" "$TMP/bpffs"
 printf '[interfaces]\nwan = w0\nlan = l0\n' >"$TMP/etc-xnat/xnat.conf"
 # a machine id: no first boot (no presets enabling the host's services, no prompts)
@@ -121,7 +124,7 @@ fi
 		--bind-ro="$TMP/machine-id:/etc/machine-id" \
 		--bind-ro="$TMP/xnatd.service:/etc/systemd/system/xnatd.service" \
 		--bind-ro="$TMP/etc-xnat:/etc/xnat" \
-		--bind-ro="$BUILD" \
+		--bind-ro="$BUILD:/opt/xnat" \
 		--bind="$TMP/bpffs:/sys/fs/bpf" \
 		--boot -- systemd.unit=multi-user.target systemd.mask=systemd-machine-id-commit.service
 ) </dev/null >"$TMP/console" 2>&1 &

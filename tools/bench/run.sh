@@ -161,27 +161,36 @@ log "== BPF program cost and scale (BPF_PROG_TEST_RUN, private namespace)"
 
 bench_topology || { log "topology setup failed"; exit 1; }
 ROUNDS=$((QUICK ? 1 : 3))
-printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$TSV"
-for w in "${WORKLOADS[@]}"; do
-	read -r wname dir flows span warm <<<"$w"
-	declare -A pps=() cost=() bpfns=()
-	log "== $wname"
-	# every trial of a new flow per packet opens up to GEN_MAX * TRIAL_S sessions
-	XNAT_SESSIONS=$([[ $flows == 0 ]] && echo 1100000 || echo 131072)
-	for ((round = 0; round < ROUNDS; round++)); do
-		for c in "${CONTENDERS[@]}"; do # alternate the contenders round by round
-			res=$(measure "$c" "$wname" "$dir" "$flows" "$span" "$warm")
-			pps[$c]+=" $(field received_pps "$res")"
-			cost[$c]+=" $(field gw_cpu_ns "$res")"
-			bpfns[$c]+=" $(field bpf_ns "$res")"
+# run_workloads TSV "CONTENDERS" WORKLOAD...: each workload, the contenders
+# alternated round by round; the medians appended to TSV.
+run_workloads() {
+	local tsv=$1 w c round wname dir flows span warm res
+	local -a contenders
+	read -r -a contenders <<<"$2"
+	shift 2
+	for w in "$@"; do
+		read -r wname dir flows span warm <<<"$w"
+		local -A pps=() cost=() bpfns=()
+		log "== $wname (${contenders[*]})"
+		# every trial of a new flow per packet opens up to GEN_MAX * TRIAL_S sessions
+		XNAT_SESSIONS=$([[ $flows == 0 ]] && echo 1100000 || echo 131072)
+		for ((round = 0; round < ROUNDS; round++)); do
+			for c in "${contenders[@]}"; do
+				res=$(measure "$c" "$wname" "$dir" "$flows" "$span" "$warm")
+				pps[$c]+=" $(field received_pps "$res")"
+				cost[$c]+=" $(field gw_cpu_ns "$res")"
+				bpfns[$c]+=" $(field bpf_ns "$res")"
+			done
 		done
+		for c in "${contenders[@]}"; do
+			printf '%s\t%s\t%s\t%s\t%s\n' "$wname" "$c" "$(median <<<"${pps[$c]}")" \
+				"$(median <<<"${cost[$c]}")" "$(median <<<"${bpfns[$c]}")" >>"$tsv"
+		done
+		unset pps cost bpfns
 	done
-	for c in "${CONTENDERS[@]}"; do
-		printf '%s\t%s\t%s\t%s\t%s\n' "$wname" "$c" "$(median <<<"${pps[$c]}")" \
-			"$(median <<<"${cost[$c]}")" "$(median <<<"${bpfns[$c]}")" >>"$TSV"
-	done
-	unset pps cost bpfns
-done
+}
+printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$TSV"
+run_workloads "$TSV" "${CONTENDERS[*]}" "${WORKLOADS[@]}"
 
 # TCP bulk with iperf3, contenders alternated, 2 rounds.
 printf 'tcp_bulk_iperf3\tcontender\tgbit_s\n' >"$OUT/iperf3.tsv"
@@ -215,25 +224,7 @@ bridge_on() {
 BR_WORKLOADS=("udp64_1k_flows out 1000 1000 1000" "replies_1k_flows reply 1000 1000 1000")
 printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$OUT/bridge.tsv"
 if bridge_on; then
-	for w in "${BR_WORKLOADS[@]}"; do
-		read -r wname dir flows span warm <<<"$w"
-		declare -A pps=() cost=() bpfns=()
-		log "== bridge: $wname"
-		XNAT_SESSIONS=131072
-		for ((round = 0; round < ROUNDS; round++)); do
-			for c in xnat_br kernel_br; do
-				res=$(measure "$c" "$wname" "$dir" "$flows" "$span" "$warm")
-				pps[$c]+=" $(field received_pps "$res")"
-				cost[$c]+=" $(field gw_cpu_ns "$res")"
-				bpfns[$c]+=" $(field bpf_ns "$res")"
-			done
-		done
-		for c in xnat_br kernel_br; do
-			printf '%s\t%s\t%s\t%s\t%s\n' "$wname" "$c" "$(median <<<"${pps[$c]}")" \
-				"$(median <<<"${cost[$c]}")" "$(median <<<"${bpfns[$c]}")" >>"$OUT/bridge.tsv"
-		done
-		unset pps cost bpfns
-	done
+	run_workloads "$OUT/bridge.tsv" "xnat_br kernel_br" "${BR_WORKLOADS[@]}"
 else
 	log "bridge setup failed"
 fi
