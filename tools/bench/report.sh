@@ -96,7 +96,9 @@ targets() {
 	echo "and CPU 1 the gateway (threaded NAPI of its ingress veth pinned there) and the sink (an XDP"
 	echo "program counting at the WAN host). Contenders: **limit** = XDP redirect with no NAT,"
 	echo "**xnat** (XDP native), **nft** = nftables masquerade with conntrack, **kernel** = plain forwarding, no NAT,"
-	echo "**xnat_tc** = xnat on its TC path (what veth gets by default)."
+	echo "**xnat_tc** = xnat on its TC path (what veth gets by default). The XDP contenders (limit, xnat) run"
+	echo "with the hosts' transmit checksum offload off and GRO on (XDP on veth can't complete a partial checksum,"
+	echo "and a frame redirected into a veth whose peer has neither GRO nor XDP is lost); the others keep veth's defaults."
 	echo "Each figure is the median of rounds that alternate the contenders; a trial counts only if"
 	echo "under 0.1 % of the frames were lost (else its rate is halved)."
 	echo

@@ -55,7 +55,23 @@ bench_topology() {
 	lan1 ip neigh replace 192.168.1.1 lladdr "$GL1_MAC" dev l1 nud permanent
 }
 
+# host_offloads xdp|default: the hosts' veth settings. XDP on veth can't
+# see a CHECKSUM_PARTIAL packet (a local socket's, with transmit checksum
+# offload on): its checksum would leave incomplete and TCP would stall; and
+# a frame XDP redirects into a veth is dropped unless the peer has GRO on
+# (or XDP). So the XDP contenders run with tx off and GRO on at the hosts,
+# as a veth user who forces XDP must; the others keep veth's defaults (tx
+# on: GSO and checksum offload, what nft and TC get; GRO off).
+host_offloads() {
+	local tx=on gro=off
+	[[ $1 == xdp ]] && tx=off gro=on
+	lan1 ethtool -K l1 tx $tx gro $gro >/dev/null && wan ethtool -K w0 tx $tx gro $gro >/dev/null
+}
+
 contender_up() {
+	case $1 in
+	limit | xnat) host_offloads xdp ;;
+	esac
 	case $1 in
 	limit) "$BENCH" fwd "$NS_GW" gl1 gw0 && wan ip route add 192.168.0.0/16 via $EXT ;;
 	xnat) XDP_MODE=native xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
@@ -76,6 +92,7 @@ contender_down() {
 	nft) gw nft delete table ip xe; gw conntrack -F >/dev/null 2>&1 ;;
 	kernel) wan ip route del 192.168.0.0/16 via $EXT ;;
 	esac
+	host_offloads default
 }
 
 # send DIRECTION FLOWS LO_SPAN RATE COUNT: one generator run; prints its result line.
