@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -50,6 +52,20 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/* Whether this process has a mount namespace of its own (a service's
+ * sandbox): a mount made here is seen by no one else. PID 1's namespace can
+ * be read only with CAP_SYS_PTRACE, which the unit does not give; a systemd
+ * service (INVOCATION_ID) under xnat's unit always has its own. */
+static bool private_mount_ns(void)
+{
+	char self[64] = "", init[64] = "";
+
+	if (readlink("/proc/self/ns/mnt", self, sizeof(self) - 1) >= 0 &&
+	    readlink("/proc/1/ns/mnt", init, sizeof(init) - 1) >= 0)
+		return strcmp(self, init) != 0;
+	return getenv("INVOCATION_ID") != NULL;
+}
+
 /* bpffs mounted, pin root and progs/ created, and locked for this process. */
 int xnatd_prepare_pin_root(struct xnatd *d)
 {
@@ -63,6 +79,10 @@ int xnatd_prepare_pin_root(struct xnatd *d)
 			return -1;
 		}
 		xlog_info("mounted bpffs on %s", BPFFS);
+		if (private_mount_ns())
+			xlog_warn("that bpffs is in this process' own mount namespace (a service sandbox's): "
+				  "xnatctl, bpftool and the next start won't see the pins and the state goes "
+				  "with this process; mount bpffs on %s before starting xnatd", BPFFS);
 	}
 	snprintf(progs, sizeof(progs), "%s/progs", root);
 	err = mkdir_p(progs);

@@ -235,6 +235,17 @@ check "stop detaches the TC programs" test "$(attached_count)" = 0
 check "stop keeps the pinned maps" test -e "$TMP/bpffs/xnat/xnat_flows"
 check "after stop the LAN host's ping to the WAN host is not answered" not ping_wan
 
+# --- a system where nothing mounted bpffs (a container's): xnatd mounts one,
+# but in the sandbox's own mount namespace, where no one else sees the pins
+# (systemd 252 runs even ExecStartPre=+ there): it says so
+printf '[interfaces]\nwan = w0\nlan = l0\n' >"$TMP/etc-xnat/xnat.conf"
+in_c umount /sys/fs/bpf
+check "(no bpffs on the container's /sys/fs/bpf now)" not in_c mountpoint -q /sys/fs/bpf
+timeout 60 nsenter -t "$LEADER" -a -- systemctl start xnatd
+check "the unit starts on a system without bpffs; xnatd mounts one" wait_for in_journal "mounted bpffs on /sys/fs/bpf"
+check "... and warns that it is private to its sandbox" wait_for in_journal "own mount namespace"
+timeout 60 nsenter -t "$LEADER" -a -- systemctl stop xnatd
+
 if ((failures)); then
 	echo "# xnatd's journal in the container:"
 	journal | tail -n 25 | sed 's/^/#   /'
