@@ -473,4 +473,15 @@ __attribute__((noinline)) int xnat_decide(const struct xnat_pkt *p, __u32 dir, _
 	return frag_settle(p, x, nat_session(cfg, p, dir, x));
 }
 
+/* What packet p, going dir, becomes, as the entry points ask it: the
+ * established path in line, anything else by xnat_decide(). A hairpin has
+ * no established entry of its own: it goes to xnat_decide() at once. */
+static __always_inline int nat_translate(const struct xnat_config *cfg, const struct xnat_pkt *p,
+					 enum xnat_dir dir, int hairpin, struct xnat_xlate *x)
+{
+	int rc = hairpin ? XNAT_NO_SESSION : nat_established(cfg, p, dir, x);
+
+	return rc == XNAT_NO_SESSION ? xnat_decide(p, dir, hairpin, x) : rc;
+}
+
 #endif

@@ -112,9 +112,7 @@ static __always_inline __u32 xdp_lan_nat(struct xdp_md *ctx, const struct xnat_c
 	struct xnat_xlate x = {};
 	int rc;
 
-	rc = hairpin ? XNAT_NO_SESSION : nat_established(cfg, p, XNAT_DIR_OUT, &x);
-	if (rc == XNAT_NO_SESSION)
-		rc = xnat_decide(p, XNAT_DIR_OUT, hairpin, &x);
+	rc = nat_translate(cfg, p, XNAT_DIR_OUT, hairpin, &x);
 	if (rc)
 		return rc;
 	/* Handed to the stack, a hairpinned packet would be delivered locally. */
@@ -180,9 +178,7 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 		return xnat_wan_to_lan_xdp(ctx, &p) ? XNAT_STAT_DROP_WAN_TO_LAN : XNAT_STAT_PASS_NOT_NAT;
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL;
-	rc = nat_established(cfg, &p, XNAT_DIR_IN, &x);
-	if (rc == XNAT_NO_SESSION)
-		rc = xnat_decide(&p, XNAT_DIR_IN, 0, &x);
+	rc = nat_translate(cfg, &p, XNAT_DIR_IN, 0, &x);
 	if (rc)
 		return rc;
 	if (x.slow && slow_divert(ctx, 1, &p, XNAT_DIR_IN))
@@ -269,9 +265,7 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 		return rc;
 	if (dir == XNAT_DIR_IN && p.t.daddr != cfg->ext_addr)
 		return xnat_wan_to_lan_tc(skb, &p) ? XNAT_STAT_DROP_WAN_TO_LAN : XNAT_STAT_PASS_NOT_NAT;
-	rc = nat_established(cfg, &p, dir, &x);
-	if (rc == XNAT_NO_SESSION)
-		rc = xnat_decide(&p, dir, 0, &x);
+	rc = nat_translate(cfg, &p, dir, 0, &x);
 	if (rc)
 		return rc;
 	if (x.slow && slow_divert(skb, 0, &p, dir))
@@ -321,7 +315,7 @@ static __always_inline __u32 tc_lan(struct __sk_buff *skb, __u32 *ifindex)
 		return XNAT_STAT_PASS_NOT_NAT;
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL;
-	rc = xnat_decide(&p, XNAT_DIR_OUT, 1, &x);
+	rc = nat_translate(cfg, &p, XNAT_DIR_OUT, 1, &x);
 	if (rc)
 		return rc;
 	return xnat_forward_tc(skb, &p, &x, XNAT_STAT_DROP_HAIRPIN_UNRESOLVED, ifindex);
