@@ -171,21 +171,24 @@ static void link_pin_path(const char *pin_root, const char *name, char *path, si
 	snprintf(path, len, "%s/progs/link_%s", pin_root, name);
 }
 
+/* The tracepoint programs that count lost redirects. */
+static const char *const lost_counters[] = { "xnat_xdp_xmit_lost", "xnat_xdp_redirect_err" };
+
 static void attach_lost_counters(struct xnatd *d)
 {
-	struct bpf_program *progs[] = { d->skel->progs.xnat_xdp_xmit_lost, d->skel->progs.xnat_xdp_redirect_err };
 	char path[PATH_MAX + 64];
 
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+	for (size_t i = 0; i < sizeof(lost_counters) / sizeof(lost_counters[0]); i++) {
+		struct bpf_program *prog = bpf_object__find_program_by_name(d->skel->obj, lost_counters[i]);
 		struct bpf_link *link;
 
-		link_pin_path(d->cfg.pin_root, bpf_program__name(progs[i]), path, sizeof(path));
+		link_pin_path(d->cfg.pin_root, lost_counters[i], path, sizeof(path));
 		unlink(path); /* a previous xnatd's */
-		if (bpf_program__fd(progs[i]) < 0)
+		if (!prog || bpf_program__fd(prog) < 0)
 			continue; /* refused by this kernel: said at load */
-		link = bpf_program__attach(progs[i]);
+		link = bpf_program__attach(prog);
 		if (!link || bpf_link__pin(link, path))
-			xlog_warn("lost redirects are not counted: cannot attach %s: %s", bpf_program__name(progs[i]),
+			xlog_warn("lost redirects are not counted: cannot attach %s: %s", lost_counters[i],
 				  strerror(errno));
 		bpf_link__destroy(link); /* the pin holds it */
 	}
@@ -193,11 +196,10 @@ static void attach_lost_counters(struct xnatd *d)
 
 static void detach_lost_counters(const char *pin_root)
 {
-	static const char *const names[] = { "xnat_xdp_xmit_lost", "xnat_xdp_redirect_err" };
 	char path[PATH_MAX + 64];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		link_pin_path(pin_root, names[i], path, sizeof(path));
+	for (size_t i = 0; i < sizeof(lost_counters) / sizeof(lost_counters[0]); i++) {
+		link_pin_path(pin_root, lost_counters[i], path, sizeof(path));
 		unlink(path);
 	}
 }

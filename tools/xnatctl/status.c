@@ -73,14 +73,20 @@ static bool programs_pinned(const char *pin_root)
 	return true;
 }
 
+/* The map NAME pinned under pin_root: its fd, or -1. */
+static int pinned_map(const char *pin_root, const char *name)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_root, name);
+	return bpf_obj_get(path);
+}
+
 /* What xnatd says it loaded (the map xnat_progs; none from an older xnat). */
 static void read_progs(const char *pin_root, struct status *s)
 {
-	char path[PATH_MAX + 32];
-	int fd;
+	int fd = pinned_map(pin_root, XNAT_MAP_PROGS);
 
-	snprintf(path, sizeof(path), "%s/%s", pin_root, XNAT_MAP_PROGS);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return;
 	for (__u32 i = 0; i < XNAT_MAX_PROGS; i++) {
@@ -98,11 +104,8 @@ static void read_progs(const char *pin_root, struct status *s)
 /* Which path each interface takes (the map xnat_links; none from an older xnat). */
 static void read_links(const char *pin_root, struct status *s)
 {
-	char path[PATH_MAX + 32];
-	int fd;
+	int fd = pinned_map(pin_root, XNAT_MAP_LINKS);
 
-	snprintf(path, sizeof(path), "%s/%s", pin_root, XNAT_MAP_LINKS);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return;
 	for (__u32 i = 0; i < XNAT_MAX_LINKS; i++) {
