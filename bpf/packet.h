@@ -162,10 +162,11 @@ __attribute__((noinline)) int xnat_send_tc(struct __sk_buff *skb, const struct x
 /*
  * TC, for a packet redirected past the stack (a hairpin on the TC path):
  * the route to x's destination, TTL decremented, Ethernet addresses of the
- * next hop, then send_tc(); *ifindex: where it goes. No route with a
- * resolved neighbour: the packet is left untouched and unresolved is the
- * verdict.
+ * next hop, then send_tc(); *ifindex: where it goes, with
+ * XNAT_REDIRECT_NEIGH when the kernel must resolve the next hop's address.
+ * No route: the packet is left untouched and unresolved is the verdict.
  */
+#define XNAT_REDIRECT_NEIGH (1u << 31)
 __attribute__((noinline)) int xnat_forward_tc(struct __sk_buff *skb, const struct xnat_pkt *p,
 					      const struct xnat_xlate *x, __u32 unresolved, __u32 *ifindex)
 {
@@ -174,10 +175,12 @@ __attribute__((noinline)) int xnat_forward_tc(struct __sk_buff *skb, const struc
 	struct ethhdr *eth;
 	struct iphdr *ip;
 
+	int rc;
+
 	if (!p || !x || !ifindex)
 		return XNAT_STAT_DROP_MALFORMED;
-	if (fib_lookup_from(skb, skb->ingress_ifindex, p, x->to.saddr, x->to.daddr, &fib) !=
-	    BPF_FIB_LKUP_RET_SUCCESS)
+	rc = fib_lookup_from(skb, skb->ingress_ifindex, p, x->to.saddr, x->to.daddr, &fib);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return unresolved;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
@@ -186,9 +189,13 @@ __attribute__((noinline)) int xnat_forward_tc(struct __sk_buff *skb, const struc
 	if ((void *)(ip + 1) > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
 	ip_decrease_ttl(ip);
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
-	*ifindex = fib.ifindex;
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	}
+	/* A host the gateway has not spoken to yet (no ARP entry): the kernel
+	 * resolves it and fills in the addresses (bpf_redirect_neigh). */
+	*ifindex = fib.ifindex | (rc == BPF_FIB_LKUP_RET_NO_NEIGH ? XNAT_REDIRECT_NEIGH : 0);
 	return send_tc(skb, p, x);
 }
 

@@ -115,9 +115,11 @@ static __always_inline __u32 xdp_lan_nat(struct xdp_md *ctx, const struct xnat_c
 	rc = nat_translate(cfg, p, XNAT_DIR_OUT, hairpin, &x);
 	if (rc)
 		return rc;
-	/* Handed to the stack, a hairpinned packet would be delivered locally. */
+	/* Handed to the stack, a hairpinned packet would be delivered locally;
+	 * the LAN's TC program takes one XDP can't send (a host with no ARP
+	 * entry yet: TC has the kernel resolve it). */
 	if (hairpin)
-		return xnat_forward_xdp(ctx, p, &x, XNAT_STAT_DROP_HAIRPIN_UNRESOLVED, ifindex);
+		return xnat_forward_xdp(ctx, p, &x, XNAT_STAT_PASS_TC_PATH, ifindex);
 	if (x.slow && slow_divert(ctx, 1, p, XNAT_DIR_OUT))
 		return XNAT_STAT_SLOW_PATH;
 	if (sip_wanted(cfg, p, XNAT_DIR_OUT)) {
@@ -328,6 +330,8 @@ int xnat_tc_lan(struct __sk_buff *skb)
 
 	if (stat_is_xlate(stat)) {
 		count_packet(stat, skb->len);
+		if (ifindex & XNAT_REDIRECT_NEIGH)
+			return bpf_redirect_neigh(ifindex & ~XNAT_REDIRECT_NEIGH, NULL, 0, 0);
 		return bpf_redirect(ifindex, 0);
 	}
 	if (stat_is_drop(stat)) {

@@ -35,6 +35,20 @@ void test_hairpin(void)
 	t_ok(hairpins(IPPROTO_TCP, H2, MAC_H2, 40000, 3389, 40000, H1, MAC_H1, 3389),
 	     "hairpin to a static forward (tcp 3389)");
 
+	/* 192.168.1.12 has no neighbour entry (harness.c): the gateway has not
+	 * spoken to it yet. */
+	add_forward(IPPROTO_TCP, 3390, "192.168.1.12", 3389, XNAT_OWNER_CONFIG);
+	s = from_lan(flow_spec(IPPROTO_TCP, H2, 40001, EXT, 3390), MAC_H2);
+	t_ok(expect(run_xdp_lan, &s, V_XDP_PASS, NULL, NULL) && counted_once(XNAT_STAT_PASS_TC_PATH),
+	     "hairpin to a host with no ARP entry yet: XDP can't address it, passes it untouched to the LAN's TC program");
+	{
+		struct pkt_spec want = s;
+
+		want.ttl--, want.src = EXT, want.dst = "192.168.1.12", want.dport = 3389;
+		t_ok(expect(run_tc_lan, &s, V_TC_REDIRECT, &want, NULL) && counted_once(XNAT_STAT_XLATE_HAIRPIN),
+		     "... which translates it and redirects it with the kernel resolving the host's address "
+		     "(bpf_redirect_neigh; MACs left for it to fill)");
+	}
 	s = from_lan(flow_spec(IPPROTO_TCP, H2, 6001, EXT, 22), MAC_H2);
 	t_ok(expect(run_xdp_lan, &s, V_XDP_PASS, NULL, NULL) && counted_once(XNAT_STAT_PASS_LOCAL),
 	     "LAN host to an unmapped port of the external address: the gateway's own service, untouched");
