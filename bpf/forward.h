@@ -66,15 +66,21 @@ static __always_inline void next_hop_of(struct xnat_next_hop *hop, const struct 
 /* The route of (saddr -> daddr) for packet p: bpf_fib_lookup's answer,
  * and on BPF_FIB_LKUP_RET_SUCCESS the next hop in *hop (its ifindex on
  * any answer that names one). */
-static __always_inline int route_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, __be32 saddr,
-				     __be32 daddr, struct xnat_next_hop *hop)
+static __always_inline int route_xdp_from(struct xdp_md *ctx, __u32 ifindex, const struct xnat_pkt *p,
+					  __be32 saddr, __be32 daddr, struct xnat_next_hop *hop)
 {
 	struct bpf_fib_lookup fib;
 	int rc;
 
-	rc = fib_lookup_v4(ctx, p, saddr, daddr, &fib);
+	rc = fib_lookup_from(ctx, ifindex, p, saddr, daddr, &fib);
 	next_hop_of(hop, &fib);
 	return rc;
+}
+
+static __always_inline int route_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, __be32 saddr,
+				     __be32 daddr, struct xnat_next_hop *hop)
+{
+	return route_xdp_from(ctx, ctx->ingress_ifindex, p, saddr, daddr, hop);
 }
 
 /* route_xdp() for the rare lookups after the NAT core decided (hairpin, a SIP

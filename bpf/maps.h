@@ -153,4 +153,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_links SEC(".maps");
 
+/* The bridge ports XDP runs on (include/xnat/links.h): written by xnatd,
+ * read by xnat_xdp_lan when XNAT_CFG_BRIDGE_PORTS is set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XNAT_MAX_BRIDGE_PORTS);
+	__type(key, __u32);
+	__type(value, struct xnat_bridge_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xnat_bridge_ports SEC(".maps");
+
 #endif

@@ -131,6 +131,37 @@ static __always_inline __u32 xdp_lan_nat(struct xdp_md *ctx, const struct xnat_c
 }
 
 /*
+ * The interface a LAN frame came in by, as routing sees it. On a bridge's
+ * port (include/xnat/links.h) that is the bridge, for a frame the bridge
+ * would route (addressed to its MAC, the port forwarding); 0 for any other,
+ * which is the bridge's to switch. A BPF global function: the frame's
+ * address is compared in its own frame.
+ */
+__attribute__((noinline)) __u32 xnat_bridge_ingress(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xnat_bridge_port *bp;
+	struct ethhdr *eth = data;
+	__u8 diff = 0;
+	__u32 port;
+
+	if (!ctx)
+		return 0;
+	port = ctx->ingress_ifindex;
+	bp = bpf_map_lookup_elem(&xnat_bridge_ports, &port);
+	if (!bp)
+		return port; /* a LAN interface of its own */
+
+	if ((void *)(eth + 1) > data_end || !bp->forwarding)
+		return 0;
+	XNAT_UNROLL
+	for (int i = 0; i < ETH_ALEN; i++)
+		diff |= eth->h_dest[i] ^ bp->bridge_mac[i];
+	return diff ? 0 : bp->bridge_ifindex;
+}
+
+/*
  * LAN -> WAN. The route is looked up before anything is translated: a packet
  * handed to the stack must keep its LAN source (the stack would drop the
  * gateway's own address arriving on the LAN as a martian), and TC egress on
@@ -141,14 +172,25 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 	const struct xnat_config *cfg = xnat_config_get();
 	struct xnat_pkt p = {};
 	struct xnat_next_hop hop = {};
+	__u32 in;
 	int rc, hairpin;
 
 	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_xdp(ctx, &p) : 0);
 	if (rc || !cfg)
 		return rc;
+	in = ctx->ingress_ifindex;
+	if (cfg->flags & XNAT_CFG_BRIDGE_PORTS) {
+		in = xnat_bridge_ingress(ctx);
+		if (!in)
+			return XNAT_STAT_PASS_BRIDGED;
+	}
 	hairpin = p.t.daddr == cfg->ext_addr;
+	/* From a bridge's port only the way to the WAN: the hairpin goes back
+	 * into the bridge, which the TC path does (xnat_tc_lan on it). */
+	if (hairpin && in != ctx->ingress_ifindex)
+		return XNAT_STAT_PASS_TC_PATH;
 	if (!hairpin) {
-		rc = route_xdp(ctx, &p, p.t.saddr, p.t.daddr, &hop);
+		rc = route_xdp_from(ctx, in, &p, p.t.saddr, p.t.daddr, &hop);
 		if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
 			return XNAT_STAT_PASS_LOCAL;
 		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)

@@ -31,7 +31,7 @@
 #define XNAT_TC_PRIO 1
 
 /* Id of the config map pinned under pin_root, 0 when there is none. */
-static __u32 pinned_config_id(const char *pin_root)
+__u32 xnatd_config_id(const char *pin_root)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -85,7 +85,7 @@ static void prog_name(__u32 prog_id, char *buf, size_t len)
 
 /* Attach prog in path's mode; quiet: leave the error to the caller
  * (--xdp-mode auto takes TC where a driver refuses XDP). 0 or -errno. */
-static int attach_xdp(const char *ifname, unsigned int ifindex, struct bpf_program *prog,
+int xnatd_attach_xdp(const char *ifname, unsigned int ifindex, struct bpf_program *prog,
 		      enum xnat_link_path path, __u32 config_id, bool quiet)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -141,7 +141,7 @@ static int attach_tc(const char *ifname, unsigned int ifindex, enum bpf_tc_attac
 	return 0;
 }
 
-static void detach_xdp_if_ours(unsigned int ifindex, __u32 config_id)
+void xnatd_detach_xdp(unsigned int ifindex, __u32 config_id)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
@@ -206,14 +206,14 @@ static void detach_lost_counters(const char *pin_root)
 
 void xnatd_detach_all(const char *pin_root)
 {
-	__u32 config_id = pinned_config_id(pin_root);
+	__u32 config_id = xnatd_config_id(pin_root);
 	struct if_nameindex *ifs = if_nameindex();
 
 	detach_lost_counters(pin_root);
 	if (!config_id) /* nothing pinned: nothing can be ours for sure */
 		goto out;
 	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
-		detach_xdp_if_ours(i->if_index, config_id);
+		xnatd_detach_xdp(i->if_index, config_id);
 		detach_tc_if_ours(i->if_index, BPF_TC_INGRESS, config_id);
 		detach_tc_if_ours(i->if_index, BPF_TC_EGRESS, config_id);
 	}
@@ -231,15 +231,15 @@ static int attach_link_xdp(struct xnatd *d, struct xnat_link_info *l, __u32 conf
 
 	l->path = XNAT_PATH_TC;
 	if (want == XNAT_PATH_TC) {
-		detach_xdp_if_ours(l->ifindex, config_id);
+		xnatd_detach_xdp(l->ifindex, config_id);
 		return 0;
 	}
-	err = attach_xdp(l->name, l->ifindex, prog, want, config_id, d->cfg.xdp_mode == XNAT_XDP_AUTO);
+	err = xnatd_attach_xdp(l->name, l->ifindex, prog, want, config_id, d->cfg.xdp_mode == XNAT_XDP_AUTO);
 	if (err == -EBUSY || (err && d->cfg.xdp_mode != XNAT_XDP_AUTO))
 		return -1;
 	if (err) {
 		snprintf(l->why, sizeof(l->why), "native XDP refused (%s)", strerror(-err));
-		detach_xdp_if_ours(l->ifindex, config_id);
+		xnatd_detach_xdp(l->ifindex, config_id);
 		return 0;
 	}
 	l->path = want;
@@ -263,7 +263,7 @@ static void publish_links(const struct xnatd *d)
 int xnatd_attach(struct xnatd *d)
 {
 	const struct xnat_agent_config *c = &d->cfg;
-	__u32 config_id = pinned_config_id(c->pin_root);
+	__u32 config_id = xnatd_config_id(c->pin_root);
 	struct xnat_bpf *s = d->skel;
 
 	if (attach_tc(c->wan, d->wan_ifindex, BPF_TC_INGRESS, s->progs.xnat_tc_ingress) ||
@@ -278,6 +278,9 @@ int xnatd_attach(struct xnatd *d)
 		if (attach_link_xdp(d, &d->links[i], config_id))
 			goto fail;
 	if (xnatd_push_config(d))
+		goto fail;
+	xnatd_bridge_sync(d); /* after the config says to look ports up */
+	if (xnatd_push_config(d)) /* a previous xnatd's ports gone: no more lookups */
 		goto fail;
 	publish_links(d);
 	attach_lost_counters(d);

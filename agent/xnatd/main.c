@@ -191,6 +191,7 @@ static int resolve_interfaces(struct xnatd *d)
 		l->role = i ? XNAT_LINK_LAN : XNAT_LINK_WAN;
 		l->path = XNAT_PATH_TC;
 	}
+	xnatd_bridges_find(d);
 	return 0;
 }
 
@@ -414,8 +415,14 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 		if (p[3].revents & POLLIN)
 			xnatd_slow_poll(d);
 		xnatd_slow_tick(d);
-		if ((p[2].revents & POLLIN) && xnatd_netlink_changed(d->nl_fd, d->wan_ifindex))
-			follow_address(d);
+		if (p[2].revents & POLLIN) {
+			unsigned int changed = xnatd_netlink_changed(d->nl_fd, d->wan_ifindex);
+
+			if (changed & XNATD_NL_WAN_ADDR)
+				follow_address(d);
+			if ((changed & XNATD_NL_LINK) && xnatd_bridge_ports_wanted(d))
+				xnatd_bridge_sync(d);
+		}
 		if ((p[1].revents & POLLIN) && read(timer_fd, &ticks, sizeof(ticks)) > 0)
 			collect(d);
 		if ((p[0].revents & POLLIN) && read(sig_fd, &si, sizeof(si)) == sizeof(si)) {

@@ -8,7 +8,8 @@
  *   XDP can't see, so translated packets would leave with wrong checksums; and
  *   a frame redirected into a veth is dropped unless its peer runs XDP or has
  *   GRO on, which xnatd can't see from here (the peer is in another namespace);
- * - a bridge, a tun, a dummy: no native XDP;
+ * - a bridge, a tun, a dummy: no native XDP (a bridge's ports may take it,
+ *   for the frames the bridge routes to the WAN: bridge.c);
  * - any other driver: native XDP if it takes the program.
  * The XDP programs redirect only to interfaces on the XDP path (xnat_config);
  * a packet for another goes to the stack, untranslated, and the TC path has
@@ -49,6 +50,7 @@ enum xnat_link_path xnatd_path_wanted(const char *ifname, enum xnat_xdp_mode mod
 {
 	char driver[32];
 
+	driver_of(ifname, driver, sizeof(driver));
 	switch (mode) {
 	case XNAT_XDP_NONE:
 		snprintf(why, len, "--xdp-mode none");
@@ -57,12 +59,13 @@ enum xnat_link_path xnatd_path_wanted(const char *ifname, enum xnat_xdp_mode mod
 		snprintf(why, len, "--xdp-mode skb");
 		return XNAT_PATH_XDP_SKB;
 	case XNAT_XDP_NATIVE:
+		if (!strcmp(driver, "bridge"))
+			break; /* never native: its ports may be (bridge.c) */
 		snprintf(why, len, "--xdp-mode native");
 		return XNAT_PATH_XDP_NATIVE;
 	case XNAT_XDP_AUTO:
 		break;
 	}
-	driver_of(ifname, driver, sizeof(driver));
 	if (!strcmp(driver, "veth")) {
 		snprintf(why, len, "veth: partial checksums, and redirects lost unless its peer runs XDP");
 		return XNAT_PATH_TC;

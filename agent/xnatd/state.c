@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "forward.h"
 #include "mapwalk.h"
+#include "xnat.skel.h"
 #include "xnatd.h"
 
 /* xnat_lan_ifaces holds exactly this xnatd's LAN interfaces. */
@@ -32,6 +33,14 @@ static int push_lan_ifaces(struct xnatd *d)
 	return err;
 }
 
+/* Does xnat_bridge_ports hold a port (a previous xnatd's included)? */
+static bool bridge_ports_known(const struct xnatd *d)
+{
+	__u32 key;
+
+	return d->skel && !bpf_map_get_next_key(bpf_map__fd(d->skel->maps.xnat_bridge_ports), NULL, &key);
+}
+
 int xnatd_push_config(struct xnatd *d)
 {
 	struct xnat_config m = {};
@@ -49,6 +58,10 @@ int xnatd_push_config(struct xnatd *d)
 		else if (n < XNAT_MAX_LAN)
 			m.xdp_lans[n++] = d->links[i].ifindex;
 	}
+	/* Set while a port may have our XDP program: without it the program
+	 * would take a port for a LAN interface of its own. */
+	if (xnatd_bridge_ports_wanted(d) || bridge_ports_known(d))
+		m.flags |= XNAT_CFG_BRIDGE_PORTS;
 	if (d->ext_addr)
 		m.flags |= XNAT_CFG_ENABLED;
 	else

@@ -34,7 +34,7 @@ int xnatd_netlink_open(void)
 	/* A plain socket (libmnl's mnl_socket would be an allocation kept for
 	 * the process's life only to hand back its fd): messages are parsed
 	 * with libmnl all the same. */
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_LINK };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0)
@@ -48,7 +48,7 @@ int xnatd_netlink_open(void)
 
 struct addr_event {
 	unsigned int ifindex;
-	int changed;
+	unsigned int changed; /* XNATD_NL_* */
 };
 
 static int on_message(const struct nlmsghdr *nlh, void *data)
@@ -56,15 +56,19 @@ static int on_message(const struct nlmsghdr *nlh, void *data)
 	struct addr_event *ev = data;
 	const struct ifaddrmsg *ifa;
 
+	/* Links: a port joining or leaving a bridge (IFLA_MASTER), its STP
+	 * state (AF_BRIDGE messages), the bridge's address. */
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK)
+		ev->changed |= XNATD_NL_LINK;
 	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
 		return MNL_CB_OK;
 	ifa = mnl_nlmsg_get_payload(nlh);
 	if (ifa->ifa_family == AF_INET && ifa->ifa_index == ev->ifindex)
-		ev->changed = 1;
+		ev->changed |= XNATD_NL_WAN_ADDR;
 	return MNL_CB_OK;
 }
 
-int xnatd_netlink_changed(int fd, unsigned int ifindex)
+unsigned int xnatd_netlink_changed(int fd, unsigned int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct addr_event ev = { .ifindex = ifindex };
@@ -73,7 +77,7 @@ int xnatd_netlink_changed(int fd, unsigned int ifindex)
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
 		if (n < 0) {
 			if (errno == ENOBUFS)
-				ev.changed = 1; /* lost notifications: look again */
+				ev.changed = XNATD_NL_WAN_ADDR | XNATD_NL_LINK; /* lost notifications: look again */
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
 			break;

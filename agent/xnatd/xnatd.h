@@ -25,7 +25,7 @@ struct xnatd {
 	struct xnat_map_fds maps;
 	int lock_fd;                  /* flock on the pin root: one xnatd per root */
 	__be32 ext_addr;              /* 0 until the WAN has an IPv4 address */
-	int nl_fd;                    /* rtnetlink, RTMGRP_IPV4_IFADDR */
+	int nl_fd;                    /* rtnetlink: RTMGRP_IPV4_IFADDR, RTMGRP_LINK */
 	struct xnatd_slow *slow;      /* NULL: SIP fragments stay in the fast path */
 	struct xnatd_pcp *pcp;        /* NULL: no NAT-PMP/PCP server */
 	struct xnatd_upnp *upnp;      /* NULL: no UPnP IGD */
@@ -36,6 +36,7 @@ struct xnatd {
 	unsigned int features_off;    /* 1 << XNAT_FEATURE_*: refused by this kernel */
 	/* Each interface and the path it takes (paths.c): links[0] the WAN. */
 	struct xnat_link_info links[XNAT_MAX_LINKS];
+	bool link_is_bridge[XNAT_MAX_LINKS]; /* bridge.c */
 	int n_links;
 	bool verbose;                 /* --verbose: a refused program's verifier log on stderr */
 };
@@ -58,10 +59,40 @@ void xnatd_remove_pidlink(const char *pin_root);
 
 /* attach.c: TC on every interface first, then XDP where it delivers (paths.c). */
 int xnatd_attach(struct xnatd *d);
+/* Id of the config map pinned under pin_root (0: none): what makes a program ours. */
+__u32 xnatd_config_id(const char *pin_root);
+/* Attach prog in path's mode, replacing a previous xnatd's (quiet: the
+ * caller says why it failed). 0 or -errno. */
+struct bpf_program;
+int xnatd_attach_xdp(const char *ifname, unsigned int ifindex, struct bpf_program *prog,
+		     enum xnat_link_path path, __u32 config_id, bool quiet);
+void xnatd_detach_xdp(unsigned int ifindex, __u32 config_id);
 /* Detach, on this namespace's interfaces, every program that uses the
  * xnat_config map pinned under pin_root (a previous xnatd's included). */
 void xnatd_detach_all(const char *pin_root);
 int xnatd_unload(const char *pin_root);
+
+/* bridge_links.c: this namespace's interfaces, as bridge.c needs them. */
+struct xnatd_link {
+	unsigned int ifindex, master; /* master: the bridge of a port, 0 none */
+	char name[16];
+	__u8 mac[6];
+	bool has_mac, is_bridge, is_port;
+	int vlan_filtering;           /* of a bridge */
+	int port_state;               /* of a port: BR_STATE_*, -1 unknown */
+};
+/* Up to max links; how many, or -1 (said). */
+int xnatd_links_dump(struct xnatd_link *links, int max);
+
+/* bridge.c: XDP on the ports of a LAN bridge (include/xnat/links.h). */
+/* Whether a LAN interface is a bridge whose ports may take XDP (the fast
+ * path then looks its ports up: XNAT_CFG_BRIDGE_PORTS). */
+bool xnatd_bridge_ports_wanted(const struct xnatd *d);
+/* Which of the links are bridges (link_is_bridge), once they are resolved. */
+void xnatd_bridges_find(struct xnatd *d);
+/* Ports on XDP as the bridges have them now: attached, detached, their STP
+ * state and the bridge's address in xnat_bridge_ports. */
+void xnatd_bridge_sync(struct xnatd *d);
 
 /* paths.c */
 enum xnat_link_path xnatd_path_wanted(const char *ifname, enum xnat_xdp_mode mode, char *why, size_t len);
@@ -75,8 +106,10 @@ int xnatd_flush_address(struct xnatd *d, __be32 old_addr);
 /* wanaddr.c */
 __be32 xnatd_wan_address(unsigned int ifindex);
 int xnatd_netlink_open(void);
-/* Drain the netlink socket; returns 1 when an IPv4 address of ifindex changed. */
-int xnatd_netlink_changed(int fd, unsigned int ifindex);
+#define XNATD_NL_WAN_ADDR 1u /* an IPv4 address of the WAN changed */
+#define XNATD_NL_LINK 2u     /* an interface changed: a bridge's ports may have */
+/* Drain the netlink socket: what changed (XNATD_NL_*), for the WAN ifindex. */
+unsigned int xnatd_netlink_changed(int fd, unsigned int ifindex);
 
 /* slowpath.c: SIP fragments reassembled and rewritten (include/xnat/slowpath.h). */
 struct xnatd_slow_stats {

@@ -18,6 +18,7 @@ enum xnat_link_role {
 	XNAT_LINK_UNUSED = 0,
 	XNAT_LINK_WAN = 1,
 	XNAT_LINK_LAN = 2,
+	XNAT_LINK_BRIDGE_PORT = 3, /* xnatctl's view: a port of a LAN bridge (xnat_bridge_ports) */
 };
 
 enum xnat_link_path {
@@ -33,6 +34,28 @@ struct xnat_link_info {
 	__u8 path;      /* enum xnat_link_path */
 	__u16 pad;
 	char why[96];   /* why this path */
+};
+
+/*
+ * XDP on the ports of a bridge that is a LAN interface (agent/xnatd/bridge.c):
+ * the pinned hash "xnat_bridge_ports", port ifindex -> its bridge. xnat_xdp_lan
+ * runs on these ports and takes only what the bridge would route to the WAN:
+ * a frame for the bridge's own MAC address, on a forwarding port; it routes
+ * it as if it came in by the bridge. Everything else (frames for other LAN
+ * hosts, the hairpin, the replies) goes through the bridge, the TC path.
+ * xnatd writes an entry before it attaches XDP to the port and deletes it
+ * after detaching; the fast path reads it when XNAT_CFG_BRIDGE_PORTS is set.
+ */
+#define XNAT_MAP_BRIDGE_PORTS "xnat_bridge_ports"
+#define XNAT_MAX_BRIDGE_PORTS 64
+
+struct xnat_bridge_port {
+	__u32 bridge_ifindex;
+	__u8 bridge_mac[6];  /* the bridge's address: frames for it are routed */
+	__u8 forwarding;     /* the port is in STP state forwarding */
+	__u8 pad;
+	char name[16];       /* the port's, for bpftool and xnatctl */
+	char bridge[16];
 };
 
 #endif

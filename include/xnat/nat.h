@@ -80,6 +80,7 @@ enum xnat_owner {
 #define XNAT_CFG_ENABLED (1u << 0) /* 0 until xnatd knows the external address */
 #define XNAT_CFG_HAIRPIN (1u << 1)
 #define XNAT_CFG_WAN_XDP (1u << 2) /* the WAN is on the XDP path: XDP may redirect to it */
+#define XNAT_CFG_BRIDGE_PORTS (1u << 3) /* XDP runs on bridge ports too: xnat_bridge_ports (links.h) */
 
 /* LAN interfaces a gateway has at most (one XDP program, one TC program each). */
 #define XNAT_MAX_LAN 8

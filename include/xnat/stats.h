@@ -45,6 +45,7 @@
 	X(PASS_DISABLED,      "pass_nat_disabled")                       \
 	X(PASS_SIP_SLOW,      "pass_sip_to_stack")                       \
 	X(PASS_TC_PATH,       "pass_to_tc_path")                         \
+	X(PASS_BRIDGED,       "pass_bridged")                            \
 	/* handed to xnatd (SIP fragments), which sends it on */         \
 	X(SLOW_PATH,          "to_slow_path")                            \
 	/* dropped */                                                    \

@@ -3,10 +3,16 @@
  * The XDP and TC paths (agent/xnatd/paths.c): XDP redirects only to the
  * interfaces on the XDP path and hands the rest to the stack untouched, for
  * TC to translate; the LAN's TC ingress program does the hairpin on the TC
- * path.
+ * path. XDP on a LAN bridge's ports (agent/xnatd/bridge.c) takes only what
+ * the bridge routes to the WAN.
  */
+#include <net/if.h>
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <xnat/links.h>
 #include <xnat/slowpath.h>
 #include "slowrun.h"
 #include "harness.h"
@@ -106,10 +112,80 @@ static void slow_run_any_path(void)
 	     "... while the same packet off the wire is passed to the TC path");
 }
 
+/* A bridge xb (address MAC_BR) with the port xp, the way xnatd sets it up:
+ * xp in xnat_bridge_ports, XNAT_CFG_BRIDGE_PORTS. A policy rule routes what
+ * comes in by xb through REM2: a translated packet's next hop says whether
+ * it was routed as from the bridge. */
+static const uint8_t MAC_BR[6] = { 2, 0, 0, 0, 3, 1 };
+static int port_ifindex;
+
+static int run_xdp_port(const struct pkt *in, struct pkt *out)
+{
+	return run_prog(env.skel->progs.xnat_xdp_lan, port_ifindex, in, out, 1, NULL);
+}
+
+static void set_port(int forwarding)
+{
+	struct xnat_bridge_port bp = { .bridge_ifindex = if_nametoindex("xb"), .forwarding = (__u8)forwarding };
+	__u32 key = (__u32)port_ifindex;
+
+	memcpy(bp.bridge_mac, MAC_BR, sizeof(bp.bridge_mac));
+	snprintf(bp.name, sizeof(bp.name), "xp");
+	snprintf(bp.bridge, sizeof(bp.bridge), "xb");
+	bpf_map_update_elem(bpf_map__fd(env.skel->maps.xnat_bridge_ports), &key, &bp, BPF_ANY);
+}
+
+static void bridge_ports(void)
+{
+	struct pkt_spec s = from_lan(flow_spec(IPPROTO_UDP, H1, 7600, REM, 53), MAC_H1);
+	struct pkt_spec want;
+
+	if (system("ip link add xb address 02:00:00:00:03:01 type bridge && "
+		   "ip link add xp type veth peer name xp2 && ip link set xp master xb && "
+		   "for i in xb xp xp2; do ip link set $i up; done && "
+		   "ip route add 198.51.100.0/24 via " REM2 " dev xw table 100 && ip rule add iif xb lookup 100")) {
+		t_ok(false, "bridge ports: the bridge xb and its port xp are set up");
+		return;
+	}
+	port_ifindex = (int)if_nametoindex("xp");
+	env_reset();
+	cfg_edit(cfg_set_flags, XNAT_CFG_ENABLED | XNAT_CFG_HAIRPIN | XNAT_CFG_WAN_XDP | XNAT_CFG_BRIDGE_PORTS);
+	set_port(1);
+	s.dmac = MAC_BR;
+	want = forwarded(s, MAC_GW_WAN, MAC_REM2), want.src = EXT;
+	t_ok(expect(run_xdp_port, &s, V_XDP_REDIRECT, &want, NULL) && counted_once(XNAT_STAT_XLATE_OUT),
+	     "a bridge's port: a frame for the bridge's address is translated and redirected to the WAN, "
+	     "routed as from the bridge (its policy rule's next hop)");
+	s.sport = 7601, want = forwarded(s, MAC_GW_WAN, MAC_REM), want.src = EXT;
+	s.dmac = MAC_GW_LAN, want.smac = MAC_GW_WAN;
+	t_ok(expect(run_xdp_lan, &s, V_XDP_REDIRECT, &want, NULL) && counted_once(XNAT_STAT_XLATE_OUT),
+	     "... the same from the LAN interface xl: routed as from xl (no rule: straight to the remote host)");
+	s.sport = 7602, s.dmac = MAC_H2;
+	t_ok(expect(run_xdp_port, &s, V_XDP_PASS, NULL, NULL) && counted_once(XNAT_STAT_PASS_BRIDGED) &&
+	     !flow_exists(H1, 7602, REM, 53, IPPROTO_UDP, XNAT_DIR_OUT, NULL),
+	     "... a frame for another host's address: the bridge's to switch, untouched (pass_bridged), no session");
+	set_port(0);
+	s.dmac = MAC_BR;
+	t_ok(expect(run_xdp_port, &s, V_XDP_PASS, NULL, NULL) && counted_once(XNAT_STAT_PASS_BRIDGED) &&
+	     !flow_exists(H1, 7602, REM, 53, IPPROTO_UDP, XNAT_DIR_OUT, NULL),
+	     "... the port not forwarding (STP): untouched, left to the bridge");
+	set_port(1);
+	want = forwarded(s, MAC_GW_WAN, MAC_REM2), want.src = EXT;
+	t_ok(expect(run_xdp_port, &s, V_XDP_REDIRECT, &want, NULL) && counted_once(XNAT_STAT_XLATE_OUT),
+	     "... forwarding again: translated");
+	s = from_lan(flow_spec(IPPROTO_UDP, H2, 7700, EXT, 7600), MAC_H2), s.dmac = MAC_BR;
+	t_ok(expect(run_xdp_port, &s, V_XDP_PASS, NULL, NULL) && counted_once(XNAT_STAT_PASS_TC_PATH),
+	     "... the hairpin: untouched, into the bridge, whose TC program does it (pass_to_tc_path)");
+	map_empty(env.skel->maps.xnat_bridge_ports);
+	if (system("ip rule del iif xb lookup 100; ip link del xb; ip link del xp"))
+		t_note("bridge ports: cleanup failed");
+}
+
 void test_paths(void)
 {
 	lan_to_wan();
 	wan_to_lan();
 	hairpin_on_tc();
 	slow_run_any_path();
+	bridge_ports();
 }

@@ -29,7 +29,8 @@ struct status {
 	__u32 by_owner[XNAT_OWNER_MAX];
 	struct xnat_prog_info progs[XNAT_MAX_PROGS]; /* as xnatd loaded them (xnat_progs) */
 	unsigned int n_progs;
-	struct xnat_link_info links[XNAT_MAX_LINKS]; /* as xnatd attached them (xnat_links) */
+	/* as xnatd attached them (xnat_links), then the bridge ports on XDP */
+	struct xnat_link_info links[XNAT_MAX_LINKS + XNAT_MAX_BRIDGE_PORTS];
 	unsigned int n_links;
 };
 
@@ -120,6 +121,38 @@ static void read_links(const char *pin_root, struct status *s)
 	close(fd);
 }
 
+/* The bridge ports on the XDP path (xnat_bridge_ports), after the links. */
+static void read_bridge_ports(const char *pin_root, struct status *s)
+{
+	int fd = pinned_map(pin_root, XNAT_MAP_BRIDGE_PORTS);
+	__u32 key, next;
+
+	if (fd < 0)
+		return;
+	for (int more = !bpf_map_get_next_key(fd, NULL, &key); more; key = next) {
+		struct xnat_link_info *l = &s->links[s->n_links];
+		struct xnat_bridge_port bp;
+
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		if (s->n_links >= sizeof(s->links) / sizeof(s->links[0]) || bpf_map_lookup_elem(fd, &key, &bp))
+			continue;
+		memset(l, 0, sizeof(*l));
+		snprintf(l->name, sizeof(l->name), "%.*s", (int)sizeof(bp.name) - 1, bp.name);
+		l->ifindex = key;
+		l->role = XNAT_LINK_BRIDGE_PORT;
+		l->path = XNAT_PATH_XDP_NATIVE;
+		snprintf(l->why, sizeof(l->why), "port of %.*s, %s", (int)sizeof(bp.bridge) - 1, bp.bridge,
+			 bp.forwarding ? "forwarding: frames to the WAN" : "not forwarding (STP): all to the bridge");
+		s->n_links++;
+	}
+	close(fd);
+}
+
+static const char *link_role_name(__u8 role)
+{
+	return role == XNAT_LINK_WAN ? "wan" : role == XNAT_LINK_BRIDGE_PORT ? "bridge-port" : "lan";
+}
+
 static const char *link_path_name(__u8 path)
 {
 	return path == XNAT_PATH_XDP_NATIVE ? "xdp" : path == XNAT_PATH_XDP_SKB ? "xdp-skb" : "tc";
@@ -165,6 +198,7 @@ static int gather(struct ctl *c, struct status *s)
 	s->progs_pinned = programs_pinned(c->pin_root);
 	read_progs(c->pin_root, s);
 	read_links(c->pin_root, s);
+	read_bridge_ports(c->pin_root, s);
 	ctl_addr(s->ext, sizeof(s->ext), s->cfg.ext_addr);
 	if (!s->cfg.wan_ifindex || !if_indextoname(s->cfg.wan_ifindex, s->wan))
 		snprintf(s->wan, sizeof(s->wan), "?");
@@ -239,7 +273,7 @@ static void print_json(const struct ctl *c, const struct status *s)
 
 		xnat_json_object_begin(&j);
 		xnat_json_kv_string(&j, "name", l->name);
-		xnat_json_kv_string(&j, "role", l->role == XNAT_LINK_WAN ? "wan" : "lan");
+		xnat_json_kv_string(&j, "role", link_role_name(l->role));
 		xnat_json_kv_string(&j, "path", link_path_name(l->path));
 		xnat_json_kv_string(&j, "why", l->why);
 		xnat_json_object_end(&j);
@@ -305,7 +339,8 @@ static void print_text(const struct status *s)
 		printf("xnatd:             not running\n");
 	printf("interfaces:        %s\n", s->n_links ? "" : "(none said)");
 	for (unsigned int i = 0; i < s->n_links; i++)
-		printf("  %-16s %s, %s path: %s\n", s->links[i].name, s->links[i].role == XNAT_LINK_WAN ? "WAN" : "LAN",
+		printf("  %-16s %s, %s path: %s\n", s->links[i].name,
+		       s->links[i].role == XNAT_LINK_WAN ? "WAN" : s->links[i].role == XNAT_LINK_BRIDGE_PORT ? "port" : "LAN",
 		       link_path_name(s->links[i].path), s->links[i].why);
 	printf("programs:          %s\n", s->progs_pinned ? "pinned" : "not pinned");
 	for (unsigned int i = 0; i < s->n_progs; i++) {
