@@ -128,15 +128,19 @@ targets() {
 		echo
 		echo "## A bridge as the LAN (br0 with the LAN port in it)"
 		echo
-		echo "xnat takes the TC path on a bridge. XDP on the bridge's ports is not built: what it could"
-		echo "win LAN -> WAN is the gap between **xnat_br** (TC on br0) and **xnat** (XDP on a plain port,"
-		echo "above). **kernel_br** forwards through the bridge without NAT."
+		echo "A bridge has no native XDP. **xnat_br**: xnatd's default on a bridge of veths, TC on br0."
+		echo "**xnat_brx**: XDP on the bridge's port (\`--xdp-mode native\`, forced on a veth port),"
+		echo "which translates LAN -> WAN and redirects; replies still go through the bridge (its FDB picks"
+		echo "the port) and TC. **kernel_br** forwards through the bridge without NAT. Ratios are to"
+		echo "xnat_br of the same run; the last column is to xnat on a plain port (above, its own run)."
 		echo
-		echo "| workload | contender | loss-free Mpps | gateway CPU ns/pkt | BPF ns/pkt | xnat (XDP, plain port) / this |"
-		echo "|---|---|---:|---:|---:|---:|"
+		echo "| workload | contender | loss-free Mpps | gateway CPU ns/pkt | BPF ns/pkt | this / xnat_br | xnat (XDP, plain port) / this |"
+		echo "|---|---|---:|---:|---:|---:|---:|"
 		awk -F'\t' 'NR > 1' "$DIR/bridge.tsv" | while IFS=$'\t' read -r w c p cost bpf; do
-			printf '| %s | %s | %s | %.0f | %s | %s |\n' "$w" "$c" "$(mpps "$p")" "$cost" \
-				"$(awk -v b="$bpf" 'BEGIN {print (b > 0 ? b : "-")}')" "$(ratio "$(get "$w" xnat 3)" "$p")"
+			br=$(awk -F'\t' -v w="$w" '$1 == w && $2 == "xnat_br" {print $3}' "$DIR/bridge.tsv")
+			printf '| %s | %s | %s | %.0f | %s | %s | %s |\n' "$w" "$c" "$(mpps "$p")" "$cost" \
+				"$(awk -v b="$bpf" 'BEGIN {print (b > 0 ? b : "-")}')" "$(ratio "$p" "$br")" \
+				"$(ratio "$(get "$w" xnat 3)" "$p")"
 		done
 	fi
 	for extra in prog_cost scale; do

@@ -7,14 +7,20 @@
 #   xnat_tc xnatd on the TC path (veth's default)
 # Then the LAN as a bridge (br0 with gl1 in it, a home router's br-lan):
 #   xnat_br xnatd, TC on br0 (a bridge's path)       kernel_br plain forwarding
+#   xnat_brx xnatd, XDP on br0's port (--xdp-mode native, agent/xnatd/bridge.c)
 # CPU 0 runs the generator, CPU 1 the gateway (threaded NAPI of its ingress
 # veth pinned there) and the sink; the gateway's CPU time per packet is read
 # from /proc/stat. Trials alternate the contenders.
 #   QUICK=1  fewer and shorter trials (a smoke run)
+#   SECTIONS="cost main iperf3 bridge"  the parts to run (default: all); a
+#            part left out keeps its previous figures, and RESULTS.md says
+#            which parts ran when
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 export BUILD=${BUILD:-build}
 QUICK=${QUICK:-0}
+SECTIONS=" ${SECTIONS:-cost main iperf3 bridge} "
+section() { [[ $SECTIONS == *" $1 "* ]]; }
 OUT=docs/bench
 BENCH=$(realpath "$BUILD/xnat-bench")
 E2E_TIMEOUT=${E2E_TIMEOUT:-3600} # the e2e watchdog: a bench runs minutes
@@ -70,13 +76,14 @@ host_offloads() {
 
 contender_up() {
 	case $1 in
-	limit | xnat) host_offloads xdp ;;
+	limit | xnat | xnat_brx) host_offloads xdp ;;
 	esac
 	case $1 in
 	limit) "$BENCH" fwd "$NS_GW" gl1 gw0 && wan ip route add 192.168.0.0/16 via $EXT ;;
 	xnat) XDP_MODE=native xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
 	xnat_tc) XDP_MODE=none xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
 	xnat_br) XNATD_LANS="br0 gl2" xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
+	xnat_brx) XDP_MODE=native XNATD_LANS="br0 gl2" xnatd_start "[nat]\nmax-sessions = ${XNAT_SESSIONS:-131072}\n" ;;
 	kernel_br) wan ip route add 192.168.0.0/16 via $EXT ;;
 	nft) nft_start ;;
 	kernel) wan ip route add 192.168.0.0/16 via $EXT ;;
@@ -173,8 +180,10 @@ measure() {
 	echo "received_pps=0 gw_cpu_ns=0 bpf_ns=0"
 }
 
-log "== BPF program cost and scale (BPF_PROG_TEST_RUN, private namespace)"
-"$BENCH" cost "$OUT" || log "cost measurement failed"
+if section cost; then
+	log "== BPF program cost and scale (BPF_PROG_TEST_RUN, private namespace)"
+	"$BENCH" cost "$OUT" || log "cost measurement failed"
+fi
 
 bench_topology || { log "topology setup failed"; exit 1; }
 ROUNDS=$((QUICK ? 1 : 3))
@@ -206,28 +215,32 @@ run_workloads() {
 		unset pps cost bpfns
 	done
 }
-printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$TSV"
-run_workloads "$TSV" "${CONTENDERS[*]}" "${WORKLOADS[@]}"
+if section main; then
+	printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$TSV"
+	run_workloads "$TSV" "${CONTENDERS[*]}" "${WORKLOADS[@]}"
+fi
 
 # TCP bulk with iperf3, contenders alternated, 2 rounds.
-printf 'tcp_bulk_iperf3\tcontender\tgbit_s\n' >"$OUT/iperf3.tsv"
-wan iperf3 -s -D --logfile /dev/null
-sleep 0.3
-for round in 1 2; do
-	for c in "${CONTENDERS[@]}"; do
-		contender_up "$c" >/dev/null 2>&1
-		g=$(lan1 iperf3 -c $WAN -t $((QUICK ? 2 : 4)) -J 2>/dev/null |
-			sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
-		contender_down "$c" >/dev/null 2>&1
-		printf 'tcp_bulk_iperf3\t%s\t%s\n' "$c" "$(awk -v b="${g:-0}" 'BEGIN {printf "%.2f", b / 1e9}')" >>"$OUT/iperf3.tsv"
-		log "  iperf3 round $round $c: ${g:-0} bit/s"
+if section iperf3; then
+	printf 'tcp_bulk_iperf3\tcontender\tgbit_s\n' >"$OUT/iperf3.tsv"
+	wan iperf3 -s -D --logfile /dev/null
+	sleep 0.3
+	for round in 1 2; do
+		for c in "${CONTENDERS[@]}"; do
+			contender_up "$c" >/dev/null 2>&1
+			g=$(lan1 iperf3 -c $WAN -t $((QUICK ? 2 : 4)) -J 2>/dev/null |
+				sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | tail -1)
+			contender_down "$c" >/dev/null 2>&1
+			printf 'tcp_bulk_iperf3\t%s\t%s\n' "$c" "$(awk -v b="${g:-0}" 'BEGIN {printf "%.2f", b / 1e9}')" >>"$OUT/iperf3.tsv"
+			log "  iperf3 round $round $c: ${g:-0} bit/s"
+		done
 	done
-done
+fi
 
 # ---------------------------------------------------------------- a bridge as the LAN
-# gl1 into br0 (br0 takes gl1's MAC and the LAN address). XDP on the
-# bridge's ports is not built: xnat_br (TC on br0) against xnat (XDP on a
-# plain port, above) says what it could win, LAN -> WAN.
+# gl1 into br0 (br0 takes gl1's MAC and the LAN address): xnat_br (TC on
+# br0), xnat_brx (XDP on gl1, the port) and kernel_br side by side; xnat (XDP
+# on a plain port, above) is the bound.
 bridge_on() {
 	gw ip addr del 192.168.1.1/24 dev gl1
 	gw ip link add br0 type bridge
@@ -239,16 +252,26 @@ bridge_on() {
 	wait_for gw bash -c "bridge link show dev gl1 | grep -q forwarding"
 }
 BR_WORKLOADS=("udp64_1k_flows out 1000 1000 1000" "replies_1k_flows reply 1000 1000 1000")
-printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$OUT/bridge.tsv"
-if bridge_on; then
-	run_workloads "$OUT/bridge.tsv" "xnat_br kernel_br" "${BR_WORKLOADS[@]}"
-else
-	log "bridge setup failed"
+if section bridge; then
+	printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$OUT/bridge.tsv"
+	if bridge_on; then
+		run_workloads "$OUT/bridge.tsv" "xnat_br xnat_brx kernel_br" "${BR_WORKLOADS[@]}"
+	else
+		log "bridge setup failed"
+	fi
 fi
 
 {
 	echo "## Command"
 	echo
 	echo "\`make bench\` (\`BUILD=$BUILD QUICK=$QUICK tools/bench/run.sh\`), raw figures in \`results.tsv\`, \`iperf3.tsv\`."
+	for part in cost main iperf3 bridge; do
+		section $part && sed -i "/^- part $part: /d" "$OUT/runs.md" 2>/dev/null
+		section $part && echo "- part $part: $(date -u +%F) on Linux $(uname -r)" >>"$OUT/runs.md"
+	done
+	echo
+	echo "Parts and when they last ran (a part run alone keeps the others' figures):"
+	echo
+	sort "$OUT/runs.md"
 } >"$OUT/notes.md"
 tools/bench/report.sh "$OUT"
