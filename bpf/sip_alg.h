@@ -398,6 +398,7 @@ static __always_inline void sip_subst_init(struct xnat_sip_subst *s, const struc
 					   const struct xnat_xlate *x, enum xnat_dir dir)
 {
 	s->n_media = 0;
+	s->inbound = dir == XNAT_DIR_IN;
 	if (dir == XNAT_DIR_OUT) {
 		s->from_len = xnat_sip_format_addr(p->t.saddr, s->from);
 		s->to_len = xnat_sip_format_addr(x->to.saddr, s->to);
@@ -502,6 +503,10 @@ static __always_inline int sip_msg_scan(void *ctx, int xdp, struct sip_scratch *
 	}
 	if (!sc->wk.scan.sip) {
 		m->left = XNAT_STAT_SIP_UNCHANGED_UNPARSED;
+		return SIP_MSG_STOP;
+	}
+	if (!m->tcp && !xnat_sip_scan_rewritable(&sc->wk.scan)) {
+		m->left = XNAT_STAT_SIP_UNCHANGED_BAD_LENGTH;
 		return SIP_MSG_STOP;
 	}
 	m->mlen = sc->wk.scan.len;

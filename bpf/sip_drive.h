@@ -79,12 +79,12 @@ static __always_inline int sip_drive_rewrite(struct sip_work *wk)
 	struct sip_drive d = { wk };
 	__u32 replaced, len;
 
-	xnat_sip_begin_part(&wk->w, &wk->scan, 1, 0);
+	xnat_sip_begin_part(&wk->w, &wk->scan, &wk->s, 1, 0);
 	bpf_loop(XNAT_SIP_MAX, sip_body_cb, &d, 0);
 	if (wk->w.error)
 		return -1;
 	replaced = wk->w.replaced;
-	xnat_sip_begin_part(&wk->w, &wk->scan, 0, wk->w.out_len);
+	xnat_sip_begin_part(&wk->w, &wk->scan, &wk->s, 0, wk->w.out_len);
 	bpf_loop(XNAT_SIP_MAX, sip_head_cb, &d, 0);
 	if (wk->w.error || wk->w.out_len + wk->w.cl_value >= XNAT_SIP_MAX)
 		return -1;

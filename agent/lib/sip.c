@@ -41,14 +41,22 @@ int xnat_sip_rewrite(const __u8 *in, const struct xnat_sip_scan *sc, __u8 *out,
 	static __thread __u8 body[XNAT_SIP_MAX];
 	struct xnat_sip_walk wb, wh;
 
-	xnat_sip_begin_part(&wb, sc, 1, 0);
+	__u32 rest = !sc->stream && sc->dgram_len > sc->len ? sc->dgram_len - sc->len : 0;
+
+	if (replaced)
+		*replaced = 0;
+	if (!xnat_sip_scan_rewritable(sc))
+		return -1;
+	xnat_sip_begin_part(&wb, sc, s, 1, 0);
 	walk(&wb, in, body, s);
-	xnat_sip_begin_part(&wh, sc, 0, wb.out_len);
+	xnat_sip_begin_part(&wh, sc, s, 0, wb.out_len);
 	walk(&wh, in, out, s);
 	if (replaced)
 		*replaced = wb.replaced + wh.replaced;
-	if (wb.error || wh.error || wh.out_len + wb.out_len > XNAT_SIP_MAX)
+	if (wb.error || wh.error || wh.out_len + wb.out_len + rest > XNAT_SIP_MAX)
 		return -1;
 	memcpy(out + wh.out_len, body, wb.out_len);
-	return (int)(wh.out_len + wb.out_len);
+	/* a datagram's bytes after the declared body, as they came */
+	memcpy(out + wh.out_len + wb.out_len, in + sc->len, rest);
+	return (int)(wh.out_len + wb.out_len + rest);
 }

@@ -19,8 +19,11 @@ void xnat_sip_scan_tcp(const __u8 *in, __u32 len, const struct xnat_sip_subst *s
 /*
  * Rewrite the scanned message into out (in and out XNAT_SIP_MAX bytes; in
  * is read through index masks, so bytes past the message must be readable).
- * Returns the new length, or -1 when the result would not fit (the message
- * then goes on unchanged). *replaced (optional): addresses and ports rewritten.
+ * Returns the new length, or -1 when the message goes on unchanged: it would
+ * not fit, or it may not be rewritten (xnat_sip_scan_rewritable(): not SIP,
+ * a bad Content-Length). A datagram's bytes after the body its
+ * Content-Length declares follow as they came. *replaced (optional):
+ * addresses and ports rewritten.
  */
 int xnat_sip_rewrite(const __u8 *in, const struct xnat_sip_scan *sc, __u8 *out,
 		     const struct xnat_sip_subst *s, __u32 *replaced);

@@ -9,11 +9,15 @@
  * token: not inside a longer number) by `to`, on the lines that carry
  * addresses: the request line, Via, Contact, From, To, Record-Route, Route,
  * Path (long and compact names, any case), and the SDP o=, c= lines; the
- * port after a rewritten address or in Via's rport= when it is the
- * signalling port; the SDP
+ * port after a rewritten address; Via's rport= only in the sender's own Via
+ * (the top Via of a request going out, of a response coming in): every
+ * other Via is another hop's, whose rport= names that hop's view; the SDP
  * media ports of m= and a=rtcp: lines through a table. Call-ID and
  * everything else are copied unchanged. The body is rewritten first, so the
- * headers get its new length as Content-Length.
+ * headers get its new length as Content-Length. The body is what
+ * Content-Length declares (RFC 3261 18.3): bytes after it in a datagram are
+ * left as they came; a Content-Length that is not a number, or more than the
+ * datagram holds, leaves the message unchanged (xnat_sip_scan_rewritable()).
  */
 #ifndef XNAT_SIP_REWRITE_H
 #define XNAT_SIP_REWRITE_H
@@ -62,6 +66,8 @@ struct xnat_sip_subst {
 	__u16 media_from[XNAT_SIP_MAX_SUBST];
 	__u16 media_to[XNAT_SIP_MAX_SUBST];
 	__u32 n_media;
+	__u8 inbound;  /* 1: WAN -> LAN (the top Via of a response is ours), 0: LAN -> WAN (of a request) */
+	__u8 pad[3];
 };
 
 #define XNAT_SIP_NO_PORT 0xffffffffu
@@ -83,7 +89,12 @@ struct xnat_sip_walk {
 	__u8 line_rewrites; /* this line carries addresses */
 	__u8 line_is_cl;    /* this line is Content-Length: its value is being replaced */
 	__u8 error;         /* 1: output would overflow; the caller passes the message unchanged */
+	__u8 line_is_via;   /* this line is a Via header */
+	__u8 via;           /* XNAT_SIP_VIA_*: where the walk is among the Via values */
+	__u8 via_ours;      /* the top Via is the sender's own (see the top of this file) */
 };
+
+enum { XNAT_SIP_VIA_NONE = 0, XNAT_SIP_VIA_TOP, XNAT_SIP_VIA_OTHER };
 
 XNAT_SIP_INLINE __u8 xnat_sip_lower(__u8 c)
 {
@@ -279,7 +290,12 @@ XNAT_SIP_GLOBAL int xnat_sip_classify(struct xnat_sip_walk *w, const struct xnat
 	}
 	xnat_sip_name_at(in, len, pos, &n);
 	w->line_is_cl = XNAT_SIP_NAME_IS(&n, "content-length") || XNAT_SIP_NAME_IS(&n, "l");
-	w->line_rewrites = XNAT_SIP_NAME_IS(&n, "via") || XNAT_SIP_NAME_IS(&n, "v") ||
+	w->line_is_via = XNAT_SIP_NAME_IS(&n, "via") || XNAT_SIP_NAME_IS(&n, "v");
+	/* The first Via line's first value is the top Via; a later line (or a
+	 * comma, in xnat_sip_step()) ends it. */
+	if (w->line_is_via || w->via != XNAT_SIP_VIA_NONE)
+		w->via = w->via == XNAT_SIP_VIA_NONE ? XNAT_SIP_VIA_TOP : XNAT_SIP_VIA_OTHER;
+	w->line_rewrites = w->line_is_via ||
 			   XNAT_SIP_NAME_IS(&n, "contact") || XNAT_SIP_NAME_IS(&n, "m") ||
 			   XNAT_SIP_NAME_IS(&n, "from") || XNAT_SIP_NAME_IS(&n, "f") ||
 			   XNAT_SIP_NAME_IS(&n, "to") || XNAT_SIP_NAME_IS(&n, "t") ||
@@ -412,8 +428,11 @@ XNAT_SIP_INLINE int xnat_sip_step(struct xnat_sip_walk *w, const struct xnat_sip
 			return 1;
 		}
 	}
-	if (w->line_rewrites && c == 'r' && xnat_sip_match_ci(in, w->end, pos, "rport=", 6)) {
-		/* Via's rport=PORT names the signalling port too */
+	if (w->line_is_via && c == ',')
+		w->via = XNAT_SIP_VIA_OTHER;
+	if (w->line_is_via && w->via == XNAT_SIP_VIA_TOP && w->via_ours && (c == 'r' || c == 'R') &&
+	    xnat_sip_match_ci(in, w->end, pos, "rport=", 6)) {
+		/* the sender's own Via: its rport=PORT names the signalling port too */
 		XNAT_UNROLL
 		for (i = 0; i < 6; i++)
 			xnat_sip_put(w, out, in->b[XNAT_SIP_IDX(pos + i)]);
@@ -484,6 +503,10 @@ struct xnat_sip_scan {
 				   match address), or XNAT_SIP_NO_EXPIRES */
 	__u32 cur_contact_expires; /* ... of the contact being scanned */
 	__u32 content_length;     /* the Content-Length value, or XNAT_SIP_NO_EXPIRES (none) */
+	__u32 dgram_len;          /* the bytes scanned: len, unless Content-Length ended the message earlier */
+	__u8 cl_bad;              /* a Content-Length that is not a number, or two that differ */
+	__u8 method_len;          /* the request line's first token so far (saturating) */
+	__u8 method_done;         /* ... ended: by a blank (method_line_ok) or a byte no token has */
 	__u8 cur_contact_ours;    /* the contact being scanned carries the match address */
 	__u16 status;             /* status code of a response, 0 for a request */
 	__u8 method;              /* enum xnat_sip_method: of a request, or a response's CSeq */
@@ -506,6 +529,7 @@ XNAT_SIP_INLINE void xnat_sip_scan_init(struct xnat_sip_scan *sc, __u32 len)
 {
 	__builtin_memset(sc, 0, sizeof(*sc));
 	sc->len = len;
+	sc->dgram_len = len;
 	sc->body_start = len;
 	sc->expires = XNAT_SIP_NO_EXPIRES;
 	sc->contact_expires = XNAT_SIP_NO_EXPIRES;
@@ -520,6 +544,20 @@ XNAT_SIP_INLINE void xnat_sip_scan_init(struct xnat_sip_scan *sc, __u32 len)
 XNAT_SIP_INLINE void xnat_sip_scan_stream(struct xnat_sip_scan *sc)
 {
 	sc->stream = 1;
+}
+
+/*
+ * May the scanned message be rewritten? It is SIP, and its Content-Length
+ * (if any) is a number that the bytes hold. A receiver must reject a
+ * message whose Content-Length says more than it got (RFC 3261 18.3): it
+ * goes on as it came, never "repaired" nor half-rewritten.
+ */
+XNAT_SIP_INLINE int xnat_sip_scan_rewritable(const struct xnat_sip_scan *sc)
+{
+	if (!sc->sip || sc->cl_bad)
+		return 0;
+	return sc->content_length == XNAT_SIP_NO_EXPIRES || !sc->in_body ||
+	       (sc->body_start <= sc->len && sc->len - sc->body_start == sc->content_length);
 }
 
 /* Is the scanned message whole, framed by its Content-Length? */
@@ -604,6 +642,10 @@ XNAT_SIP_INLINE int xnat_sip_c_is_ours(const struct xnat_sip_scan *sc, const str
 
 	if (!sc->match_len || !xnat_sip_match_ci(in, sc->len, pos + 2, "in ip4 ", 7))
 		return 0;
+	/* c=0.0.0.0, a hold (RFC 2543 style): the address stays, the streams
+	 * are still the phone's and keep their mappings for the resume. */
+	if (xnat_sip_match_ci(in, sc->len, a, "0.0.0.0", 7) && !xnat_sip_is_addr_char(xnat_sip_at(in, sc->len, a + 7)))
+		return 1;
 	XNAT_UNROLL
 	for (i = 0; i < XNAT_SIP_ADDR_MAX - 1 && i < sc->match_len; i++)
 		if (xnat_sip_at(in, sc->len, a + i) != (__u8)sc->match[i])
@@ -625,21 +667,37 @@ XNAT_SIP_INLINE void xnat_sip_contact_end(struct xnat_sip_scan *sc)
 	sc->cur_contact_ours = 0;
 }
 
-/* Does the message start with a token (letters) followed by a blank, as a method does? */
-XNAT_SIP_INLINE int xnat_sip_token_blank(const struct xnat_sip_buf *in, __u32 len)
+/* A byte of RFC 3261's token (a method): alphanum and -.!%*_+`'~ */
+XNAT_SIP_INLINE int xnat_sip_token_char(__u8 c)
 {
-	__u32 i;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '.' || c == '!' || c == '%' || c == '*' || c == '_' || c == '+' || c == '`' ||
+	       c == '\'' || c == '~';
+}
+
+/* A Content-Length value at pos: digits, then only blanks to the end of the
+ * line; XNAT_SIP_NO_EXPIRES when it is anything else ("-999", "12a", none). */
+XNAT_SIP_INLINE __u32 xnat_sip_cl_value(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
+{
+	__u32 v = 0, i, j;
+	__u8 c = 0;
 
 	XNAT_UNROLL
-	for (i = 0; i < 16; i++) {
-		__u8 c = xnat_sip_lower(xnat_sip_at(in, len, i));
-
-		if (c == ' ')
-			return i > 0;
-		if (c < 'a' || c > 'z')
-			return 0;
+	for (i = 0; i < 9; i++) {
+		c = xnat_sip_at(in, len, pos + i);
+		if (c < '0' || c > '9')
+			break;
+		v = v * 10 + (c - '0');
 	}
-	return 0;
+	if (!i || i == 9)
+		return XNAT_SIP_NO_EXPIRES;
+	XNAT_UNROLL
+	for (j = 0; j < 3; j++) {
+		c = xnat_sip_at(in, len, pos + i + j);
+		if (c != ' ' && c != '\t')
+			break;
+	}
+	return c == '\r' || c == '\n' ? v : XNAT_SIP_NO_EXPIRES;
 }
 
 /* A header line starting at pos: what the message says about itself. */
@@ -658,7 +716,6 @@ XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct 
 			sc->status = v >= 100 && v <= 699 ? (__u16)v : 0;
 		} else {
 			sc->method = xnat_sip_method_at(in, len, 0);
-			sc->method_line_ok = xnat_sip_token_blank(in, len);
 		}
 		return 0;
 	}
@@ -676,7 +733,11 @@ XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct 
 		v = xnat_sip_long_number(in, len, value);
 		sc->expires = v;
 	} else if (XNAT_SIP_NAME_IS(&n, "content-length") || XNAT_SIP_NAME_IS(&n, "l")) {
-		sc->content_length = xnat_sip_long_number(in, len, value);
+		v = xnat_sip_cl_value(in, len, value);
+		if (v == XNAT_SIP_NO_EXPIRES ||
+		    (sc->content_length != XNAT_SIP_NO_EXPIRES && sc->content_length != v))
+			sc->cl_bad = 1;
+		sc->content_length = v;
 	}
 	return 0;
 }
@@ -810,14 +871,26 @@ XNAT_SIP_INLINE int xnat_sip_scan_step(struct xnat_sip_scan *sc, const struct xn
 			sc->in_body = 1;
 			sc->body_start = pos + (c == '\n' ? 1 : 2);
 			sc->pos = sc->body_start;
-			/* On a stream the next message may follow the body. */
-			if (sc->stream && sc->content_length < len - sc->body_start)
+			/* The body is what Content-Length declares: on a stream the
+			 * next message may follow it, in a datagram stray bytes. */
+			if (sc->content_length < len - sc->body_start)
 				sc->len = sc->body_start + sc->content_length;
 			return 1;
 		}
 		if (c != ' ' && c != '\t') { /* not a folded continuation */
 			sc->line = XNAT_SIP_LINE_OTHER;
 			xnat_sip_scan_header(sc, in, pos);
+		}
+	}
+	if (!sc->method_done && !sc->status) {
+		/* the request line's method: a token (RFC 3261 25.1), then a blank */
+		if (c == ' ') {
+			sc->method_done = 1;
+			sc->method_line_ok = sc->method_len > 0;
+		} else if (xnat_sip_token_char(c)) {
+			sc->method_len += sc->method_len < 255;
+		} else {
+			sc->method_done = 1;
 		}
 	}
 	if (c == '\n' && !sc->first_line_done) {
@@ -842,9 +915,10 @@ XNAT_SIP_INLINE int xnat_sip_scan_step(struct xnat_sip_scan *sc, const struct xn
 /* Set up the rewrite of one part: the body [body_start, len) first, then the
  * headers [0, body_start) with the rewritten body's length as Content-Length. */
 XNAT_SIP_INLINE void xnat_sip_begin_part(struct xnat_sip_walk *w, const struct xnat_sip_scan *sc,
-				       int body, __u32 body_out_len)
+				       const struct xnat_sip_subst *s, int body, __u32 body_out_len)
 {
 	__builtin_memset(w, 0, sizeof(*w));
+	w->via_ours = s->inbound ? sc->status != 0 : sc->status == 0;
 	w->in_len = sc->len;
 	w->body_start = sc->body_start;
 	w->in_pos = body ? sc->body_start : 0;

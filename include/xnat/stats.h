@@ -35,6 +35,7 @@
 	X(SIP_UNCHANGED_ICE,  "sip_unchanged_ice")                       \
 	X(SIP_UNCHANGED_FRAGMENT, "sip_unchanged_fragment")              \
 	X(SIP_UNCHANGED_TCP_SPLIT, "sip_unchanged_tcp_split")            \
+	X(SIP_UNCHANGED_BAD_LENGTH, "sip_unchanged_bad_length")          \
 	/* passed to the kernel stack untouched */                       \
 	X(PASS_NOT_IPV4,      "pass_not_ipv4")                           \
 	X(PASS_NOT_NAT,       "pass_not_for_nat")                        \

@@ -20,7 +20,7 @@ static const char invite[] =
 	"CSeq: 314159 INVITE\r\n"
 	"m: <sip:alice@192.168.1.10:5060>\r\n"
 	"Content-Type: application/sdp\r\n"
-	"l: 95\r\n"
+	"l: 104\r\n"
 	"\r\n"
 	"v=0\r\n"
 	"o=alice 2890844526 2890844526 IN IP4 192.168.1.10\r\n"

@@ -435,6 +435,103 @@ static void dialog_host_limit(void)
 	t_ok(map_entries(env.skel->maps.xnat_sip_dialogs) == 3, "... one closed by the collector: the next one opens");
 }
 
+/* The packet leaving for H1's message msg: translated, its payload want
+ * (192.168.1.10 and 198.51.100.1 are both 12 bytes, the ports 4 digits:
+ * the same length, so XDP rewrites it in place). */
+static bool leaves_as(const char *what, const char *msg, const char *want_payload)
+{
+	struct pkt_spec s = sip_out(msg, strlen(msg)), want;
+
+	want = forwarded(s, MAC_GW_WAN, MAC_REM);
+	want.src = EXT;
+	want.sport = eim_port(H1, SIP, IPPROTO_UDP) ? eim_port(H1, SIP, IPPROTO_UDP) : SIP;
+	want.payload = (const uint8_t *)want_payload;
+	want.payload_len = strlen(want_payload);
+	(void)what;
+	return expect(run_xdp_lan, &s, V_XDP_REDIRECT, &want, NULL);
+}
+
+/* Issue #17's cases (the rewriter's own tests: tests/unit/test_sip_rewrite.c),
+ * as exact packets through the fast path. */
+static void issue17_cases(void)
+{
+	static char want[PKT_MAX], stray[301];
+	static const char answer_out[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-p1;rport=5060;received=203.0.113.5\r\n"
+		"From: <sip:carol@example.com>;tag=7\r\n"
+		"To: <sip:alice@example.com>;tag=8\r\n"
+		"Call-ID: in-17@example.com\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:alice@%s:%u>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char intmeth[] =
+		"!interesting-Method0123456789_*+`.%%indeed'~ sip:bob@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP %1$s:%2$u;branch=z9hG4bK-t\r\n"
+		"Contact: <sip:alice@%1$s:%2$u>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char register_head[] =
+		"REGISTER sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP %1$s:%2$u;branch=z9hG4bK-r\r\n"
+		"Contact: <sip:alice@%1$s:%2$u>\r\n"
+		"Content-Length: %3$s\r\n\r\n%4$s";
+	static const char hold_body[] =
+		"v=0\r\n"
+		"o=- 1 2 IN IP4 192.168.1.10\r\n"
+		"s=-\r\n"
+		"c=IN IP4 0.0.0.0\r\n"
+		"t=0 0\r\n"
+		"m=audio 49170 RTP/AVP 0\r\n"
+		"a=sendonly\r\n";
+	struct pkt_spec s;
+	unsigned int sig;
+	size_t n;
+
+	env_reset();
+	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	/* H2 takes EXT:5060 first: H1's signalling port is moved, so a port
+	 * wrongly rewritten shows. */
+	s = from_lan(flow_spec(IPPROTO_UDP, H2, SIP, REM, SIP), MAC_H2);
+	run_spec(run_xdp_lan, &s, &(struct pkt){ 0 });
+	s = sip_out("x", 1);
+	run_spec(run_xdp_lan, &s, &(struct pkt){ 0 });
+	sig = eim_port(H1, SIP, IPPROTO_UDP);
+	t_ok(sig && sig != SIP, "sip: H1's signalling port moved off 5060 (taken by H2): %u", sig);
+	snprintf(msg_in, sizeof(msg_in), answer_out, H1, SIP);
+	snprintf(want, sizeof(want), answer_out, EXT, sig);
+	t_ok(leaves_as("", msg_in, want) && stat_delta(XNAT_STAT_SIP_REWRITTEN) == 1,
+	     "sip 200 OK of an incoming call: the proxy's Via (rport=5060, the phone's own port too) leaves "
+	     "unchanged, the phone's Contact gets the external address and port");
+
+	snprintf(msg_in, sizeof(msg_in), intmeth, H1, SIP);
+	snprintf(want, sizeof(want), intmeth, EXT, sig);
+	t_ok(leaves_as("", msg_in, want) && stat_delta(XNAT_STAT_SIP_REWRITTEN) == 1,
+	     "sip method with digits and -.!%%*_+`'~ (RFC 4475 intmeth): recognised and rewritten");
+
+	memset(stray, 'x', sizeof(stray) - 1);
+	memcpy(stray + 50, "Contact: <sip:alice@192.168.1.10>", 33);
+	snprintf(msg_in, sizeof(msg_in), register_head, H1, SIP, "0", stray);
+	snprintf(want, sizeof(want), register_head, EXT, sig, "0", stray);
+	t_ok(leaves_as("", msg_in, want) && stat_delta(XNAT_STAT_SIP_REWRITTEN) == 1,
+	     "sip Content-Length: 0 and 300 stray bytes (RFC 4475 dblreq): headers rewritten, Content-Length "
+	     "stays 0, the stray bytes leave as they came");
+
+	snprintf(msg_in, sizeof(msg_in), register_head, H1, SIP, "-999", "v=0\r\n");
+	t_ok(leaves_as("", msg_in, msg_in) && stat_delta(XNAT_STAT_SIP_UNCHANGED_BAD_LENGTH) == 1 &&
+	     stat_delta(XNAT_STAT_SIP_REWRITTEN) == 0,
+	     "sip Content-Length: -999: translated, payload unchanged, counted sip_unchanged_bad_length");
+	snprintf(msg_in, sizeof(msg_in), register_head, H1, SIP, "9999", "v=0\r\n");
+	t_ok(leaves_as("", msg_in, msg_in) && stat_delta(XNAT_STAT_SIP_UNCHANGED_BAD_LENGTH) == 1,
+	     "sip Content-Length: 9999 (more than the datagram): unchanged, never repaired, counted");
+
+	n = sip_msg(msg_in, hold_body, invite_head, H1, SIP);
+	s = sip_out(msg_in, n);
+	stat_mark();
+	t_ok(run_spec(run_xdp_lan, &s, &(struct pkt){ 0 }) == V_XDP_REDIRECT && eim_port(H1, RTP, IPPROTO_UDP) &&
+	     stat_delta(XNAT_STAT_SIP_MEDIA_MAPPED) >= 1,
+	     "sip hold (c=0.0.0.0, a=sendonly): the media port is still mapped");
+}
+
 void test_sip_alg(void)
 {
 	call_out_xdp();
@@ -443,5 +540,6 @@ void test_sip_alg(void)
 	register_binding();
 	left_alone();
 	dialog_host_limit();
+	issue17_cases();
 	env_reset();
 }

@@ -164,7 +164,7 @@ static void test_ports(void **state)
 		"Via: SIP/2.0/UDP 192.168.1.10:5062;branch=z9hG4bK1\r\n"
 		"Contact: <sip:alice@192.168.1.10:5062;transport=udp>\r\n"
 		"From: <sip:alice@192.168.1.10:5070>;tag=1\r\n"
-		"Content-Length: 107\r\n\r\n"
+		"Content-Length: 114\r\n\r\n"
 		"v=0\r\n"
 		"c=IN IP4 192.168.1.10\r\n"
 		"m=audio 49170 RTP/AVP 0\r\n"
@@ -205,7 +205,7 @@ static void test_inbound_reverse(void **state)
 	__u32 replaced;
 
 	(void)state;
-	s.sig_from = 1024, s.sig_to = 5062;
+	s.sig_from = 1024, s.sig_to = 5062, s.inbound = 1; /* a response coming in: its top Via is ours */
 	assert_true(rewrite("SIP/2.0 200 OK\r\n"
 			    "Via: SIP/2.0/UDP 198.51.100.1:1024;branch=z9hG4bK1;rport=1024;received=198.51.100.1\r\n"
 			    "To: <sip:bob@198.51.100.2>;tag=99\r\n"
@@ -238,8 +238,8 @@ static void assert_content_length_right(void)
 	assert_non_null(strstr((char *)out, want_cl));
 }
 
-/* A re-INVITE putting the call on hold, old style: c=0.0.0.0 is nobody's
- * address (not rewritten, the stream not mapped); o= still is the phone's. */
+/* A re-INVITE putting the call on hold, old style: c=0.0.0.0 stays as it is,
+ * the stream is still the phone's (mapped, for the resume); o= is the phone's. */
 static void test_hold_reinvite(void **state)
 {
 	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
@@ -267,7 +267,7 @@ static void test_hold_reinvite(void **state)
 	assert_true(rewrite_matching(msg, &s, &replaced) > 0);
 	assert_int_equal(scan.method, XNAT_SIP_INVITE);
 	assert_int_equal(scan.n_media, 1);
-	assert_false(xnat_sip_media_ours(&scan, 0)); /* held: no mapping for it */
+	assert_true(xnat_sip_media_ours(&scan, 0)); /* held, still the phone's: mapped */
 	assert_non_null(strstr((char *)out, "c=IN IP4 0.0.0.0\r\n"));
 	assert_non_null(strstr((char *)out, "o=alice 2890844526 2890844527 IN IP4 198.51.100.1\r\n"));
 	assert_non_null(strstr((char *)out, "a=sendonly\r\n"));
@@ -592,6 +592,133 @@ static void test_garbage_never_crashes(void **state)
 	}
 }
 
+/* Issue #17, 1: only the sender's own Via (the top Via of a request going
+ * out) carries the phone's rport. A phone answering an incoming call sends
+ * the proxy's Vias back: their rport= is the proxy's, equal to the phone's
+ * port or not. */
+static void test_own_via_only(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	const char *answer =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-p1;rport=5060;received=203.0.113.5\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bK-p2;rport=5060\r\n"
+		"From: <sip:carol@example.com>;tag=7\r\n"
+		"To: <sip:alice@example.com>;tag=8\r\n"
+		"Call-ID: in-1\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:alice@192.168.1.10:5060>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	__u32 replaced;
+
+	(void)state;
+	s.sig_from = 5060, s.sig_to = 62000;
+	assert_true(rewrite(answer, &s, &replaced) > 0);
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-p1;rport=5060;"
+					    "received=203.0.113.5\r\n"));
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 203.0.113.9:5060;branch=z9hG4bK-p2;rport=5060\r\n"));
+	assert_non_null(strstr((char *)out, "Contact: <sip:alice@198.51.100.1:62000>\r\n")); /* the phone's own */
+	assert_int_equal(replaced, 2);
+	/* The twin: the phone's own request, its top Via's rport= mapped; a
+	 * second Via value on the same line (another hop's) is not. */
+	assert_true(rewrite("BYE sip:carol@203.0.113.5 SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-b;rport=5060, "
+			    "SIP/2.0/UDP 203.0.113.7:5060;rport=5060\r\n"
+			    "Content-Length: 0\r\n\r\n", &s, &replaced) > 0);
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 198.51.100.1:62000;branch=z9hG4bK-b;rport=62000, "
+					    "SIP/2.0/UDP 203.0.113.7:5060;rport=5060\r\n"));
+	/* Coming in: a request's Vias are the proxy's (untouched), a response's
+	 * top Via is the phone's (test_inbound_reverse). */
+	s = subst("198.51.100.1", "192.168.1.10");
+	s.sig_from = 62000, s.sig_to = 5060, s.inbound = 1;
+	assert_true(rewrite("INVITE sip:alice@198.51.100.1:62000 SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-i;rport=62000\r\n"
+			    "Content-Length: 0\r\n\r\n", &s, &replaced) > 0);
+	assert_non_null(strstr((char *)out, "INVITE sip:alice@192.168.1.10:5060 SIP/2.0\r\n"));
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-i;rport=62000\r\n"));
+}
+
+/* Issue #17, 2: a method is a token (RFC 3261 25.1), as in RFC 4475's
+ * intmeth and esc02, not only letters. */
+static void test_token_methods(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	__u32 replaced;
+
+	(void)state;
+	assert_true(rewrite("!interesting-Method0123456789_*+`.%indeed'~ sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 192.168.1.10;branch=z9hG4bK-.!%66*_+`'~\r\n"
+			    "Contact: <sip:alice@192.168.1.10>\r\n"
+			    "Content-Length: 0\r\n\r\n", &s, &replaced) > 0);
+	assert_true(scan.sip);
+	assert_int_equal(replaced, 2);
+	assert_non_null(strstr((char *)out, "Via: SIP/2.0/UDP 198.51.100.1;branch"));
+	assert_true(rewrite("RE%47IST%45R sip:registrar.example.com SIP/2.0\r\n"
+			    "Contact: <sip:alice@192.168.1.10>\r\n"
+			    "Content-Length: 0\r\n\r\n", &s, &replaced) > 0);
+	assert_true(scan.sip);
+	/* and what is not a token is not SIP: nothing rewritten */
+	assert_int_equal(rewrite("INV(ITE sip:bob@example.com SIP/2.0\r\n"
+				 "Contact: <sip:alice@192.168.1.10>\r\n"
+				 "Content-Length: 0\r\n\r\n", &s, &replaced), -1);
+	assert_false(scan.sip);
+}
+
+/* Issue #17, 4: in a datagram Content-Length bounds the body; the bytes
+ * after it are left as they came (RFC 3261 18.3, RFC 4475 dblreq). */
+static void test_bytes_after_body(void **state)
+{
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	char msg[1200], stray[451], want[1300];
+	const char *head = "REGISTER sip:example.com SIP/2.0\r\n"
+			   "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-r\r\n"
+			   "Contact: <sip:alice@192.168.1.10>\r\n"
+			   "Content-Length: 0\r\n\r\n";
+	__u32 replaced;
+	int n;
+
+	(void)state;
+	memset(stray, 'x', 450);
+	memcpy(stray + 100, "c=IN IP4 192.168.1.10", 21); /* even an address of ours stays */
+	stray[450] = '\0';
+	snprintf(msg, sizeof(msg), "%s%s", head, stray);
+	n = rewrite(msg, &s, &replaced);
+	snprintf(want, sizeof(want), "REGISTER sip:example.com SIP/2.0\r\n"
+				     "Via: SIP/2.0/UDP 198.51.100.1:5060;branch=z9hG4bK-r\r\n"
+				     "Contact: <sip:alice@198.51.100.1>\r\n"
+				     "Content-Length: 0\r\n\r\n%s", stray);
+	assert_int_equal(n, (int)strlen(want));
+	assert_memory_equal(out, want, strlen(want));
+	assert_int_equal(replaced, 2);
+}
+
+/* Issue #17, 5: a Content-Length that is not a number, or that says more
+ * than the datagram holds, leaves the message unchanged (-1), never
+ * half-rewritten nor "repaired". */
+static void test_bad_content_length(void **state)
+{
+	static const char *const values[] = { "-999", "9999", "12a", "", "0x10", "1 2" };
+	struct xnat_sip_subst s = subst("192.168.1.10", "198.51.100.1");
+	char msg[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		snprintf(msg, sizeof(msg), "INVITE sip:bob@example.com SIP/2.0\r\n"
+					   "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-c\r\n"
+					   "Content-Length: %s\r\n\r\nv=0\r\nc=IN IP4 192.168.1.10\r\n", values[i]);
+		assert_int_equal(rewrite(msg, &s, NULL), -1);
+	}
+	/* two Content-Length headers that differ */
+	assert_int_equal(rewrite("INVITE sip:bob@example.com SIP/2.0\r\n"
+				 "Via: SIP/2.0/UDP 192.168.1.10\r\n"
+				 "Content-Length: 3\r\nl: 4\r\n\r\nabcd", &s, NULL), -1);
+	/* the twin: the right length (with trailing blanks) is rewritten */
+	assert_true(rewrite("INVITE sip:bob@example.com SIP/2.0\r\n"
+			    "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK-c\r\n"
+			    "Content-Length: 28  \r\n\r\nv=0\r\nc=IN IP4 192.168.1.10\r\n", &s, NULL) > 0);
+	assert_non_null(strstr((char *)out, "Content-Length: 28  \r\n\r\nv=0\r\nc=IN IP4 198.51.100.1\r\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +739,10 @@ int main(void)
 		cmocka_unit_test(test_ice_flagged),
 		cmocka_unit_test(test_ack_bye),
 		cmocka_unit_test(test_via_params_and_routes),
+		cmocka_unit_test(test_own_via_only),
+		cmocka_unit_test(test_token_methods),
+		cmocka_unit_test(test_bytes_after_body),
+		cmocka_unit_test(test_bad_content_length),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
