@@ -6,10 +6,10 @@
  * and user space with a for loop.
  *
  * What it rewrites: every occurrence of the address `from` (as a whole
- * token: not inside a longer number) by `to`, on the lines that carry
- * addresses: the request line, Via, Contact, From, To, Record-Route, Route,
- * Path (long and compact names, any case), and the SDP o=, c= lines; the
- * port after a rewritten address; Via's rport= only in the sender's own Via
+ * token: not inside a longer number) by `to`, on every line but Call-ID's
+ * (opaque: the dialog's name at both ends): the request line, Via, Contact,
+ * From, To, Route, any other header, the SDP (o=, c=, a=rtcp:, ...), so
+ * that no private address leaves; the port after a rewritten address; Via's rport= only in the sender's own Via
  * (the top Via of a request going out, of a response coming in): every
  * other Via is another hop's, whose rport= names that hop's view; the SDP
  * media ports of m= and a=rtcp: lines through a table. Call-ID and
@@ -235,12 +235,6 @@ XNAT_SIP_GLOBAL int xnat_sip_name_at(const struct xnat_sip_buf *in, __u32 in_len
 	return (int)in_len;
 }
 
-/* SDP lines that carry the address: o= (origin) and c= (connection). */
-XNAT_SIP_INLINE int xnat_sip_sdp_addr_line(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
-{
-	return xnat_sip_match_ci(in, len, pos, "o=", 2) || xnat_sip_match_ci(in, len, pos, "c=", 2);
-}
-
 /* Position of the port in an m= line ("m=audio 49170 RTP/AVP 0"): after the
  * first blank, or XNAT_SIP_NO_PORT. */
 XNAT_SIP_INLINE __u32 xnat_sip_m_port(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
@@ -272,20 +266,18 @@ XNAT_SIP_GLOBAL int xnat_sip_classify(struct xnat_sip_walk *w, const struct xnat
 	len = w->in_len;
 	w->line_is_cl = 0;
 	if (pos >= w->body_start) {
-		w->line_rewrites = xnat_sip_sdp_addr_line(in, len, pos);
-		if (xnat_sip_match_ci(in, len, pos, "m=", 2)) {
+		w->line_rewrites = 1;
+		if (xnat_sip_match_ci(in, len, pos, "m=", 2))
 			w->port_at = xnat_sip_m_port(in, len, pos);
-		} else if (xnat_sip_match_ci(in, len, pos, "a=rtcp:", 7)) {
+		else if (xnat_sip_match_ci(in, len, pos, "a=rtcp:", 7))
 			w->port_at = pos + 7; /* "a=rtcp:53021 IN IP4 addr" (RFC 3605) */
-			w->line_rewrites = 1;
-		}
 		w->port_kind = XNAT_SIP_PORT_MEDIA;
 		return 0;
 	}
 	if (pos > 0 && (in->b[XNAT_SIP_IDX(pos)] == ' ' || in->b[XNAT_SIP_IDX(pos)] == '\t'))
 		return 0; /* a folded continuation line: part of the header above */
-	if (pos == 0) { /* request line (a status line has no address to rewrite) */
-		w->line_rewrites = !xnat_sip_match_ci(in, len, pos, "sip/2.0", 7);
+	if (pos == 0) { /* the request or status line */
+		w->line_rewrites = 1;
 		return 0;
 	}
 	xnat_sip_name_at(in, len, pos, &n);
@@ -295,12 +287,8 @@ XNAT_SIP_GLOBAL int xnat_sip_classify(struct xnat_sip_walk *w, const struct xnat
 	 * comma, in xnat_sip_step()) ends it. */
 	if (w->line_is_via || w->via != XNAT_SIP_VIA_NONE)
 		w->via = w->via == XNAT_SIP_VIA_NONE ? XNAT_SIP_VIA_TOP : XNAT_SIP_VIA_OTHER;
-	w->line_rewrites = w->line_is_via ||
-			   XNAT_SIP_NAME_IS(&n, "contact") || XNAT_SIP_NAME_IS(&n, "m") ||
-			   XNAT_SIP_NAME_IS(&n, "from") || XNAT_SIP_NAME_IS(&n, "f") ||
-			   XNAT_SIP_NAME_IS(&n, "to") || XNAT_SIP_NAME_IS(&n, "t") ||
-			   XNAT_SIP_NAME_IS(&n, "record-route") || XNAT_SIP_NAME_IS(&n, "route") ||
-			   XNAT_SIP_NAME_IS(&n, "path");
+	/* Call-ID is opaque: the dialog's name at both ends, never changed. */
+	w->line_rewrites = !XNAT_SIP_NAME_IS(&n, "call-id") && !XNAT_SIP_NAME_IS(&n, "i");
 	return 0;
 }
 
@@ -410,17 +398,23 @@ XNAT_SIP_INLINE int xnat_sip_step(struct xnat_sip_walk *w, const struct xnat_sip
 	}
 	c = in->b[XNAT_SIP_IDX(pos)];
 	if (w->line_is_cl && c >= '0' && c <= '9') {
-		/* The old value's digits are replaced by the rewritten body's length. */
+		/* The old value's digits (all of them: xnat_sip_cl_value() took
+		 * up to 8) are replaced by the rewritten body's length. */
 		xnat_sip_put_uint(w, out, w->cl_value);
-		xnat_sip_number(in, w->end, pos, &n);
+		XNAT_UNROLL
+		for (n = 1; n < 9; n++)
+			if (pos + n >= w->end || in->b[XNAT_SIP_IDX(pos + n)] < '0' || in->b[XNAT_SIP_IDX(pos + n)] > '9')
+				break;
 		w->line_is_cl = 0;
-		w->in_pos = pos + (n ? n : 1);
+		w->in_pos = pos + n;
 		return 1;
 	}
 	if (pos == w->port_at) {
 		v = xnat_sip_number(in, w->end, pos, &n);
 		w->port_at = XNAT_SIP_NO_PORT;
-		if (n) {
+		/* a port is a number of its own: not the start of an address
+		 * ("addr:192.168.1.10") nor of a longer number */
+		if (n && (pos + n >= w->end || !xnat_sip_is_addr_char(in->b[XNAT_SIP_IDX(pos + n)]))) {
 			to = xnat_sip_port_map(w, s, v);
 			xnat_sip_put_uint(w, out, to);
 			w->replaced += to != v;
@@ -556,8 +550,8 @@ XNAT_SIP_INLINE int xnat_sip_scan_rewritable(const struct xnat_sip_scan *sc)
 {
 	if (!sc->sip || sc->cl_bad)
 		return 0;
-	return sc->content_length == XNAT_SIP_NO_EXPIRES || !sc->in_body ||
-	       (sc->body_start <= sc->len && sc->len - sc->body_start == sc->content_length);
+	return sc->content_length == XNAT_SIP_NO_EXPIRES ||
+	       (sc->in_body && sc->body_start <= sc->len && sc->len - sc->body_start == sc->content_length);
 }
 
 /* Is the scanned message whole, framed by its Content-Length? */
@@ -676,7 +670,8 @@ XNAT_SIP_INLINE int xnat_sip_token_char(__u8 c)
 }
 
 /* A Content-Length value at pos: digits, then only blanks to the end of the
- * line; XNAT_SIP_NO_EXPIRES when it is anything else ("-999", "12a", none). */
+ * line, not folded onto the next; XNAT_SIP_NO_EXPIRES when it is anything
+ * else ("-999", "12a", none). */
 XNAT_SIP_INLINE __u32 xnat_sip_cl_value(const struct xnat_sip_buf *in, __u32 len, __u32 pos)
 {
 	__u32 v = 0, i, j;
@@ -697,7 +692,13 @@ XNAT_SIP_INLINE __u32 xnat_sip_cl_value(const struct xnat_sip_buf *in, __u32 len
 		if (c != ' ' && c != '\t')
 			break;
 	}
-	return c == '\r' || c == '\n' ? v : XNAT_SIP_NO_EXPIRES;
+	if (c == '\r' && xnat_sip_at(in, len, pos + i + j + 1) == '\n')
+		j++;
+	else if (c != '\n')
+		return XNAT_SIP_NO_EXPIRES;
+	/* the value must not go on on a folded line ("0\r\n 96") */
+	c = xnat_sip_at(in, len, pos + i + j + 1);
+	return c == ' ' || c == '\t' ? XNAT_SIP_NO_EXPIRES : v;
 }
 
 /* A header line starting at pos: what the message says about itself. */
@@ -720,6 +721,15 @@ XNAT_SIP_GLOBAL int xnat_sip_scan_header(struct xnat_sip_scan *sc, const struct 
 		return 0;
 	}
 	value = (__u32)xnat_sip_name_at(in, len, pos, &n);
+	if (!n.len) {
+		/* A name too far from its ':' (more blanks than xnat_sip_name_at()
+		 * takes) or without one: if it is Content-Length, the message's
+		 * length can't be told, and it goes on unchanged. */
+		xnat_sip_token_at(in, len, pos, &n);
+		if (XNAT_SIP_NAME_IS(&n, "content-length") || XNAT_SIP_NAME_IS(&n, "l"))
+			sc->cl_bad = 1;
+		return 0;
+	}
 	if (XNAT_SIP_NAME_IS(&n, "call-id") || XNAT_SIP_NAME_IS(&n, "i")) {
 		sc->line = XNAT_SIP_LINE_CALLID;
 		sc->call_id = 0xcbf29ce484222325ull; /* FNV-1a offset basis */
