@@ -32,10 +32,7 @@ udp_peer wan "$NS_WAN" $WAN $WAN_RTP $((WAN_RTP + 1)) 9 || bail "WAN media peer"
 echo hold | lan2 socat -u - UDP:$WAN:9,sourceport=$((RTP + 1))
 check "setup: lan2 holds public port $((RTP + 1))" udp_got wan "^9 $EXT:$((RTP + 1)) hold\$"
 # SIP on both sides of the gateway: what the UAS gets, what lan1 gets
-wan timeout 30 tcpdump -l -n -i w0 -A -s 0 udp port 5060 >"$TMP/wan.txt" 2>"$TMP/wan.err" &
-lan1 timeout 30 tcpdump -l -n -i l1 -A -s 0 udp port 5060 >"$TMP/lan1.txt" 2>"$TMP/lan1.err" &
-wait_for grep -q "listening on" "$TMP/wan.err" && wait_for grep -q "listening on" "$TMP/lan1.err" ||
-	bail "tcpdump"
+sip_captures || bail "tcpdump"
 
 # sipp binds its own RTP echo ports (-mp and -mp+2): kept away from ours.
 wan timeout 30 sipp -sf tests/e2e/sip/media-uas.xml -key rtp $WAN_RTP -mp 17000 \
@@ -55,7 +52,6 @@ held_from=$SECONDS
 # The SDP the UAS received (the INVITE's) and the one lan1 received (the 200 OK's).
 sdp_addr() { grep -m1 -o 'c=IN IP4 [0-9.]*' "$1" | cut -d' ' -f3; }
 sdp_port() { grep -m1 -o 'm=audio [0-9]*' "$1" | cut -d' ' -f2; }
-captured() { [[ -n $(sip_msg "$@") ]]; } # tcpdump may lag
 wait_for captured "$TMP/lan1.txt" $LAN1.5060 '^m=audio'
 sip_msg "$TMP/wan.txt" $WAN.5060 '^m=audio' >"$TMP/to-uas.txt"
 sip_msg "$TMP/lan1.txt" $LAN1.5060 '^m=audio' >"$TMP/to-lan1.txt"

@@ -38,12 +38,7 @@ if [[ $GW == nft ]]; then
 fi
 
 # SIP on both sides of the gateway: what the registrar gets, what lan1 gets
-wan timeout "$E2E_TIMEOUT" tcpdump -l -n -i w0 -A -s 0 udp port 5060 \
-	>"$TMP/wan.txt" 2>"$TMP/wan.err" &
-lan1 timeout "$E2E_TIMEOUT" tcpdump -l -n -i l1 -A -s 0 udp port 5060 \
-	>"$TMP/lan1.txt" 2>"$TMP/lan1.err" &
-wait_for grep -q "listening on" "$TMP/wan.err" && wait_for grep -q "listening on" "$TMP/lan1.err" ||
-	bail "tcpdump"
+sip_captures || bail "tcpdump"
 
 # The control: a UDP exchange of lan1's, like REGISTER and its 200 OK.
 udp_peer lan1 "$NS_LAN1" $LAN1 $CTL || bail "lan1 UDP peer"
@@ -75,8 +70,6 @@ lan1 timeout "$E2E_TIMEOUT" sipp -sf tests/e2e/sip/phone-uas.xml -key rtp 6000 -
 phone=$!
 
 # What the registrar learnt: the REGISTER's transport source and its Contact.
-# (captured FILE TO REGEX: the capture holds that message; tcpdump may lag.)
-captured() { [[ -n $(sip_msg "$@") ]]; }
 wait_for captured "$TMP/wan.txt" $WAN.5060 'REGISTER sip:'
 sip_msg "$TMP/wan.txt" $WAN.5060 'REGISTER sip:' >"$TMP/register.txt"
 reg_src=$(sed -n "1s/.* IP \([0-9.]*\)\.\([0-9]*\) > .*/\1:\2/p" "$TMP/register.txt")

@@ -31,10 +31,7 @@ gw_forward udp $PUB_SIG $LAN1:5060 || bail "forward udp $PUB_SIG to the phone"
 
 udp_peer lan1 "$NS_LAN1" $LAN1 $RTP || bail "lan1 media peer"
 udp_peer wan "$NS_WAN" $WAN $WAN_RTP || bail "WAN media peer"
-wan timeout 30 tcpdump -l -n -i w0 -A -s 0 udp port 5060 >"$TMP/wan.txt" 2>"$TMP/wan.err" &
-lan1 timeout 30 tcpdump -l -n -i l1 -A -s 0 udp port 5060 >"$TMP/lan1.txt" 2>"$TMP/lan1.err" &
-wait_for grep -q "listening on" "$TMP/wan.err" && wait_for grep -q "listening on" "$TMP/lan1.err" ||
-	bail "tcpdump"
+sip_captures || bail "tcpdump"
 
 # The phone waits for the call; sipp's own RTP echo kept off port $RTP.
 lan1 timeout 30 sipp -sf tests/e2e/sip/phone-uas.xml -key rtp $RTP -mp 16000 \
@@ -48,7 +45,6 @@ wan timeout 30 sipp -sf tests/e2e/sip/proxy-invite-uac.xml -key contact "sip:use
 proxy=$!
 
 # ---------------------------------------------------------------- the call is up
-captured() { [[ -n $(sip_msg "$@") ]]; } # tcpdump may lag
 check "the INVITE reaches the phone" wait_for captured "$TMP/lan1.txt" $LAN1.5060 'INVITE sip:'
 check "the call is up (the phone got the ACK)" wait_for captured "$TMP/lan1.txt" $LAN1.5060 'ACK sip:'
 held_from=$SECONDS

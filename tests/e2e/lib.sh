@@ -624,6 +624,15 @@ sip_msg() {
 		{ buf = buf $0 "\n"; if (mine && $0 ~ re) hit = 1 }
 		END { flush() }' "$1"
 }
+# sip_captures: SIP (UDP 5060) as the WAN host and lan1 see it, into
+# $TMP/wan.txt and $TMP/lan1.txt (tcpdump -A); returns once both listen.
+sip_captures() {
+	wan timeout "$E2E_TIMEOUT" tcpdump -l -n -i w0 -A -s 0 udp port 5060 >"$TMP/wan.txt" 2>"$TMP/wan.err" &
+	lan1 timeout "$E2E_TIMEOUT" tcpdump -l -n -i l1 -A -s 0 udp port 5060 >"$TMP/lan1.txt" 2>"$TMP/lan1.err" &
+	wait_for grep -q "listening on" "$TMP/wan.err" && wait_for grep -q "listening on" "$TMP/lan1.err"
+}
+# captured FILE TO REGEX: the capture holds that message (tcpdump may lag: wait_for it)
+captured() { [[ -n $(sip_msg "$@") ]]; }
 
 # ---------------------------------------------------------------- traffic across a fault
 # stream_start NAME NSNAME ADDR PORT SECONDS: a paced TCP upload in the
