@@ -146,13 +146,10 @@ __attribute__((noinline)) __u32 xnat_bridge_ingress(struct xdp_md *ctx)
 	__u8 diff = 0;
 	__u32 port;
 
-	if (!ctx)
-		return 0;
 	port = ctx->ingress_ifindex;
 	bp = bpf_map_lookup_elem(&xnat_bridge_ports, &port);
 	if (!bp)
 		return port; /* a LAN interface of its own */
-
 	if ((void *)(eth + 1) > data_end || !bp->forwarding)
 		return 0;
 	XNAT_UNROLL

@@ -24,11 +24,15 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "mapwalk.h"
 #include "xnat.skel.h"
 #include "xnatd.h"
 
 #define BR_STATE_FORWARDING 3 /* linux/if_bridge.h */
 #define MAX_DUMP 1024
+
+/* The namespace's interfaces, as xnatd_links_dump() last gave them. */
+static struct xnatd_link dump[MAX_DUMP];
 
 /* Is ifindex one of the gateway's own interfaces (the WAN, a LAN)? */
 static bool is_gateway_link(const struct xnatd *d, unsigned int ifindex)
@@ -114,11 +118,10 @@ static bool has_prog(unsigned int ifindex, struct bpf_program *prog)
 
 void xnatd_bridges_find(struct xnatd *d)
 {
-	static struct xnatd_link all[MAX_DUMP];
-	int n_all = xnatd_links_dump(all, MAX_DUMP);
+	int n_all = xnatd_links_dump(dump, MAX_DUMP);
 
 	for (int i = 0; i < d->n_links; i++) {
-		const struct xnatd_link *l = find_link(all, n_all, d->links[i].ifindex);
+		const struct xnatd_link *l = find_link(dump, n_all, d->links[i].ifindex);
 
 		d->link_is_bridge[i] = i && l && l->is_bridge; /* a LAN, never the WAN */
 	}
@@ -139,30 +142,33 @@ void xnatd_bridge_sync(struct xnatd *d)
 	int fd = bpf_map__fd(d->skel->maps.xnat_bridge_ports);
 	struct bpf_program *prog = d->skel->progs.xnat_xdp_lan;
 	__u32 config_id = xnatd_config_id(d->cfg.pin_root);
-	static struct xnatd_link all[MAX_DUMP];
 	struct wanted w = { .n = 0 };
-	__u32 key, next;
+	struct xnat_snapshot known;
 	int n_all;
 
 	if (xnatd_bridge_ports_wanted(d)) {
-		n_all = xnatd_links_dump(all, MAX_DUMP);
+		n_all = xnatd_links_dump(dump, MAX_DUMP);
 		if (n_all < 0)
 			return; /* said; the ports stay as they are */
 		for (int i = 1; i < d->n_links; i++)
 			if (d->links[i].path == XNAT_PATH_TC && d->link_is_bridge[i])
-				wanted_ports(d, all, n_all, &d->links[i], &w);
+				wanted_ports(d, dump, n_all, &d->links[i], &w);
 	}
 	/* Ports no longer wanted: detached first, then forgotten. */
-	for (int more = !bpf_map_get_next_key(fd, NULL, &key); more; key = next) {
-		struct xnat_bridge_port old;
+	if (!xnat_snapshot_take(fd, sizeof(__u32), sizeof(struct xnat_bridge_port), &known)) {
+		for (size_t i = 0; i < known.n; i++) {
+			const __u32 *key = xnat_snapshot_key(&known, i);
+			struct xnat_bridge_port *old = xnat_snapshot_val(&known, i);
 
-		more = !bpf_map_get_next_key(fd, &key, &next);
-		if (find(&w, key) >= 0 || bpf_map_lookup_elem(fd, &key, &old))
-			continue;
-		xnatd_detach_xdp(key, config_id);
-		bpf_map_delete_elem(fd, &key);
-		old.name[sizeof(old.name) - 1] = '\0';
-		xlog_info("%s: off the XDP path (no longer a port of a LAN bridge)", old.name);
+			if (find(&w, *key) >= 0)
+				continue;
+			xnatd_detach_xdp(*key, config_id);
+			if (bpf_map_delete_elem(fd, key))
+				continue; /* already gone: a duplicate of the walk */
+			old->name[sizeof(old->name) - 1] = '\0';
+			xlog_info("%s: off the XDP path (no longer a port of a LAN bridge)", old->name);
+		}
+		xnat_snapshot_free(&known);
 	}
 	for (int i = 0; i < w.n; i++) {
 		struct xnat_bridge_port old;

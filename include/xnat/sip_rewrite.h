@@ -9,8 +9,9 @@
  * token: not inside a longer number) by `to`, on every line but Call-ID's
  * (opaque: the dialog's name at both ends): the request line, Via, Contact,
  * From, To, Route, any other header, the SDP (o=, c=, a=rtcp:, ...), so
- * that no private address leaves; the port after a rewritten address; Via's rport= only in the sender's own Via
- * (the top Via of a request going out, of a response coming in): every
+ * that no private address leaves; the port after a rewritten address;
+ * Via's rport= only in the sender's own Via (the top Via of a request
+ * going out, of a response coming in): every
  * other Via is another hop's, whose rport= names that hop's view; the SDP
  * media ports of m= and a=rtcp: lines through a table. Call-ID and
  * everything else are copied unchanged. The body is rewritten first, so the

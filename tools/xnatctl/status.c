@@ -125,25 +125,24 @@ static void read_links(const char *pin_root, struct status *s)
 static void read_bridge_ports(const char *pin_root, struct status *s)
 {
 	int fd = pinned_map(pin_root, XNAT_MAP_BRIDGE_PORTS);
-	__u32 key, next;
+	struct xnat_snapshot ports;
 
 	if (fd < 0)
 		return;
-	for (int more = !bpf_map_get_next_key(fd, NULL, &key); more; key = next) {
-		struct xnat_link_info *l = &s->links[s->n_links];
-		struct xnat_bridge_port bp;
+	if (!xnat_snapshot_take(fd, sizeof(__u32), sizeof(struct xnat_bridge_port), &ports)) {
+		for (size_t i = 0; i < ports.n && s->n_links < sizeof(s->links) / sizeof(s->links[0]); i++) {
+			const struct xnat_bridge_port *bp = xnat_snapshot_val(&ports, i);
+			struct xnat_link_info *l = &s->links[s->n_links++];
 
-		more = !bpf_map_get_next_key(fd, &key, &next);
-		if (s->n_links >= sizeof(s->links) / sizeof(s->links[0]) || bpf_map_lookup_elem(fd, &key, &bp))
-			continue;
-		memset(l, 0, sizeof(*l));
-		snprintf(l->name, sizeof(l->name), "%.*s", (int)sizeof(bp.name) - 1, bp.name);
-		l->ifindex = key;
-		l->role = XNAT_LINK_BRIDGE_PORT;
-		l->path = XNAT_PATH_XDP_NATIVE;
-		snprintf(l->why, sizeof(l->why), "port of %.*s, %s", (int)sizeof(bp.bridge) - 1, bp.bridge,
-			 bp.forwarding ? "forwarding: frames to the WAN" : "not forwarding (STP): all to the bridge");
-		s->n_links++;
+			memset(l, 0, sizeof(*l));
+			snprintf(l->name, sizeof(l->name), "%.*s", (int)sizeof(bp->name) - 1, bp->name);
+			l->ifindex = *(const __u32 *)xnat_snapshot_key(&ports, i);
+			l->role = XNAT_LINK_BRIDGE_PORT;
+			l->path = XNAT_PATH_XDP_NATIVE;
+			snprintf(l->why, sizeof(l->why), "port of %.*s, %s", (int)sizeof(bp->bridge) - 1, bp->bridge,
+				 bp->forwarding ? "forwarding: frames to the WAN" : "not forwarding (STP): all to the bridge");
+		}
+		xnat_snapshot_free(&ports);
 	}
 	close(fd);
 }
