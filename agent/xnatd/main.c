@@ -259,9 +259,21 @@ static void log_slow_path(struct xnatd *d)
 	struct xnatd_slow_stats st;
 
 	xnatd_slow_stats(d, &st);
-	if (st.fragments_in == last.fragments_in && st.timed_out == last.timed_out)
+	if (st.oversize_rewritten != last.oversize_rewritten || st.oversize_unchanged != last.oversize_unchanged) {
+		unsigned long long rw = st.oversize_rewritten - last.oversize_rewritten,
+				   un = st.oversize_unchanged - last.oversize_unchanged;
+
+		if (un)
+			xlog_info("SIP messages too big for the fast path: %llu rewritten by xnatd, %llu left as "
+				  "they were (the last: %s)", rw, un, st.oversize_why);
+		else
+			xlog_info("SIP messages too big for the fast path: %llu rewritten by xnatd", rw);
+	}
+	if (st.fragments_in == last.fragments_in && st.timed_out == last.timed_out) {
+		last = st;
 		return;
-	xlog_info("SIP fragments: %llu in, %llu datagrams rewritten whole, %llu given back as they were "
+	}
+	xlog_info("SIP fragments: %llu in, %llu datagrams reassembled, %llu given back as they were "
 		  "(%llu datagrams incomplete), %llu frames sent, %llu not forwarded, %llu errors",
 		  (unsigned long long)(st.fragments_in - last.fragments_in),
 		  (unsigned long long)(st.datagrams - last.datagrams),

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include <xnat/slowpath.h>
 #include "ipfrag.h"
+#include "sip_oversize.h"
 #include "slowrun.h"
 #include "xnatd.h"
 #include "xnat.skel.h"
@@ -105,6 +106,57 @@ static void run_and_send(struct xnatd_slow *s, const uint8_t *frame, size_t len,
 		s->st.send_errors++; /* DF set on a datagram that was fragmented: can't happen unless forged */
 }
 
+/* The stand-in of an oversize SIP datagram through the fast path (sip_oversize.h). */
+struct oversize_run {
+	struct xnatd_slow *s;
+	uint32_t tag;
+};
+
+static int oversize_run(void *arg, const uint8_t *frame, size_t len, uint8_t *out, size_t *out_len,
+			struct xnat_slow_meta *meta)
+{
+	struct oversize_run *o = arg;
+	int prog = tag_dir(o->tag) == XNAT_DIR_OUT ? o->s->prog_lan : o->s->prog_wan;
+
+	return xnat_slow_run(prog, tag_ifindex(o->tag), XNAT_SLOW_NO_DIVERT | tag_flags(o->tag), frame, len,
+			     out, out_len, meta);
+}
+
+/* A SIP message bigger than the fast path's ALG takes: rewritten here. */
+static void oversize_send(struct xnatd_slow *s, const uint8_t *frame, size_t len, uint32_t tag)
+{
+	static uint8_t out[XNAT_OVERSIZE_FRAME_MAX];
+	struct oversize_run o = { s, tag };
+	struct xnat_oversize_result r;
+
+	switch (xnat_oversize_translate(frame, len, tag_dir(tag), oversize_run, &o, out, &r)) {
+	case XNAT_OVERSIZE_REWRITTEN:
+		s->st.oversize_rewritten++;
+		break;
+	case XNAT_OVERSIZE_UNCHANGED:
+		s->st.oversize_unchanged++;
+		s->st.oversize_why = r.why;
+		break;
+	case XNAT_OVERSIZE_NOT_FORWARDED:
+		s->st.not_forwarded++;
+		return;
+	default:
+		s->st.run_errors++;
+		return;
+	}
+	if (xnat_ip_fragment(out, r.out_len, if_mtu(s, r.meta.out_ifindex), send_frame, s, r.meta.out_ifindex) < 0)
+		s->st.send_errors++; /* DF on a datagram bigger than the MTU: the sender's choice */
+}
+
+/* A whole datagram: through the fast path, or here when its message is too big for it. */
+static void datagram_send(struct xnatd_slow *s, const uint8_t *frame, size_t len, uint32_t tag, uint32_t flags)
+{
+	if (xnat_oversize_wanted(frame, len))
+		oversize_send(s, frame, len, tag);
+	else
+		run_and_send(s, frame, len, tag, flags);
+}
+
 static void give_back(const uint8_t *frame, size_t len, uint32_t tag, void *arg)
 {
 	struct xnatd_slow *s = arg;
@@ -115,7 +167,7 @@ static void give_back(const uint8_t *frame, size_t len, uint32_t tag, void *arg)
 
 static int on_record(void *ctx, void *data, size_t size)
 {
-	static uint8_t whole[XNAT_SLOW_RUN_MAX];
+	static uint8_t whole[XNAT_OVERSIZE_FRAME_MAX];
 	struct xnatd_slow *s = ctx;
 	const struct xnat_slow_frame *r = data;
 	uint32_t tag;
@@ -130,10 +182,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	switch (xnat_reasm_add(s->reasm, r->frame, r->len, tag, now_ns(), whole, sizeof(whole), &len, give_back, s)) {
 	case XNAT_REASM_COMPLETE:
 		s->st.datagrams++;
-		run_and_send(s, whole, len, tag, 0);
+		datagram_send(s, whole, len, tag, 0);
 		break;
 	case XNAT_REASM_INVALID:
-		give_back(r->frame, r->len, tag, s); /* the fast path decides what it is */
+		/* Not a fragment: a whole datagram too big for the ALG, or what
+		 * the fast path decides when it sees it again. */
+		if (xnat_oversize_wanted(r->frame, r->len))
+			oversize_send(s, r->frame, r->len, tag);
+		else
+			give_back(r->frame, r->len, tag, s);
 		break;
 	default:
 		break;
@@ -154,7 +211,7 @@ static void keep_alive(struct xnatd_slow *s, __u32 until)
 int xnatd_slow_start(struct xnatd *d)
 {
 	struct xnat_reasm_limits lim = {
-		.max_datagrams = REASM_DATAGRAMS, .max_frame = XNAT_SLOW_RUN_MAX, .timeout_ns = REASM_TIMEOUT_NS,
+		.max_datagrams = REASM_DATAGRAMS, .max_frame = XNAT_OVERSIZE_FRAME_MAX, .timeout_ns = REASM_TIMEOUT_NS,
 	};
 	struct xnatd_slow *s = calloc(1, sizeof(*s));
 	int one = 1;

@@ -120,6 +120,9 @@ struct xnatd_slow_stats {
 	__u64 frames_sent;
 	__u64 not_forwarded; /* the program dropped or passed the run */
 	__u64 run_errors, send_errors, bad_records;
+	/* SIP messages too big for the fast path's ALG (agent/lib/sip_oversize.h) */
+	__u64 oversize_rewritten, oversize_unchanged;
+	const char *oversize_why; /* why the last one went unchanged */
 };
 int xnatd_slow_start(struct xnatd *d);
 int xnatd_slow_fd(const struct xnatd *d);

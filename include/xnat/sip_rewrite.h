@@ -25,7 +25,12 @@
 
 #include "compat.h"
 
-#define XNAT_SIP_MAX 2048   /* largest message handled; a power of two (index masks) */
+/* Largest message handled; a power of two (index masks). xnatd's slow path
+ * builds the rewriter a second time with the largest UDP datagram's
+ * (agent/lib/sip_big.c). */
+#ifndef XNAT_SIP_MAX
+#define XNAT_SIP_MAX 2048
+#endif
 #define XNAT_SIP_ADDR_MAX 16 /* "255.255.255.255" + 1 */
 
 /* Every buffer index goes through this mask (compat.h). */

@@ -2,24 +2,28 @@
 """SIP messages too big for one IP packet (1500 MTU): the kernel of the
 sender fragments them. For the e2e test of the ALG's slow path.
 
-    big-sip.py phone ADDR PORT DEST DPORT RTP OUT   send a long INVITE from
-        ADDR:PORT (SDP: ADDR, media port RTP), then write the first answer
-        to OUT
-    big-sip.py uas ADDR PORT OUT                    write the first message
-        received to OUT, answer 200 OK (long SDP) to where it came from
+    big-sip.py phone ADDR PORT DEST DPORT RTP OUT [LINES]   send a long
+        INVITE from ADDR:PORT (SDP: ADDR, media port RTP), then write the
+        first answer to OUT
+    big-sip.py uas ADDR PORT OUT [LINES]                    write the first
+        message received to OUT, answer 200 OK (long SDP) to where it came
+        from
+
+LINES (20 unless given): padding lines of the SDP, about 75 bytes each.
 
 Both give up after 10 s (exit 1).
 """
 import socket
 import sys
 
-PAD = "".join(f"a=x-codec-preference-{i:02d}:opus/48000/2 maxplaybackrate=48000;stereo=1\r\n"
-              for i in range(20))
+def pad(lines):
+    return "".join(f"a=x-codec-preference-{i:03d}:opus/48000/2 maxplaybackrate=48000;stereo=1\r\n"
+                   for i in range(int(lines)))
 
 
-def sdp(addr, port, sess):
+def sdp(addr, port, sess, lines):
     return (f"v=0\r\no=- {sess} {sess} IN IP4 {addr}\r\ns=-\r\nc=IN IP4 {addr}\r\nt=0 0\r\n"
-            f"m=audio {port} RTP/AVP 0 8 101\r\n" + PAD)
+            f"m=audio {port} RTP/AVP 0 8 101\r\n" + pad(lines))
 
 
 def message(start, headers, body):
@@ -27,17 +31,17 @@ def message(start, headers, body):
             f"Content-Length: {len(body)}\r\n\r\n" + body).encode()
 
 
-def phone(addr, port, dest, dport, rtp, out):
+def phone(addr, port, dest, dport, rtp, out, lines=20):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
     s.settimeout(10)
-    body = sdp(addr, rtp, 7)
+    body = sdp(addr, rtp, 7, lines)
     s.sendto(message(f"INVITE sip:bob@{dest} SIP/2.0", [
-        f"Via: SIP/2.0/UDP {addr}:{port};branch=z9hG4bK-frag-1;rport",
+        f"Via: SIP/2.0/UDP {addr}:{port};branch=z9hG4bK-frag-{rtp};rport",
         "Max-Forwards: 70",
         f"From: <sip:alice@{addr}:{port}>;tag=frag1",
         f"To: <sip:bob@{dest}>",
-        "Call-ID: fragmented-call-1@phone",
+        f"Call-ID: fragmented-call-{rtp}@phone",
         "CSeq: 1 INVITE",
         f"Contact: <sip:alice@{addr}:{port}>",
         "Content-Type: application/sdp"], body), (dest, int(dport)))
@@ -45,7 +49,7 @@ def phone(addr, port, dest, dport, rtp, out):
     open(out, "wb").write(data)
 
 
-def uas(addr, port, out):
+def uas(addr, port, out, lines=20):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, int(port)))
     s.settimeout(10)
@@ -56,14 +60,14 @@ def uas(addr, port, out):
     keep = [h + ";tag=uas1" if h.lower().startswith("to:") else h for h in keep]
     s.sendto(message("SIP/2.0 200 OK", keep + [
         f"Contact: <sip:bob@{addr}:{port}>", "Content-Type: application/sdp"],
-        sdp(addr, 30000, 9)), src)
+        sdp(addr, 30000, 9, lines)), src)
 
 
 def main():
     try:
-        if sys.argv[1] == "phone" and len(sys.argv) == 8:
+        if sys.argv[1] == "phone" and len(sys.argv) in (8, 9):
             phone(*sys.argv[2:])
-        elif sys.argv[1] == "uas" and len(sys.argv) == 5:
+        elif sys.argv[1] == "uas" and len(sys.argv) in (5, 6):
             uas(*sys.argv[2:])
         else:
             sys.exit(__doc__)
