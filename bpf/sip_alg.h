@@ -663,6 +663,10 @@ static __always_inline int sip_begin(void *ctx, int xdp, const struct xnat_confi
 	if (!len)
 		return 0; /* a bare ACK, SYN or FIN: its numbers are moved by sip_finish() */
 	if (len >= XNAT_SIP_MAX) {
+		/* Too big for the ALG: xnatd rewrites a datagram this big
+		 * (include/xnat/slowpath.h). */
+		if (!tcp && slow_divert(ctx, xdp, p, dir))
+			return XNAT_STAT_SLOW_PATH;
 		count_event(tcp ? XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT : XNAT_STAT_SIP_UNCHANGED_TOO_BIG);
 		return 0;
 	}

@@ -13,10 +13,11 @@
 #include "parse.h"
 #include "clock.h"
 
-/* Some 500 fragments in flight: a few large INVITEs per CPU burst. */
+/* Some 1000 fragments in flight (a few large INVITEs per CPU burst), or
+ * some 30 whole datagrams of the largest size. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
+	__uint(max_entries, 2 << 20);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xnat_slow_frames SEC(".maps");
 
@@ -66,16 +67,30 @@ static __always_inline int slow_consumer_alive(void)
 	return s && s->alive_until && s->alive_until >= xnat_now();
 }
 
+static __always_inline int slow_load(void *ctx, int xdp, void *to, __u32 len)
+{
+	return xdp ? bpf_xdp_load_bytes(ctx, 0, to, len) : bpf_skb_load_bytes(ctx, 0, to, len);
+}
+
+static __always_inline void slow_rec_fill(struct xnat_slow_rec *h, __u32 ifindex, __u32 len, __u8 dir, __u8 flags)
+{
+	h->ifindex = ifindex;
+	h->len = len;
+	h->dir = dir;
+	h->flags = flags;
+	h->pad[0] = h->pad[1] = 0;
+}
+
 /*
  * Hand the packet, unchanged, to xnatd. Returns 1 when it did (the caller
  * drops the packet), 0 when the packet must go on as it is: xnatd is not
  * consuming, the ring is full, the frame too big, or this is xnatd's own run.
  * TC egress sees what the stack forwarded: the LAN interface it came by is
  * ingress_ifindex, and the gateway's own packets (none) are left alone.
+ * A frame goes in a small record when it fits, else in a big one.
  */
 static __always_inline int slow_divert(void *ctx, int xdp, const struct xnat_pkt *p, enum xnat_dir dir)
 {
-	struct xnat_slow_frame *r;
 	__u32 len, ifindex;
 	__u8 flags = 0;
 
@@ -100,22 +115,33 @@ static __always_inline int slow_divert(void *ctx, int xdp, const struct xnat_pkt
 			flags = XNAT_SLOW_FROM_STACK;
 		}
 	}
-	if (!ifindex || !len || len > XNAT_SLOW_FRAME_MAX)
+	if (!ifindex || !len || len > XNAT_SLOW_BIG_FRAME_MAX)
 		return 0;
-	r = bpf_ringbuf_reserve(&xnat_slow_frames, sizeof(*r), 0);
-	if (!r)
-		return 0;
-	len = (len - 1) & (XNAT_SLOW_FRAME_MAX - 1); /* the same value, in a range the verifier sees */
-	len += 1;
-	if ((xdp ? bpf_xdp_load_bytes(ctx, 0, r->frame, len) : bpf_skb_load_bytes(ctx, 0, r->frame, len))) {
-		bpf_ringbuf_discard(r, 0);
-		return 0;
+	if (len <= XNAT_SLOW_FRAME_MAX) {
+		struct xnat_slow_frame *r = bpf_ringbuf_reserve(&xnat_slow_frames, sizeof(*r), 0);
+
+		if (!r)
+			return 0;
+		len = ((len - 1) & (XNAT_SLOW_FRAME_MAX - 1)) + 1; /* the same value, in a range the verifier sees */
+		if (slow_load(ctx, xdp, r->frame, len)) {
+			bpf_ringbuf_discard(r, 0);
+			return 0;
+		}
+		slow_rec_fill(&r->h, ifindex, len, dir, flags);
+		bpf_ringbuf_submit(r, 0);
+	} else {
+		struct xnat_slow_frame_big *r = bpf_ringbuf_reserve(&xnat_slow_frames, sizeof(*r), 0);
+
+		if (!r)
+			return 0;
+		len = ((len - 1) & (XNAT_SLOW_BIG_FRAME_MAX - 1)) + 1;
+		if (slow_load(ctx, xdp, r->frame, len)) {
+			bpf_ringbuf_discard(r, 0);
+			return 0;
+		}
+		slow_rec_fill(&r->h, ifindex, len, dir, flags);
+		bpf_ringbuf_submit(r, 0);
 	}
-	r->ifindex = ifindex;
-	r->len = len;
-	r->dir = dir;
-	r->flags = flags;
-	bpf_ringbuf_submit(r, 0);
 	return 1;
 }
 

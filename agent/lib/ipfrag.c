@@ -366,3 +366,43 @@ int xnat_ip_fragment(const uint8_t *frame, size_t len, unsigned int mtu, xnat_fr
 	}
 	return n;
 }
+
+int xnat_ip_frag_needed(const uint8_t *frame, size_t len, uint32_t src, unsigned int mtu, uint8_t *out,
+			size_t cap)
+{
+	struct frag_info fi;
+	const uint8_t *ip = frame + ETH_LEN;
+	uint8_t *o = out + ETH_LEN, *icmp = o + IP_MIN;
+	uint32_t sum;
+	size_t quote;
+
+	if (parse(frame, len, &fi) || !(fi.flags & IP_DF) || (fi.flags & IP_MF) || fi.off || mtu < 68 || mtu > 65535)
+		return -1;
+	/* RFC 1812 4.3.2.3: as much of the datagram as fits in 576 bytes */
+	quote = fi.ihl + fi.plen;
+	if (quote > XNAT_ICMP_ERROR_MAX - IP_MIN - 8)
+		quote = XNAT_ICMP_ERROR_MAX - IP_MIN - 8;
+	if (cap < ETH_LEN + IP_MIN + 8 + quote)
+		return -1;
+	memcpy(out, frame + 6, 6); /* back to the sender's hop, from the address it sent to */
+	memcpy(out + 6, frame, 6);
+	out[12] = 0x08, out[13] = 0x00;
+	memset(o, 0, IP_MIN + 8);
+	o[0] = 0x45;
+	o[1] = 0xc0; /* internetwork control, as the kernel's ICMP */
+	put16(o + 2, (uint16_t)(IP_MIN + 8 + quote));
+	o[8] = 64;
+	o[9] = 1; /* ICMP */
+	memcpy(o + 12, &src, 4);
+	memcpy(o + 16, ip + 12, 4);
+	set_csum(o, IP_MIN);
+	icmp[0] = 3; /* destination unreachable */
+	icmp[1] = 4; /* fragmentation needed and DF set */
+	put16(icmp + 6, (uint16_t)mtu);
+	memcpy(icmp + 8, ip, quote);
+	sum = xnat_inet_sum(icmp, (8 + quote) & ~(size_t)1, 0);
+	if (quote & 1)
+		sum += (uint32_t)icmp[8 + quote - 1] << 8; /* an odd end, padded with zero */
+	put16(icmp + 2, xnat_inet_csum(sum));
+	return (int)(ETH_LEN + IP_MIN + 8 + quote);
+}

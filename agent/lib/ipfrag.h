@@ -56,4 +56,18 @@ void xnat_reasm_get_stats(const struct xnat_reasm *r, struct xnat_reasm_stats *s
 int xnat_ip_fragment(const uint8_t *frame, size_t len, unsigned int mtu, xnat_frame_cb emit, void *arg,
 		     uint32_t tag);
 
+/* The largest ICMP error a router sends (RFC 1812 4.3.2.3), IP header included. */
+#define XNAT_ICMP_ERROR_MAX 576
+
+/*
+ * The ICMP "fragmentation needed" (RFC 1191) a router sends back for frame
+ * (Ethernet + a whole IPv4 datagram with DF), which is too big for a next
+ * hop of mtu bytes: from src (network order: the gateway's address where
+ * the datagram came in), to its sender, by the hop it came from; quoting
+ * what fits in XNAT_ICMP_ERROR_MAX. Into out (cap bytes); returns its
+ * length, or -1: malformed, no DF, a fragment, an mtu out of range.
+ */
+int xnat_ip_frag_needed(const uint8_t *frame, size_t len, uint32_t src, unsigned int mtu, uint8_t *out,
+			size_t cap);
+
 #endif

@@ -261,20 +261,23 @@ static void log_slow_path(struct xnatd *d)
 	xnatd_slow_stats(d, &st);
 	if (st.oversize_rewritten != last.oversize_rewritten || st.oversize_unchanged != last.oversize_unchanged) {
 		unsigned long long rw = st.oversize_rewritten - last.oversize_rewritten,
-				   un = st.oversize_unchanged - last.oversize_unchanged;
+				   un = st.oversize_unchanged - last.oversize_unchanged,
+				   whole = st.whole_in - last.whole_in;
 
 		if (un)
 			xlog_info("SIP messages too big for the fast path: %llu rewritten by xnatd, %llu left as "
-				  "they were (the last: %s)", rw, un, st.oversize_why);
+				  "they were (the last: %s); %llu came whole", rw, un, st.oversize_why, whole);
 		else
-			xlog_info("SIP messages too big for the fast path: %llu rewritten by xnatd", rw);
+			xlog_info("SIP messages too big for the fast path: %llu rewritten by xnatd; %llu came whole",
+				  rw, whole);
 	}
-	if (st.fragments_in == last.fragments_in && st.timed_out == last.timed_out) {
+	if (st.fragments_in == last.fragments_in && st.timed_out == last.timed_out && st.df_too_big == last.df_too_big) {
 		last = st;
 		return;
 	}
 	xlog_info("SIP fragments: %llu in, %llu datagrams reassembled, %llu given back as they were "
-		  "(%llu datagrams incomplete), %llu frames sent, %llu not forwarded, %llu errors",
+		  "(%llu datagrams incomplete), %llu frames sent, %llu not forwarded, %llu errors, "
+		  "%llu too big for the next hop with DF set (ICMP sent back)",
 		  (unsigned long long)(st.fragments_in - last.fragments_in),
 		  (unsigned long long)(st.datagrams - last.datagrams),
 		  (unsigned long long)(st.given_back - last.given_back),
@@ -282,7 +285,8 @@ static void log_slow_path(struct xnatd *d)
 		  (unsigned long long)(st.frames_sent - last.frames_sent),
 		  (unsigned long long)(st.not_forwarded - last.not_forwarded),
 		  (unsigned long long)(st.run_errors + st.send_errors + st.bad_records -
-				       last.run_errors - last.send_errors - last.bad_records));
+				       last.run_errors - last.send_errors - last.bad_records),
+		  (unsigned long long)(st.df_too_big - last.df_too_big));
 	last = st;
 }
 

@@ -9,8 +9,10 @@
  * it is and sent, as the fast path would have without us.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include <xnat/slowpath.h>
 #include "ipfrag.h"
+#include "ratelimit.h"
 #include "sip_oversize.h"
 #include "slowrun.h"
 #include "xnatd.h"
@@ -38,6 +41,7 @@ struct xnatd_slow {
 	int mtu_fd;   /* any socket, for SIOCGIFMTU */
 	int prog_lan, prog_wan, state_fd;
 	__u32 alive_until;
+	struct xnat_ratelimit icmp_rate; /* ICMP errors sent, per sender */
 	struct xnatd_slow_stats st, logged;
 };
 
@@ -51,7 +55,7 @@ static uint64_t now_ns(void)
 
 /* A record's origin, kept with its fragments: the ingress interface, the
  * direction and whether the stack had forwarded it. */
-static uint32_t tag_of(const struct xnat_slow_frame *r)
+static uint32_t tag_of(const struct xnat_slow_rec *r)
 {
 	return r->ifindex << 2 | (uint32_t)(r->dir & 1) << 1 | !!(r->flags & XNAT_SLOW_FROM_STACK);
 }
@@ -83,6 +87,46 @@ static void send_frame(const uint8_t *frame, size_t len, uint32_t ifindex, void 
 		s->st.send_errors++;
 }
 
+/* The gateway's IPv4 address on ifindex (network order), or 0. */
+static uint32_t if_addr(struct xnatd_slow *s, uint32_t ifindex)
+{
+	struct ifreq ifr = { 0 };
+	uint32_t a;
+
+	ifr.ifr_addr.sa_family = AF_INET;
+	if (!if_indextoname(ifindex, ifr.ifr_name) || ioctl(s->mtu_fd, SIOCGIFADDR, &ifr))
+		return 0;
+	memcpy(&a, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, 4);
+	return a;
+}
+
+/*
+ * frame came in by the tag's interface with DF set, and its translation,
+ * grown by growth bytes, is too big for the next hop's mtu: as a router,
+ * tell its sender (ICMP "fragmentation needed", rate-limited per sender),
+ * who sends it again smaller (SIP retransmits over UDP).
+ */
+static void frag_needed(struct xnatd_slow *s, const uint8_t *frame, size_t len, uint32_t tag, unsigned int mtu,
+			size_t growth)
+{
+	static uint8_t icmp[ETH_HLEN + XNAT_ICMP_ERROR_MAX];
+	uint32_t src = if_addr(s, tag_ifindex(tag)), sender;
+	int n;
+
+	s->st.df_too_big++;
+	/* What the stack handed over went out by the WAN already: its Ethernet
+	 * header no longer leads back to the sender (and the stack checked
+	 * its size: only our rewrite made it too big). */
+	if ((tag_flags(tag) & XNAT_SLOW_FROM_STACK) || len < ETH_HLEN + 20 || !src)
+		return;
+	memcpy(&sender, frame + ETH_HLEN + 12, 4);
+	if (!xnat_ratelimit_allow(&s->icmp_rate, sender, now_ns() / 1000000))
+		return;
+	n = xnat_ip_frag_needed(frame, len, src, mtu > growth ? mtu - (unsigned int)growth : 68, icmp, sizeof(icmp));
+	if (n > 0)
+		send_frame(icmp, (size_t)n, tag_ifindex(tag), s);
+}
+
 /* Run one frame through the fast path and send what it decided to send. */
 static void run_and_send(struct xnatd_slow *s, const uint8_t *frame, size_t len, uint32_t tag, uint32_t flags)
 {
@@ -90,6 +134,7 @@ static void run_and_send(struct xnatd_slow *s, const uint8_t *frame, size_t len,
 	struct xnat_slow_meta meta;
 	size_t out_len;
 	int prog = tag_dir(tag) == XNAT_DIR_OUT ? s->prog_lan : s->prog_wan;
+	unsigned int mtu;
 	int v;
 
 	v = xnat_slow_run(prog, tag_ifindex(tag), flags | tag_flags(tag), frame, len, out, &out_len, &meta);
@@ -102,8 +147,9 @@ static void run_and_send(struct xnatd_slow *s, const uint8_t *frame, size_t len,
 		return;
 	}
 	/* The ifindex rides in the tag argument of the emit callback. */
-	if (xnat_ip_fragment(out, out_len, if_mtu(s, meta.out_ifindex), send_frame, s, meta.out_ifindex) < 0)
-		s->st.send_errors++; /* DF set on a datagram that was fragmented: can't happen unless forged */
+	mtu = if_mtu(s, meta.out_ifindex);
+	if (xnat_ip_fragment(out, out_len, mtu, send_frame, s, meta.out_ifindex) < 0)
+		frag_needed(s, frame, len, tag, mtu, out_len > len ? out_len - len : 0);
 }
 
 /* The stand-in of an oversize SIP datagram through the fast path (sip_oversize.h). */
@@ -128,6 +174,7 @@ static void oversize_send(struct xnatd_slow *s, const uint8_t *frame, size_t len
 	static uint8_t out[XNAT_OVERSIZE_FRAME_MAX];
 	struct oversize_run o = { s, tag };
 	struct xnat_oversize_result r;
+	unsigned int mtu;
 
 	switch (xnat_oversize_translate(frame, len, tag_dir(tag), oversize_run, &o, out, &r)) {
 	case XNAT_OVERSIZE_REWRITTEN:
@@ -144,8 +191,9 @@ static void oversize_send(struct xnatd_slow *s, const uint8_t *frame, size_t len
 		s->st.run_errors++;
 		return;
 	}
-	if (xnat_ip_fragment(out, r.out_len, if_mtu(s, r.meta.out_ifindex), send_frame, s, r.meta.out_ifindex) < 0)
-		s->st.send_errors++; /* DF on a datagram bigger than the MTU: the sender's choice */
+	mtu = if_mtu(s, r.meta.out_ifindex);
+	if (xnat_ip_fragment(out, r.out_len, mtu, send_frame, s, r.meta.out_ifindex) < 0)
+		frag_needed(s, frame, len, tag, mtu, r.out_len > len ? r.out_len - len : 0);
 }
 
 /* A whole datagram: through the fast path, or here when its message is too big for it. */
@@ -165,32 +213,41 @@ static void give_back(const uint8_t *frame, size_t len, uint32_t tag, void *arg)
 	run_and_send(s, frame, len, tag, XNAT_SLOW_NO_DIVERT);
 }
 
+/* Is frame (Ethernet + IPv4) a piece of a datagram (MF or an offset)? */
+static bool is_fragment(const uint8_t *frame, size_t len)
+{
+	return len >= ETH_HLEN + 20 && frame[12] == 0x08 && frame[13] == 0x00 &&
+	       ((frame[ETH_HLEN + 6] << 8 | frame[ETH_HLEN + 7]) & 0x3fff);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	static uint8_t whole[XNAT_OVERSIZE_FRAME_MAX];
 	struct xnatd_slow *s = ctx;
-	const struct xnat_slow_frame *r = data;
+	const struct xnat_slow_rec *r = data;
+	const uint8_t *frame = (const uint8_t *)(r + 1);
 	uint32_t tag;
 	size_t len;
 
-	if (size < sizeof(*r) || r->len > XNAT_SLOW_FRAME_MAX) {
+	if (size < sizeof(*r) || r->len > size - sizeof(*r) || r->len > XNAT_SLOW_BIG_FRAME_MAX) {
 		s->st.bad_records++;
 		return 0;
 	}
-	s->st.fragments_in++;
 	tag = tag_of(r);
-	switch (xnat_reasm_add(s->reasm, r->frame, r->len, tag, now_ns(), whole, sizeof(whole), &len, give_back, s)) {
+	if (!is_fragment(frame, r->len)) {
+		/* A whole datagram: its SIP message too big for the fast path. */
+		s->st.whole_in++;
+		datagram_send(s, frame, r->len, tag, XNAT_SLOW_NO_DIVERT);
+		return 0;
+	}
+	s->st.fragments_in++;
+	switch (xnat_reasm_add(s->reasm, frame, r->len, tag, now_ns(), whole, sizeof(whole), &len, give_back, s)) {
 	case XNAT_REASM_COMPLETE:
 		s->st.datagrams++;
 		datagram_send(s, whole, len, tag, 0);
 		break;
 	case XNAT_REASM_INVALID:
-		/* Not a fragment: a whole datagram too big for the ALG, or what
-		 * the fast path decides when it sees it again. */
-		if (xnat_oversize_wanted(r->frame, r->len))
-			oversize_send(s, r->frame, r->len, tag);
-		else
-			give_back(r->frame, r->len, tag, s);
+		give_back(frame, r->len, tag, s); /* the fast path decides what it is */
 		break;
 	default:
 		break;
@@ -222,6 +279,7 @@ int xnatd_slow_start(struct xnatd *d)
 	s->mtu_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	s->reasm = xnat_reasm_new(&lim);
 	s->rb = ring_buffer__new(bpf_map__fd(d->skel->maps.xnat_slow_frames), on_record, s, NULL);
+	xnat_ratelimit_init(&s->icmp_rate, 10, 10); /* as the kernel's icmp_ratelimit: some per second */
 	s->prog_lan = bpf_program__fd(d->skel->progs.xnat_xdp_lan);
 	s->prog_wan = bpf_program__fd(d->skel->progs.xnat_xdp_wan);
 	s->state_fd = bpf_map__fd(d->skel->maps.xnat_slow_state);

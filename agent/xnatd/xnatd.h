@@ -113,13 +113,15 @@ unsigned int xnatd_netlink_changed(int fd, unsigned int ifindex);
 
 /* slowpath.c: SIP fragments reassembled and rewritten (include/xnat/slowpath.h). */
 struct xnatd_slow_stats {
-	__u64 fragments_in;  /* records taken from the ring */
+	__u64 fragments_in;  /* fragments taken from the ring */
+	__u64 whole_in;      /* whole datagrams taken from it (too big for the ALG) */
 	__u64 datagrams;     /* reassembled and run whole */
 	__u64 given_back;    /* fragments run as they are (reassembly gave up) */
 	__u64 timed_out;     /* datagrams whose pieces did not all come */
 	__u64 frames_sent;
 	__u64 not_forwarded; /* the program dropped or passed the run */
 	__u64 run_errors, send_errors, bad_records;
+	__u64 df_too_big;    /* DF set, too big for the next hop: dropped, ICMP sent back */
 	/* SIP messages too big for the fast path's ALG (agent/lib/sip_oversize.h) */
 	__u64 oversize_rewritten, oversize_unchanged;
 	const char *oversize_why; /* why the last one went unchanged */

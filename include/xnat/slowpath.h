@@ -20,9 +20,12 @@
 
 #define XNAT_SLOW_MAGIC 0x786e736cu /* "xnsl" */
 
-/* Largest frame handed over; bigger fragments can't carry a message the
- * ALG would rewrite (XNAT_SIP_MAX) and go on unchanged. */
+/* Largest frame of a small record: a fragment at the usual MTUs. */
 #define XNAT_SLOW_FRAME_MAX 2048
+/* Largest frame of a big record: a whole datagram whose SIP message is too
+ * big for the ALG (XNAT_SIP_MAX), a jumbo fragment. Bigger frames go on
+ * unchanged (counted). */
+#define XNAT_SLOW_BIG_FRAME_MAX 65536
 
 /* How long a promise of xnatd to consume lasts (seconds, xnat_now()). */
 #define XNAT_SLOW_ALIVE_SECS 3
@@ -41,13 +44,24 @@ struct xnat_slow_meta {
 	__u32 stat;        /* out: enum xnat_stat, the frame's verdict */
 };
 
-/* One record of the ring buffer: a fragment, as it arrived. */
-struct xnat_slow_frame {
+/* A record of the ring buffer: this header, then the frame as it arrived
+ * (len bytes), in a record of either size below. */
+struct xnat_slow_rec {
 	__u32 ifindex; /* the interface it came in by (the LAN one for outbound) */
-	__u16 len;     /* bytes of frame[] */
+	__u32 len;     /* bytes of the frame */
 	__u8 dir;      /* enum xnat_dir */
 	__u8 flags;    /* XNAT_SLOW_FROM_STACK when a TC hook handed it over */
+	__u8 pad[2];
+};
+
+struct xnat_slow_frame {
+	struct xnat_slow_rec h;
 	__u8 frame[XNAT_SLOW_FRAME_MAX];
+};
+
+struct xnat_slow_frame_big {
+	struct xnat_slow_rec h;
+	__u8 frame[XNAT_SLOW_BIG_FRAME_MAX];
 };
 
 /* Value of the one-slot array "xnat_slow_state", written by xnatd. */

@@ -18,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { skip "${0##*/}" "python3 is not installed"; e2e_finish; exit 0; }
 e2e_setup && gw_start '[agent]\ngc-interval = 1\n' || bail
 nft_sip_helper || bail "nft SIP helper"
-udp_peer lan1 "$NS_LAN1" $LAN1 6000 6002 6004 || bail "lan1 media peer"
+udp_peer lan1 "$NS_LAN1" $LAN1 6000 6002 6004 6006 || bail "lan1 media peer"
 udp_peer wan "$NS_WAN" $WAN 7000 || bail "WAN media peer"
 # The IP headers on the WAN wire: fragments show "flags [+]" (more follow)
 # or a non-zero offset.
@@ -69,6 +69,16 @@ call() {
 call 1.8KB 6000 20
 call 3.2KB 6002 40
 call 8KB 6004 110
+# A WAN link with a larger MTU (3400: what XDP on a veth takes): the WAN
+# host's 200 OK comes whole, and the fast path hands the whole datagram
+# over; xnatd's INVITE leaves whole. The 200 OK has DF set (Linux's UDP
+# default), so it can't go on to the LAN's 1500: xnatd drops it and sends
+# ICMP "fragmentation needed" back as a router does; the WAN host sends
+# it again in fragments (SIP retransmits a 2xx until the ACK).
+ip -n "$NS_GW" link set gw0 mtu 3400 && ip -n "$NS_WAN" link set w0 mtu 3400 || bail "WAN MTU"
+call 3.2KB-whole 6006 40
+ip -n "$NS_GW" link set gw0 mtu 1500
+ip -n "$NS_WAN" link set w0 mtu 1500
 
 sleep 0.2
 frags=$(grep -cE 'flags \[\+\]|offset [1-9]' "$TMP/wan.txt")
@@ -79,22 +89,29 @@ check "every message crossed the WAN as IP fragments" test "$frags" -ge 22
 if [[ $GW == xnat ]]; then
 	slow=$(counter to_slow_path) rewritten=$(counter sip_rewritten) too_big=$(counter sip_unchanged_too_big)
 	echo "# [xnat] to_slow_path $slow, sip_rewritten $rewritten, sip_unchanged_too_big $too_big"
-	check "xnat: the fragments went to xnatd's slow path (22 counted)" test "$slow" -ge 22
-	check "xnat: the fast path's ALG rewrote the small messages and the big ones' digests" test "$rewritten" -ge 6
+	check "xnat: the fragments and the whole 200 OK went to xnatd's slow path (29 counted)" test "$slow" -ge 29
+	check "xnat: the fast path's ALG rewrote the small messages and the big ones' digests" test "$rewritten" -ge 8
 	expect_eq "xnat: no message was left unchanged as too big" "$too_big" 0
 	# xnatd logs what its slow path did once per collection interval: the
 	# calls may fall in several, summed here.
 	from_log() {
 		awk '{ for (i = 1; i < NF; i++) {
 			if ($i == "fragments:") { f += $(i + 1); d += $(i + 3) }
-			if ($i == "path:") r += $(i + 1) } }
-			END { print f + 0, d + 0, r + 0 }' "$TMP/xnatd.log"
+			if ($i == "path:") r += $(i + 1)
+			if ($i == "came" && $(i + 1) == "whole") w += $(i - 1)
+			if ($i == "too" && $(i + 1) == "big" && $(i + 4) == "next") x += $(i - 1) } }
+			END { print f + 0, d + 0, r + 0, w + 0, x + 0 }' "$TMP/xnatd.log"
 	}
-	wait_for bash -c "[[ \"\$(declare -f from_log); TMP=$TMP from_log)\" == '22 6 4' ]]"
+	# The first three calls: 22 fragments, 6 datagrams; the last: the
+	# INVITE's 3 fragments, the 200 OK whole (DF), then in 3 fragments.
+	wait_for bash -c "[[ \"\$(declare -f from_log); TMP=$TMP from_log)\" == '28 8 7 1 1' ]]"
 	grep "SIP fragments:\|too big for the fast path" "$TMP/xnatd.log" | sed 's/^/#   /'
-	read -r f d r <<<"$(from_log)"
-	expect_eq "xnat: xnatd reports 22 fragments in, 6 datagrams reassembled" "$f $d" "22 6"
-	expect_eq "xnat: xnatd rewrote the 4 messages too big for the fast path" "$r" 4
+	read -r f d r w x <<<"$(from_log)"
+	expect_eq "xnat: xnatd reports 28 fragments in, 8 datagrams reassembled" "$f $d" "28 8"
+	expect_eq "xnat: xnatd rewrote the 7 messages too big for the fast path, 1 handed over whole" "$r $w" "7 1"
+	expect_eq "xnat: the whole 200 OK (DF) was too big for the LAN: 1 ICMP sent back" "$x" 1
+	check "xnat: the WAN host got it: ICMP fragmentation needed, next hop MTU 1500" \
+		grep -q "unreachable - need to frag (mtu 1500)" "$TMP/wan.txt"
 	check "xnat: none was left as it was" bash -c "! grep -q 'left as they were' '$TMP/xnatd.log'"
 fi
 e2e_finish

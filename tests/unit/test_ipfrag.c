@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include "ipfrag.h"
 
 #define MAXF 70000
@@ -310,6 +311,56 @@ static void test_random_round_trips(void **state)
 	}
 }
 
+
+/* DF and too big: no fragments; the ICMP a router sends back instead. */
+static void test_frag_needed(void **state)
+{
+	static uint8_t icmp[700];
+	uint32_t src = htonl(0xc6336401); /* 198.51.100.1 */
+	uint32_t s = 0;
+	int n;
+
+	(void)state;
+	build(3000, NULL, 0, 0x4000);
+	assert_int_equal(xnat_ip_fragment(dgram, dgram_len, 1500, collect, NULL, 0), -1);
+	n = xnat_ip_frag_needed(dgram, dgram_len, src, 1500, icmp, sizeof(icmp));
+	assert_int_equal(n, 14 + 576);
+	assert_memory_equal(icmp, dgram + 6, 6); /* to the hop it came from */
+	assert_memory_equal(icmp + 6, dgram, 6);
+	assert_true(csum_ok(icmp + 14, 20));
+	assert_int_equal(get16(icmp + 14 + 2), 576);
+	assert_int_equal(icmp[14 + 9], 1);
+	assert_memory_equal(icmp + 14 + 12, &src, 4);
+	assert_memory_equal(icmp + 14 + 16, dgram + 14 + 12, 4); /* to its sender */
+	assert_int_equal(icmp[34], 3);
+	assert_int_equal(icmp[35], 4);
+	assert_int_equal(get16(icmp + 34 + 6), 1500);
+	assert_memory_equal(icmp + 42, dgram + 14, 576 - 28); /* the datagram's start, quoted */
+	for (size_t i = 34; i + 1 < 14 + 576; i += 2)
+		s += get16(icmp + i);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	assert_int_equal(s, 0xffff);
+	/* an odd, short quote: the whole datagram, the checksum padded */
+	build(101, NULL, 0, 0x4000);
+	n = xnat_ip_frag_needed(dgram, dgram_len, src, 100, icmp, sizeof(icmp));
+	assert_int_equal(n, 14 + 28 + 121);
+	s = 0;
+	for (size_t i = 34; i < (size_t)n; i += 2)
+		s += i + 1 < (size_t)n ? get16(icmp + i) : (uint32_t)icmp[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	assert_int_equal(s, 0xffff);
+	/* the twins: no DF, a fragment, an MTU below 68 */
+	build(3000, NULL, 0, 0);
+	assert_int_equal(xnat_ip_frag_needed(dgram, dgram_len, src, 1500, icmp, sizeof(icmp)), -1);
+	build(3000, NULL, 0, 0x4000 | 0x2000);
+	assert_int_equal(xnat_ip_frag_needed(dgram, dgram_len, src, 1500, icmp, sizeof(icmp)), -1);
+	build(3000, NULL, 0, 0x4000);
+	assert_int_equal(xnat_ip_frag_needed(dgram, dgram_len, src, 60, icmp, sizeof(icmp)), -1);
+	assert_int_equal(xnat_ip_frag_needed(dgram, dgram_len, src, 1500, icmp, 100), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_eviction_tags),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_random_round_trips),
+		cmocka_unit_test(test_frag_needed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,8 @@ sender fragments them. For the e2e test of the ALG's slow path.
 
 LINES (20 unless given): padding lines of the SDP, about 75 bytes each.
 
-Both give up after 10 s (exit 1).
+The phone ACKs the answer; the UAS sends its 200 OK again until the ACK
+comes, as RFC 3261 says. Both give up after some 10 s (exit 1).
 """
 import socket
 import sys
@@ -47,6 +48,9 @@ def phone(addr, port, dest, dport, rtp, out, lines=20):
         "Content-Type: application/sdp"], body), (dest, int(dport)))
     data, _ = s.recvfrom(65535)
     open(out, "wb").write(data)
+    s.sendto(message(f"ACK sip:bob@{dest} SIP/2.0", [
+        f"Via: SIP/2.0/UDP {addr}:{port};branch=z9hG4bK-ack-{rtp};rport",
+        f"Call-ID: fragmented-call-{rtp}@phone", "CSeq: 1 ACK"], ""), (dest, int(dport)))
 
 
 def uas(addr, port, out, lines=20):
@@ -58,9 +62,24 @@ def uas(addr, port, out, lines=20):
     head = data.split(b"\r\n\r\n", 1)[0].decode(errors="replace").split("\r\n")
     keep = [h for h in head[1:] if h.split(":", 1)[0].lower() in ("via", "from", "to", "call-id", "cseq")]
     keep = [h + ";tag=uas1" if h.lower().startswith("to:") else h for h in keep]
-    s.sendto(message("SIP/2.0 200 OK", keep + [
+    ok = message("SIP/2.0 200 OK", keep + [
         f"Contact: <sip:bob@{addr}:{port}>", "Content-Type: application/sdp"],
-        sdp(addr, 30000, 9, lines)), src)
+        sdp(addr, 30000, 9, lines))
+    # RFC 3261 13.3.1.4: the 2xx again at T1, 2 T1, ... until the ACK (a
+    # hop that could not forward it, e.g. too big with DF set, said so by
+    # ICMP, and the next one fits)
+    t1 = 0.5
+    while True:
+        s.sendto(ok, src)
+        s.settimeout(t1)
+        try:
+            data, _ = s.recvfrom(65535)
+            if data.startswith(b"ACK "):
+                return
+        except socket.timeout:
+            t1 = min(2 * t1, 4)
+            if t1 >= 4:
+                raise
 
 
 def main():
