@@ -9,6 +9,7 @@
 #include <xnat/csum.h>
 #include "consts.h"
 #include "parse.h"
+#include "config.h"
 
 /* The route of a packet p that came in by ifindex; ctx: an xdp_md or a
  * __sk_buff, bpf_fib_lookup takes both. */
@@ -74,6 +75,15 @@ static __always_inline int route_xdp_from(struct xdp_md *ctx, __u32 ifindex, con
 
 	rc = fib_lookup_from(ctx, ifindex, p, saddr, daddr, &fib);
 	next_hop_of(hop, &fib);
+	/* xnatd's run of a packet for a WAN without a link-layer header (no
+	 * neighbour until the stack sends it one): no addresses to fill in,
+	 * xnatd sends it from the IPv4 header on. */
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH && p->slow) {
+		const struct xnat_config *cfg = xnat_config_get();
+
+		if (cfg && (cfg->flags & XNAT_CFG_WAN_L3) && fib.ifindex == cfg->wan_ifindex)
+			rc = BPF_FIB_LKUP_RET_SUCCESS;
+	}
 	return rc;
 }
 

@@ -31,21 +31,34 @@ __attribute__((noinline)) int xnat_parse_xdp(struct xdp_md *ctx, struct xnat_pkt
 		return XNAT_STAT_DROP_MALFORMED;
 	__builtin_memset(p, 0, sizeof(*p));
 	p->slow = slow_flags(ctx);
-	return parse_packet(data, data_end, data_end - data, p);
+	return parse_packet(data, data_end, data_end - data, p, XNAT_ETH_LEN);
+}
+
+/* Is the skb's device the WAN without a link-layer header? Its packets
+ * start at the IPv4 header (XDP never runs there: an Ethernet frame). */
+static __always_inline int tc_on_l3_wan(struct __sk_buff *skb, const struct xnat_config *cfg)
+{
+	return cfg && (cfg->flags & XNAT_CFG_WAN_L3) && skb->ifindex == cfg->wan_ifindex;
 }
 
 __attribute__((noinline)) int xnat_parse_tc(struct __sk_buff *skb, struct xnat_pkt *p)
 {
 	void *data, *data_end;
+	__u32 ip_off = XNAT_ETH_LEN;
 
 	if (!p)
 		return XNAT_STAT_DROP_MALFORMED;
 	__builtin_memset(p, 0, sizeof(*p));
 	p->from_stack = 1;
+	if (tc_on_l3_wan(skb, xnat_config_get())) {
+		if (skb->protocol != bpf_htons(ETH_P_IP))
+			return XNAT_STAT_PASS_NOT_IPV4;
+		ip_off = 0;
+	}
 	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-	return parse_packet(data, data_end, skb->len, p);
+	return parse_packet(data, data_end, skb->len, p, ip_off);
 }
 
 /* The parse of every entry point: most packets in line (parse_common()),
@@ -59,10 +72,13 @@ static __always_inline int parse_xdp(struct xdp_md *ctx, struct xnat_pkt *p)
 	return parse_common(data, data_end, data_end - data, p) ? xnat_parse_xdp(ctx, p) : 0;
 }
 
-static __always_inline int parse_tc(struct __sk_buff *skb, struct xnat_pkt *p)
+/* wan: the config, on the WAN's hooks (which may have no link-layer header); NULL elsewhere. */
+static __always_inline int parse_tc(struct __sk_buff *skb, struct xnat_pkt *p, const struct xnat_config *wan)
 {
 	void *data, *data_end;
 
+	if (tc_on_l3_wan(skb, wan))
+		return xnat_parse_tc(skb, p); /* the in-line parse is Ethernet's */
 	p->from_stack = 1;
 	bpf_skb_pull_data(skb, skb->len < XNAT_TC_PULL_LEN ? skb->len : XNAT_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
@@ -177,7 +193,7 @@ __attribute__((noinline)) int xnat_forward_tc(struct __sk_buff *skb, const struc
 
 	int rc;
 
-	if (!p || !x || !ifindex)
+	if (!p || !x || !ifindex || p->ip_off != XNAT_ETH_LEN)
 		return XNAT_STAT_DROP_MALFORMED;
 	rc = fib_lookup_from(skb, skb->ingress_ifindex, p, x->to.saddr, x->to.daddr, &fib);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)

@@ -40,9 +40,12 @@ enum xnat_frag_kind {
 #define XNAT_L4_DPORT (1u << 1)
 #define XNAT_L4_CSUM  (1u << 2) /* its checksum lies within the packet (a quote may be short) */
 
-/* Offsets from the start of the frame: an IPv4 header is at most 60 bytes,
- * an ICMP error's quote starts 8 bytes after the outer L4 header. */
-#define XNAT_IP_OFF      14
+/* Offsets from the start of the frame: the IPv4 header after Ethernet's,
+ * or at 0 on a WAN without a link-layer header (XNAT_CFG_WAN_L3); it is at
+ * most 60 bytes, an ICMP error's quote starts 8 bytes after the outer L4
+ * header. */
+#define XNAT_ETH_LEN     14
+#define XNAT_IP_OFF      XNAT_ETH_LEN /* on Ethernet; the largest */
 #define XNAT_L4_OFF_MAX  (XNAT_IP_OFF + 60)
 #define XNAT_IN_IP_MAX   (XNAT_L4_OFF_MAX + 8)
 #define XNAT_IN_L4_MAX   (XNAT_IN_IP_MAX + 60)
@@ -55,6 +58,7 @@ struct xnat_pkt {
 	__u16 in_ip_off;        /* ICMP error: the quoted IPv4 header ... */
 	__u16 in_l4_off;        /* ... and its L4 header */
 	__u16 tot_len;          /* IPv4 total length, host order (0: BIG TCP) */
+	__u8 ip_off;            /* the IPv4 header: XNAT_ETH_LEN, or 0 without a link-layer header */
 	__be16 ip_id;
 	__u8 ihl;               /* IPv4 header bytes; 0 until an IPv4 header was parsed */
 	__u8 tos;
@@ -217,13 +221,13 @@ static __always_inline __u32 l4_header_len(__u8 proto)
  * which in TC may be longer than the linear data)? BIG TCP GSO packets
  * carry 0 and are longer than 64 KiB.
  */
-static __always_inline int ip_length_ok(const struct iphdr *ip, __u32 ihl, __u32 frame_len)
+static __always_inline int ip_length_ok(const struct iphdr *ip, __u32 ihl, __u32 frame_len, __u32 ip_off)
 {
 	__u32 tot = bpf_ntohs(ip->tot_len);
 
-	if (!tot && frame_len > 0xffff + sizeof(struct ethhdr))
+	if (!tot && frame_len > 0xffff + ip_off)
 		return 1;
-	return tot >= ihl && sizeof(struct ethhdr) + tot <= frame_len;
+	return tot >= ihl && ip_off + tot <= frame_len;
 }
 
 /* The option bytes of an IPv4 header (at most 40), copied out of the
@@ -292,30 +296,43 @@ static __always_inline int ip_options_in_frame_ok(const struct iphdr *ip, __u32 
 	return xnat_ip_options_ok(&o, len);
 }
 
-/*
- * Parse a frame from data. Returns 0 with *p filled in, or the XNAT_STAT_*
- * reason to pass or drop it untouched. p->from_stack and p->slow are the
- * caller's and are kept.
- */
-static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_len, struct xnat_pkt *p)
+/* Where the IPv4 header of the frame at data lies: after an Ethernet header
+ * of type IPv4 (ip_off XNAT_ETH_LEN), or at data on a link without one (ip_off
+ * 0: the hook said the protocol is IPv4). NULL when the frame is not IPv4. */
+static __always_inline struct iphdr *ip_header(void *data, void *data_end, __u32 ip_off)
 {
 	struct ethhdr *eth = data;
+
+	if (!ip_off)
+		return data;
+	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return NULL;
+	return (void *)(eth + 1);
+}
+
+/*
+ * Parse a frame from data, its IPv4 header at ip_off (XNAT_ETH_LEN or 0).
+ * Returns 0 with *p filled in, or the XNAT_STAT_* reason to pass or drop it
+ * untouched. p->from_stack and p->slow are the caller's and are kept.
+ */
+static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_len, struct xnat_pkt *p,
+					__u32 ip_off)
+{
 	struct iphdr *ip;
 	__u32 ihl, l4_off, end_off;
 	int err;
 
 	p->frame_len = frame_len;
-	if ((void *)(eth + 1) > data_end)
+	ip = ip_header(data, data_end, ip_off);
+	if (!ip)
 		return XNAT_STAT_PASS_NOT_IPV4;
-	if (eth->h_proto != bpf_htons(ETH_P_IP))
-		return XNAT_STAT_PASS_NOT_IPV4;
-	ip = (void *)(eth + 1);
+	p->ip_off = ip_off ? XNAT_ETH_LEN : 0;
 	if ((void *)(ip + 1) > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
 	ihl = ip->ihl * 4;
 	if (ip->version != 4 || ihl < sizeof(*ip) || (void *)ip + ihl > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
-	if (!ip_length_ok(ip, ihl, frame_len))
+	if (!ip_length_ok(ip, ihl, frame_len, p->ip_off))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (ihl > sizeof(*ip) && !ip_options_in_frame_ok(ip, ihl, data_end))
 		return XNAT_STAT_DROP_MALFORMED;
@@ -333,9 +350,9 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 	if (ip->tot_len && l4_header_len(p->t.proto) &&
 	    bpf_ntohs(ip->tot_len) - ihl < l4_header_len(p->t.proto))
 		return XNAT_STAT_DROP_MALFORMED;
-	l4_off = sizeof(*eth) + ihl;
+	l4_off = p->ip_off + ihl;
 	p->l4_off = l4_off;
-	end_off = ip->tot_len ? sizeof(*eth) + bpf_ntohs(ip->tot_len) : 0xffffffffu;
+	end_off = ip->tot_len ? p->ip_off + bpf_ntohs(ip->tot_len) : 0xffffffffu;
 	err = parse_ports(data + l4_off, l4_off, data_end, end_off, &p->t, &p->l4_fields,
 			  &p->icmp_type, &p->tcp_flags, 0);
 	if (err)
@@ -348,9 +365,10 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 /*
  * Most packets, parsed in line by the entry points without a call: IPv4
  * without options, not a fragment, TCP or UDP, all of it in the frame and
- * within its total length. Returns 0 with *p filled in (p zeroed before,
- * but for from_stack and slow), or -1 (p's tcp_flags maybe set): any other
- * packet is the full parser's (xnat_parse_xdp/tc), which says what it is.
+ * within its total length; on Ethernet (ip_off XNAT_ETH_LEN, a constant
+ * here). Returns 0 with *p filled in (p zeroed before, but for from_stack
+ * and slow), or -1 (p's tcp_flags maybe set): any other packet is the full
+ * parser's (xnat_parse_xdp/tc), which says what it is.
  */
 static __always_inline int parse_common(void *data, void *data_end, __u32 frame_len, struct xnat_pkt *p)
 {
@@ -374,6 +392,7 @@ static __always_inline int parse_common(void *data, void *data_end, __u32 frame_
 		return -1;
 	p->frame_len = frame_len;
 	ip_fields(p, ip, sizeof(*ip));
+	p->ip_off = XNAT_ETH_LEN;
 	p->l4_off = sizeof(*eth) + sizeof(*ip);
 	p->l4_fields = XNAT_L4_SPORT | XNAT_L4_DPORT | XNAT_L4_CSUM;
 	p->t.sport = l4->source;

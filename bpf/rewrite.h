@@ -156,12 +156,15 @@ static __always_inline __u32 rewrite_quote(void *data, void *data_end, const str
 static __always_inline int rewrite_packet(void *data, void *data_end, const struct xnat_pkt *p,
 					  const struct xnat_xlate *x, struct xnat_l4_diff *d, int commit)
 {
-	struct iphdr *ip = data + XNAT_IP_OFF;
-	__u32 ip_diff, ports;
+	__u32 ip_diff, ports, ip_off = p->ip_off;
+	struct iphdr *ip;
 	void *l4;
 
 	d->pseudo = 0;
 	d->data = 0;
+	if (ip_off > XNAT_IP_OFF)
+		return -1;
+	ip = data + ip_off;
 	if ((void *)(ip + 1) > data_end)
 		return -1;
 	ip_diff = set_addr(&ip->saddr, x->to.saddr, 0);

@@ -52,6 +52,7 @@ struct sip_msgs {
 	__u32 now;
 	__u32 dir;                 /* enum xnat_dir */
 	__u32 tcp;                 /* a byte stream: messages framed by Content-Length */
+	__u32 ip_off;              /* the IPv4 header in the packet (xnat_pkt.ip_off) */
 	__u32 pay_off, len;        /* the payload in the packet */
 	__u32 hdr;                 /* the L4 header's length */
 	__u32 seq;                 /* TCP: the segment's sequence number (host order) */
@@ -414,7 +415,8 @@ static __always_inline void sip_subst_init(struct xnat_sip_subst *s, const struc
 
 /* The new IP total length (and UDP length), through fresh pointers: hdr is
  * the L4 header's length, new_len the payload's. */
-static __always_inline int sip_set_lengths(void *ctx, int xdp, __u32 hdr, __u32 new_len, int udp_len)
+static __always_inline int sip_set_lengths(void *ctx, int xdp, __u32 ip_off, __u32 hdr, __u32 new_len,
+					   int udp_len)
 {
 	void *data, *end;
 	struct iphdr *ip;
@@ -423,7 +425,9 @@ static __always_inline int sip_set_lengths(void *ctx, int xdp, __u32 hdr, __u32 
 	__u32 ihl;
 
 	sip_pkt_bounds(ctx, xdp, &data, &end);
-	ip = data + sizeof(struct ethhdr);
+	if (ip_off > XNAT_IP_OFF)
+		return -1;
+	ip = data + ip_off;
 	if ((void *)(ip + 1) > end)
 		return -1;
 	ihl = ip->ihl * 4;
@@ -674,7 +678,8 @@ static __always_inline int sip_begin(void *ctx, int xdp, const struct xnat_confi
 		count_event(XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT);
 		return 0;
 	}
-	m->pay_off = sizeof(struct ethhdr) + ihl + hdr;
+	m->ip_off = p->ip_off;
+	m->pay_off = p->ip_off + ihl + hdr;
 	/* The old payload's sum, for the checksum's change. */
 	if (sip_pkt_load(ctx, xdp, m->pay_off, sc->wk.in.b, XNAT_SIP_IDX(len - 1) + 1 /* len, seen in [1, MAX] */))
 		return 0;
@@ -759,7 +764,7 @@ static __always_inline int sip_store(void *ctx, int xdp, const struct xnat_pkt *
 	 * length is bounded again where the verifier can see it. */
 	store_len = XNAT_SIP_IDX(new_len - 1) + 1; /* new_len >= 1: the same value, seen in [1, MAX] */
 	if (sip_pkt_store(ctx, xdp, m->pay_off, sc->next.b, store_len) ||
-	    sip_set_lengths(ctx, xdp, hdr, store_len, !tcp))
+	    sip_set_lengths(ctx, xdp, m->ip_off, hdr, store_len, !tcp))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (delta < 0)
 		sip_pkt_resize(ctx, xdp, delta); /* on failure the IP length still ends the datagram */

@@ -114,6 +114,8 @@ static __always_inline int slow_divert(void *ctx, int xdp, const struct xnat_pkt
 			ifindex = in_if;
 			flags = XNAT_SLOW_FROM_STACK;
 		}
+		if (!p->ip_off)
+			flags |= XNAT_SLOW_NO_L2; /* xnatd gives it an Ethernet header */
 	}
 	if (!ifindex || !len || len > XNAT_SLOW_BIG_FRAME_MAX)
 		return 0;

@@ -299,9 +299,13 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	struct xnat_xlate x = {};
 	int rc;
 
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p, cfg) : 0);
 	if (rc == XNAT_STAT_PASS_UNSUPPORTED && dir == XNAT_DIR_OUT && cfg)
 		return tc_untranslatable_out(skb, cfg, &p);
+	/* IPv4 by the stack's word, not where the parser looked: the WAN's
+	 * link is not what xnatd was told. Fail closed: never untranslated. */
+	if (rc == XNAT_STAT_PASS_NOT_IPV4 && dir == XNAT_DIR_OUT && skb->protocol == bpf_htons(ETH_P_IP))
+		return XNAT_STAT_DROP_OUT_UNTRANSLATABLE;
 	if (rc || !cfg)
 		return rc;
 	if (dir == XNAT_DIR_IN && p.t.daddr != cfg->ext_addr)
@@ -349,7 +353,7 @@ static __always_inline __u32 tc_lan(struct __sk_buff *skb, __u32 *ifindex)
 	struct xnat_xlate x = {};
 	int rc;
 
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p, NULL) : 0);
 	if (rc || !cfg)
 		return rc;
 	if (p.t.daddr != cfg->ext_addr)
@@ -461,7 +465,7 @@ static __always_inline __u32 tc_sip(struct __sk_buff *skb)
 
 	if (!sc)
 		return XNAT_STAT_DROP_MALFORMED;
-	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p) : 0);
+	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p, cfg) : 0);
 	if (!rc && cfg)
 		rc = xnat_sip_begin_tc(skb, &p, sc);
 	if (rc == XNAT_SIP_MESSAGES)

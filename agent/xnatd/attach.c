@@ -230,6 +230,11 @@ static int attach_link_xdp(struct xnatd *d, struct xnat_link_info *l, __u32 conf
 	int err;
 
 	l->path = XNAT_PATH_TC;
+	if (l->role == XNAT_LINK_WAN && d->wan_l3) {
+		/* XDP takes Ethernet frames; TC sees this link's packets as they are. */
+		snprintf(l->why, sizeof(l->why), "no link-layer header (XDP takes Ethernet frames)");
+		want = XNAT_PATH_TC;
+	}
 	if (want == XNAT_PATH_TC) {
 		xnatd_detach_xdp(l->ifindex, config_id);
 		return 0;

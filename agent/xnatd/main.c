@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 #include "addr_class.h"
 #include "gc.h"
+#include "link_kind.h"
 #include "progload.h"
 #include "xnat.skel.h"
 #include "xnatd.h"
@@ -166,19 +167,59 @@ static int build_config(const struct cli *cli, struct xnat_agent_config *c)
 	return 0;
 }
 
+/* What link the interface is (link_kind.h); -1 (said why) when xnat can't take it. */
+static int check_link(const char *role, const char *ifname, bool l3_ok, bool *l3)
+{
+	char name[16];
+	int type = xnatd_link_type(ifname);
+
+	if (type < 0) {
+		fprintf(stderr, "xnatd: %s interface %s: %s\n", role, ifname, strerror(-type));
+		return -1;
+	}
+	switch (xnat_link_kind_of((unsigned int)type)) {
+	case XNAT_LINK_ETHERNET:
+		*l3 = false;
+		return 0;
+	case XNAT_LINK_L3:
+		if (l3_ok) {
+			*l3 = true;
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	/* Nothing would translate there: refuse rather than let a LAN host's
+	 * packets leave with their private address. */
+	fprintf(stderr,
+		"xnatd: %s interface %s: its link (%s) is not one xnat can parse (%s); not starting: "
+		"nothing would be translated there\n",
+		role, ifname, xnat_arphrd_name((unsigned int)type, name, sizeof(name)),
+		l3_ok ? "Ethernet, or IPv4 without a link-layer header: PPP, tun, WireGuard, raw IP, ipip, gre"
+		      : "Ethernet");
+	return -1;
+}
+
 static int resolve_interfaces(struct xnatd *d)
 {
+	bool l3;
+
 	d->wan_ifindex = if_nametoindex(d->cfg.wan);
 	if (!d->wan_ifindex) {
 		fprintf(stderr, "xnatd: WAN interface %s: %s\n", d->cfg.wan, strerror(errno));
 		return -1;
 	}
+	if (check_link("WAN", d->cfg.wan, true, &d->wan_l3))
+		return -1;
 	for (int i = 0; i < d->cfg.n_lan; i++) {
 		d->lan_ifindex[i] = if_nametoindex(d->cfg.lan[i]);
 		if (!d->lan_ifindex[i]) {
 			fprintf(stderr, "xnatd: LAN interface %s: %s\n", d->cfg.lan[i], strerror(errno));
 			return -1;
 		}
+		if (check_link("LAN", d->cfg.lan[i], false, &l3))
+			return -1;
 	}
 	/* every one on the TC path until attached (attach.c) */
 	memset(d->links, 0, sizeof(d->links));

@@ -35,6 +35,7 @@
 #define REASM_TIMEOUT_NS (2ull * 1000000000ull)
 
 struct xnatd_slow {
+	const struct xnatd *d;
 	struct ring_buffer *rb;
 	struct xnat_reasm *reasm;
 	int pkt_fd;   /* AF_PACKET, qdisc bypassed: TC egress must not translate it twice */
@@ -80,6 +81,13 @@ static void send_frame(const uint8_t *frame, size_t len, uint32_t ifindex, void 
 		.sll_family = AF_PACKET, .sll_ifindex = (int)ifindex, .sll_halen = ETH_ALEN,
 	};
 
+	if (s->d->wan_l3 && ifindex == s->d->wan_ifindex && len > ETH_HLEN) {
+		/* No link-layer header there: the packet from its IPv4 header on. */
+		frame += ETH_HLEN;
+		len -= ETH_HLEN;
+		to.sll_protocol = htons(ETH_P_IP);
+		to.sll_halen = 0;
+	}
 	memcpy(to.sll_addr, frame, ETH_ALEN);
 	if (sendto(s->pkt_fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)len)
 		s->st.frames_sent++;
@@ -227,27 +235,41 @@ static int on_record(void *ctx, void *data, size_t size)
 	const struct xnat_slow_rec *r = data;
 	const uint8_t *frame = (const uint8_t *)(r + 1);
 	uint32_t tag;
-	size_t len;
+	size_t len, whole_len;
 
 	if (size < sizeof(*r) || r->len > size - sizeof(*r) || r->len > XNAT_SLOW_BIG_FRAME_MAX) {
 		s->st.bad_records++;
 		return 0;
 	}
 	tag = tag_of(r);
-	if (!is_fragment(frame, r->len)) {
+	if (r->flags & XNAT_SLOW_NO_L2) {
+		/* From a WAN without a link-layer header: the program and the
+		 * reassembly take Ethernet frames (the addresses are never used:
+		 * what goes back out there loses the header again). */
+		static uint8_t with_l2[ETH_HLEN + XNAT_SLOW_BIG_FRAME_MAX];
+
+		memset(with_l2, 0, 12);
+		with_l2[12] = 0x08, with_l2[13] = 0x00;
+		memcpy(with_l2 + ETH_HLEN, frame, r->len);
+		frame = with_l2;
+		len = r->len + ETH_HLEN;
+	} else {
+		len = r->len;
+	}
+	if (!is_fragment(frame, len)) {
 		/* A whole datagram: its SIP message too big for the fast path. */
 		s->st.whole_in++;
-		datagram_send(s, frame, r->len, tag, XNAT_SLOW_NO_DIVERT);
+		datagram_send(s, frame, len, tag, XNAT_SLOW_NO_DIVERT);
 		return 0;
 	}
 	s->st.fragments_in++;
-	switch (xnat_reasm_add(s->reasm, frame, r->len, tag, now_ns(), whole, sizeof(whole), &len, give_back, s)) {
+	switch (xnat_reasm_add(s->reasm, frame, len, tag, now_ns(), whole, sizeof(whole), &whole_len, give_back, s)) {
 	case XNAT_REASM_COMPLETE:
 		s->st.datagrams++;
-		datagram_send(s, whole, len, tag, 0);
+		datagram_send(s, whole, whole_len, tag, 0);
 		break;
 	case XNAT_REASM_INVALID:
-		give_back(frame, r->len, tag, s); /* the fast path decides what it is */
+		give_back(frame, len, tag, s); /* the fast path decides what it is */
 		break;
 	default:
 		break;
@@ -275,6 +297,7 @@ int xnatd_slow_start(struct xnatd *d)
 
 	if (!s)
 		return -1;
+	s->d = d;
 	s->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* protocol 0: sends only */
 	s->mtu_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	s->reasm = xnat_reasm_new(&lim);

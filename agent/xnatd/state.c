@@ -49,6 +49,8 @@ int xnatd_push_config(struct xnatd *d)
 	xnat_config_to_map(&d->cfg, &m);
 	m.ext_addr = d->ext_addr;
 	m.wan_ifindex = d->wan_ifindex;
+	if (d->wan_l3)
+		m.flags |= XNAT_CFG_WAN_L3;
 	/* the paths attach.c chose: XDP redirects only to these */
 	for (int i = 0, n = 0; i < d->n_links; i++) {
 		if (d->links[i].path == XNAT_PATH_TC)

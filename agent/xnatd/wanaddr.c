@@ -7,10 +7,26 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include "xnatd.h"
+
+int xnatd_link_type(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	close(fd);
+	return err ? err : ifr.ifr_hwaddr.sa_family;
+}
 
 __be32 xnatd_wan_address(unsigned int ifindex)
 {

@@ -20,6 +20,7 @@ struct xnatd_leases;
 struct xnatd {
 	struct xnat_agent_config cfg;
 	unsigned int wan_ifindex;
+	bool wan_l3;                  /* the WAN has no link-layer header (XNAT_CFG_WAN_L3) */
 	unsigned int lan_ifindex[XNAT_MAX_LAN];
 	struct xnat_bpf *skel;
 	struct xnat_map_fds maps;
@@ -110,6 +111,9 @@ int xnatd_netlink_open(void);
 #define XNATD_NL_LINK 2u     /* an interface changed: a bridge's ports may have */
 /* Drain the netlink socket: what changed (XNATD_NL_*), for the WAN ifindex. */
 unsigned int xnatd_netlink_changed(int fd, unsigned int ifindex);
+
+/* wanaddr.c: the interface's link type (ARPHRD_*), or -errno. */
+int xnatd_link_type(const char *ifname);
 
 /* slowpath.c: SIP fragments reassembled and rewritten (include/xnat/slowpath.h). */
 struct xnatd_slow_stats {

@@ -81,6 +81,9 @@ enum xnat_owner {
 #define XNAT_CFG_HAIRPIN (1u << 1)
 #define XNAT_CFG_WAN_XDP (1u << 2) /* the WAN is on the XDP path: XDP may redirect to it */
 #define XNAT_CFG_BRIDGE_PORTS (1u << 3) /* XDP runs on bridge ports too: xnat_bridge_ports (links.h) */
+/* The WAN has no link-layer header (PPP, WireGuard, tun, raw-IP modems,
+ * IP tunnels): its packets start at the IPv4 header, the TC path only. */
+#define XNAT_CFG_WAN_L3 (1u << 4)
 
 /* LAN interfaces a gateway has at most (one XDP program, one TC program each). */
 #define XNAT_MAX_LAN 8

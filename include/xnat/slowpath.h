@@ -34,6 +34,7 @@ enum xnat_slow_flags {
 	XNAT_SLOW_RUN = 1,        /* set by the program: it saw valid metadata */
 	XNAT_SLOW_NO_DIVERT = 2,  /* translate the fragment as is (given back by xnatd) */
 	XNAT_SLOW_FROM_STACK = 4, /* the stack already forwarded it: TTL was decremented */
+	XNAT_SLOW_NO_L2 = 8,      /* a record's frame starts at the IPv4 header (XNAT_CFG_WAN_L3) */
 };
 
 /* In front of the frame of a slow-path run (xdp_md.data_meta .. data). */
@@ -50,7 +51,7 @@ struct xnat_slow_rec {
 	__u32 ifindex; /* the interface it came in by (the LAN one for outbound) */
 	__u32 len;     /* bytes of the frame */
 	__u8 dir;      /* enum xnat_dir */
-	__u8 flags;    /* XNAT_SLOW_FROM_STACK when a TC hook handed it over */
+	__u8 flags;    /* XNAT_SLOW_FROM_STACK when a TC hook handed it over; XNAT_SLOW_NO_L2 */
 	__u8 pad[2];
 };
 

@@ -254,7 +254,7 @@ xnatd_start() {
 	local lan
 	for lan in ${XNATD_LANS:-gl1 gl2}; do conf+=(--lan "$lan"); done
 	# A plain command, so that $! is xnatd itself.
-	nsenter --net=/run/netns/"$NS_GW" -- "$XNATD" --wan gw0 \
+	nsenter --net=/run/netns/"$NS_GW" -- "$XNATD" --wan "${XNATD_WAN:-gw0}" \
 		--pin-root "$PIN" --state-dir "$TMP/state" "${conf[@]}" "$@" >>"$TMP/xnatd.log" 2>&1 &
 	XNATD_PID=$!
 	if ! wait_for test -e "$PIN/xnatd_pid"; then

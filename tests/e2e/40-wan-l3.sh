@@ -1,0 +1,112 @@
+#!/bin/bash
+# nft: yes
+# A WAN without Ethernet: a tun device (as PPPoE's ppp0, a WireGuard
+# interface or a raw-IP modem: packets start at the IPv4 header), carried
+# over UDP between the gateway and the WAN host by socat. xnatd translates
+# on it by the TC path (XDP takes Ethernet frames only): ping, TCP both
+# ways, UDP with endpoint-independent mapping, a static forward, an ICMP
+# error back to the LAN host; the WAN side never sees a private address.
+# xnatd refuses a WAN whose link it can't parse (a sit tunnel: IPv6 in
+# IPv4), saying why, rather than let packets leave untranslated. The
+# reference is nftables masquerade on the tun.
+source "$(dirname "$0")/lib.sh"
+TUN_GW=192.0.2.1 TUN_WAN=192.0.2.2 TUN_WAN_B=192.0.2.9
+e2e_setup || bail
+# The carrier: UDP 7100 between the veth addresses, the gateway's own traffic.
+gw socat UDP-DATAGRAM:$WAN:7100,bind=$EXT:7100 TUN:$TUN_GW/30,tun-name=t0,iff-no-pi,iff-up \
+	>/dev/null 2>"$TMP/socat-gw.err" &
+wan socat UDP-DATAGRAM:$EXT:7100,bind=$WAN:7100 TUN:$TUN_WAN/30,tun-name=t1,iff-no-pi,iff-up \
+	>/dev/null 2>"$TMP/socat-wan.err" &
+wait_for gw ip link show t0 up >/dev/null 2>&1 && wait_for wan ip link show t1 up >/dev/null 2>&1 ||
+	bail "tun pair"
+ip -n "$NS_WAN" addr add $TUN_WAN_B/32 dev t1
+ip -n "$NS_GW" route replace default dev t0
+wait_for gw ping -c1 -W1 $TUN_WAN >/dev/null || bail "the tun pair carries nothing"
+expect_eq "t0 has no link-layer header" "$(gw ip -o link show t0 | grep -o 'link/none')" link/none
+
+case $GW in
+xnat) XNATD_WAN=t0 xnatd_start || bail "xnatd on t0" ;;
+nft)
+	gw sysctl -qw net.ipv4.ip_forward=1
+	gw nft -f - <<-NFT || bail "nft"
+	table ip xe {
+		chain post {
+			type nat hook postrouting priority srcnat;
+			oifname "t0" masquerade
+		}
+	}
+	NFT
+	;;
+esac
+if [[ $GW == xnat ]]; then
+	sed -n 's/^/#   /; /ready:/p' "$TMP/xnatd.log"
+	check "xnatd is ready on t0 with its address" grep -q "ready: .*t0.*(external address $TUN_GW)" "$TMP/xnatd.log"
+	xnatctl status >"$TMP/status.txt"; grep -A3 "^interfaces" "$TMP/status.txt" | sed "s/^/#   /"
+	check "... on the TC path, and xnatctl status says why" grep -q "t0 .*WAN, tc path: no link-layer header" "$TMP/status.txt"
+fi
+
+# What the WAN side sees: every IPv4 packet on t1.
+wan timeout 60 tcpdump -l -n -i t1 ip >"$TMP/t1.txt" 2>"$TMP/t1.err" &
+wait_for grep -q "listening on" "$TMP/t1.err" || bail "tcpdump"
+
+check "ping from lan1 to the WAN host across t0" lan1 ping -c2 -W2 $TUN_WAN
+WAN=$TUN_WAN tcp_both_ways "TCP over t0"
+echo_server "$NS_WAN" tcp 9002 $TUN_WAN
+seen=$(ask lan2 tcp $TUN_WAN 9002)
+expect_eq "the TCP server sees the external address" "${seen%:*}" "$TUN_GW"
+
+# UDP, and the same mapping to two WAN hosts (EIM, RFC 4787 REQ-1).
+udp_peer wanp "$NS_WAN" 0.0.0.0 7000 || bail "WAN UDP peer"
+udp_peer lanp "$NS_LAN1" $LAN1 5004 || bail "LAN UDP peer"
+udp_send lanp 5004 $TUN_WAN 7000 eim-1
+udp_send lanp 5004 $TUN_WAN_B 7000 eim-2
+check "UDP reaches the WAN host" udp_got wanp "^7000 $TUN_GW:[0-9]+ eim-1\$"
+check "... and its second address" udp_got wanp "^7000 $TUN_GW:[0-9]+ eim-2\$"
+p1=$(sed -n "s/^7000 $TUN_GW:\([0-9]*\) eim-1\$/\1/p" "$TMP/wanp.rx")
+p2=$(sed -n "s/^7000 $TUN_GW:\([0-9]*\) eim-2\$/\1/p" "$TMP/wanp.rx")
+differs_eq "the same external port for both (EIM)" "$p1" "$p2"
+udp_send wanp 7000 $TUN_GW "${p1:-0}" reply-1
+check "the WAN host's answer reaches lan1" udp_got lanp "^5004 $TUN_WAN:7000 reply-1\$"
+
+# An ICMP error from the WAN host (UDP to a closed port) goes back to lan1.
+out=$(lan1 python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+s.connect(('$TUN_WAN', 7999)); s.send(b'x')
+try:
+    s.recv(10); print('answered')
+except ConnectionRefusedError: print('refused')
+except socket.timeout: print('timeout')" 2>&1)
+expect_eq "a UDP datagram to a closed port: lan1 gets the port unreachable" "$out" refused
+
+# A static forward from the WAN side to lan1.
+case $GW in
+xnat) xnatctl forward add tcp 8080 $LAN1:8000 >/dev/null ;;
+nft) gw nft add chain ip xe pre '{ type nat hook prerouting priority dstnat; }' &&
+	gw nft add rule ip xe pre iifname t0 tcp dport 8080 dnat to $LAN1:8000 ;;
+esac
+echo_server "$NS_LAN1" tcp 8000
+seen=$(ask wan tcp $TUN_GW 8080)
+expect_eq "a static forward: the WAN host reaches lan1's server (it sees the WAN host)" "${seen%:*}" "$TUN_WAN"
+
+sleep 0.2
+total=$(grep -c . "$TMP/t1.txt")
+leaks=$(grep -c '192\.168\.' "$TMP/t1.txt")
+echo "# [$GW] IPv4 packets seen on the WAN side: $total"
+check "the WAN side saw the traffic (more than 100 packets)" test "$total" -gt 100
+expect_eq "... and never a private address" "$leaks" 0
+
+if [[ $GW == xnat ]]; then
+	n=$(($(counter translated_out) + $(counter translated_in)))
+	echo "# [xnat] translated: $n, pass_not_ipv4: $(counter pass_not_ipv4)"
+	check "xnat translated on t0 (more than 100 packets)" test "$n" -gt 100
+	# A WAN xnat can't parse: refused, and said why (the twin: t0 above).
+	gw "$XNATD" --wan lo --lan gl1 --pin-root "$PIN-lo" --state-dir "$TMP/state-lo" >"$TMP/lo.log" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$TMP/lo.log" | head -3
+	check "xnatd refuses a WAN whose link it can't parse (lo: exit 1)" test $rc -eq 1
+	check "... saying so: its link (loopback) is not one xnat can parse" \
+		grep -q "WAN interface lo: its link (loopback) is not one xnat can parse" "$TMP/lo.log"
+	check "... and attaches nothing there" bash -c "! tc -n $NS_GW filter show dev lo egress | grep -q xnat"
+fi
+e2e_finish
