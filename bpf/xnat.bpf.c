@@ -267,13 +267,17 @@ int xnat_xdp_wan(struct xdp_md *ctx)
 
 /* ---------------------------------------------------------------- TC */
 
-/* Is addr one of the gateway's own addresses? The route to it is local. */
-__attribute__((noinline)) int xnat_addr_is_local_tc(struct __sk_buff *skb, __be32 addr)
+/* Did the gateway itself send this packet from addr? Never one the stack
+ * forwarded (it came in by an interface); else, its source is one of the
+ * gateway's addresses (the route to it is local). */
+__attribute__((noinline)) int xnat_sent_by_gateway_tc(struct __sk_buff *skb, __be32 addr)
 {
 	struct bpf_fib_lookup fib = {
 		.family = AF_INET, .ipv4_dst = addr, .ifindex = skb->ifindex,
 	};
 
+	if (skb->ingress_ifindex)
+		return 0;
 	return bpf_fib_lookup(skb, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
 }
 
@@ -285,9 +289,27 @@ __attribute__((noinline)) int xnat_addr_is_local_tc(struct __sk_buff *skb, __be3
 static __always_inline int tc_untranslatable_out(struct __sk_buff *skb, const struct xnat_config *cfg,
 						 const struct xnat_pkt *p)
 {
-	if (!p->ihl || p->t.saddr == cfg->ext_addr || xnat_addr_is_local_tc(skb, p->t.saddr))
+	if (!p->ihl || (p->t.saddr == cfg->ext_addr && !skb->ingress_ifindex) ||
+	    xnat_sent_by_gateway_tc(skb, p->t.saddr))
 		return XNAT_STAT_PASS_UNSUPPORTED;
 	return XNAT_STAT_DROP_OUT_UNTRANSLATABLE;
+}
+
+/*
+ * Leaving by the WAN while NAT is off (xnatd knows no external address yet:
+ * a new PPP session, a WAN that lost its address): a LAN host's packet
+ * would leave with its private source. Only the gateway's own go on.
+ */
+static __always_inline int tc_disabled_out(struct __sk_buff *skb, const struct xnat_config *cfg,
+					   struct xnat_pkt *p)
+{
+	int rc = parse_tc(skb, p, cfg);
+
+	if (rc == XNAT_STAT_PASS_NOT_IPV4 && skb->protocol != bpf_htons(ETH_P_IP))
+		return XNAT_STAT_PASS_DISABLED;
+	if (!rc && xnat_sent_by_gateway_tc(skb, p->t.saddr))
+		return XNAT_STAT_PASS_DISABLED;
+	return XNAT_STAT_DROP_OUT_NO_ADDRESS;
 }
 
 /* The stack path, WAN only: ingress translates what XDP passed, egress what
@@ -300,6 +322,8 @@ static __always_inline __u32 tc_nat(struct __sk_buff *skb, enum xnat_dir dir)
 	int rc;
 
 	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_tc(skb, &p, cfg) : 0);
+	if (rc == XNAT_STAT_PASS_DISABLED && dir == XNAT_DIR_OUT && cfg)
+		return tc_disabled_out(skb, cfg, &p);
 	if (rc == XNAT_STAT_PASS_UNSUPPORTED && dir == XNAT_DIR_OUT && cfg)
 		return tc_untranslatable_out(skb, cfg, &p);
 	/* IPv4 by the stack's word, not where the parser looked: the WAN's

@@ -295,6 +295,23 @@ fail:
 	return -1;
 }
 
+/* The WAN's programs on d->wan_ifindex, a new interface of the WAN's name
+ * (the old one went with its interface). */
+int xnatd_attach_wan(struct xnatd *d)
+{
+	const struct xnat_agent_config *c = &d->cfg;
+	struct xnat_bpf *s = d->skel;
+
+	/* egress first: what leaves there is translated, or dropped */
+	if (attach_tc(c->wan, d->wan_ifindex, BPF_TC_EGRESS, s->progs.xnat_tc_egress) ||
+	    attach_tc(c->wan, d->wan_ifindex, BPF_TC_INGRESS, s->progs.xnat_tc_ingress))
+		return -1;
+	if (attach_link_xdp(d, &d->links[0], xnatd_config_id(c->pin_root)) || xnatd_push_config(d))
+		return -1;
+	publish_links(d);
+	return 0;
+}
+
 static void remove_dir(const char *path)
 {
 	DIR *dir = opendir(path);

@@ -167,14 +167,15 @@ static int build_config(const struct cli *cli, struct xnat_agent_config *c)
 	return 0;
 }
 
-/* What link the interface is (link_kind.h); -1 (said why) when xnat can't take it. */
-static int check_link(const char *role, const char *ifname, bool l3_ok, bool *l3)
+/* What link the interface is (link_kind.h): 0, *l3 set; -1 with why when
+ * xnat can't take it (nothing would be translated there). */
+static int check_link(const char *role, const char *ifname, bool l3_ok, bool *l3, char *why, size_t len)
 {
 	char name[16];
 	int type = xnatd_link_type(ifname);
 
 	if (type < 0) {
-		fprintf(stderr, "xnatd: %s interface %s: %s\n", role, ifname, strerror(-type));
+		snprintf(why, len, "%s interface %s: %s", role, ifname, strerror(-type));
 		return -1;
 	}
 	switch (xnat_link_kind_of((unsigned int)type)) {
@@ -190,19 +191,16 @@ static int check_link(const char *role, const char *ifname, bool l3_ok, bool *l3
 	default:
 		break;
 	}
-	/* Nothing would translate there: refuse rather than let a LAN host's
-	 * packets leave with their private address. */
-	fprintf(stderr,
-		"xnatd: %s interface %s: its link (%s) is not one xnat can parse (%s); not starting: "
-		"nothing would be translated there\n",
-		role, ifname, xnat_arphrd_name((unsigned int)type, name, sizeof(name)),
-		l3_ok ? "Ethernet, or IPv4 without a link-layer header: PPP, tun, WireGuard, raw IP, ipip, gre"
-		      : "Ethernet");
+	snprintf(why, len, "%s interface %s: its link (%s) is not one xnat can parse (%s)", role, ifname,
+		 xnat_arphrd_name((unsigned int)type, name, sizeof(name)),
+		 l3_ok ? "Ethernet, or IPv4 without a link-layer header: PPP, tun, WireGuard, raw IP, ipip, gre"
+		       : "Ethernet");
 	return -1;
 }
 
 static int resolve_interfaces(struct xnatd *d)
 {
+	char why[160];
 	bool l3;
 
 	d->wan_ifindex = if_nametoindex(d->cfg.wan);
@@ -210,16 +208,22 @@ static int resolve_interfaces(struct xnatd *d)
 		fprintf(stderr, "xnatd: WAN interface %s: %s\n", d->cfg.wan, strerror(errno));
 		return -1;
 	}
-	if (check_link("WAN", d->cfg.wan, true, &d->wan_l3))
+	/* A link xnat can't parse: refuse rather than let a LAN host's packets
+	 * leave with their private address. */
+	if (check_link("WAN", d->cfg.wan, true, &d->wan_l3, why, sizeof(why))) {
+		fprintf(stderr, "xnatd: %s; not starting: nothing would be translated there\n", why);
 		return -1;
+	}
 	for (int i = 0; i < d->cfg.n_lan; i++) {
 		d->lan_ifindex[i] = if_nametoindex(d->cfg.lan[i]);
 		if (!d->lan_ifindex[i]) {
 			fprintf(stderr, "xnatd: LAN interface %s: %s\n", d->cfg.lan[i], strerror(errno));
 			return -1;
 		}
-		if (check_link("LAN", d->cfg.lan[i], false, &l3))
+		if (check_link("LAN", d->cfg.lan[i], false, &l3, why, sizeof(why))) {
+			fprintf(stderr, "xnatd: %s; not starting\n", why);
 			return -1;
+		}
 	}
 	/* every one on the TC path until attached (attach.c) */
 	memset(d->links, 0, sizeof(d->links));
@@ -291,6 +295,36 @@ static void follow_address(struct xnatd *d)
 	xnatd_pcp_address_changed(d);
 	xnatd_upnp_address_changed(d);
 	notify_status(d);
+}
+
+/*
+ * The WAN interface made anew under its name (pppd creates a new ppp0 for
+ * each session, a VPN its interface on each start): the programs follow it
+ * to its new ifindex, with its link type and address. One xnat can't parse
+ * gets the egress program all the same, which then drops every IPv4 packet
+ * leaving there (never untranslated): closed until the link is one again.
+ */
+static void follow_wan_link(struct xnatd *d)
+{
+	unsigned int now = if_nametoindex(d->cfg.wan);
+	char why[160];
+	bool l3;
+
+	if (!now || now == d->wan_ifindex)
+		return;
+	d->wan_ifindex = now;
+	d->links[0].ifindex = now;
+	if (check_link("WAN", d->cfg.wan, true, &l3, why, sizeof(why))) {
+		d->wan_l3 = false;
+		xlog_err("%s: every IPv4 packet leaving it is dropped until it is one", why);
+	} else {
+		d->wan_l3 = l3;
+		xlog_info("WAN %s is a new interface (ifindex %u, %s): translating there", d->cfg.wan, now,
+			  l3 ? "no link-layer header" : "Ethernet");
+	}
+	if (xnatd_attach_wan(d))
+		xlog_err("WAN %s: cannot attach the programs there", d->cfg.wan);
+	follow_address(d);
 }
 
 /* What the SIP fragment slow path did since the last time it was logged. */
@@ -475,6 +509,8 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 		if (p[2].revents & POLLIN) {
 			unsigned int changed = xnatd_netlink_changed(d->nl_fd, d->wan_ifindex);
 
+			if (changed & XNATD_NL_LINK)
+				follow_wan_link(d);
 			if (changed & XNATD_NL_WAN_ADDR)
 				follow_address(d);
 			if ((changed & XNATD_NL_LINK) && xnatd_bridge_ports_wanted(d))

@@ -60,6 +60,8 @@ void xnatd_remove_pidlink(const char *pin_root);
 
 /* attach.c: TC on every interface first, then XDP where it delivers (paths.c). */
 int xnatd_attach(struct xnatd *d);
+/* The WAN's programs again, on its new interface (d->wan_ifindex). */
+int xnatd_attach_wan(struct xnatd *d);
 /* Id of the config map pinned under pin_root (0: none): what makes a program ours. */
 __u32 xnatd_config_id(const char *pin_root);
 /* Attach prog in path's mode, replacing a previous xnatd's (quiet: the

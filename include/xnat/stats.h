@@ -61,7 +61,8 @@
 	X(DROP_HAIRPIN_UNRESOLVED, "drop_hairpin_unresolved")          \
 	X(DROP_SESSION_CONFLICT, "drop_session_conflict")              \
 	X(DROP_SPOOFED,       "drop_lan_spoofed_source")                \
-	X(DROP_WAN_TO_LAN,    "drop_wan_to_lan")
+	X(DROP_WAN_TO_LAN,    "drop_wan_to_lan")                        \
+	X(DROP_OUT_NO_ADDRESS, "drop_out_no_external_address")
 
 #define XNAT_STAT_ENUM(name, str) XNAT_STAT_##name,
 enum xnat_stat {

@@ -115,7 +115,13 @@ static void disabled(void)
 	cfg_edit(cfg_set_flags, XNAT_CFG_HAIRPIN | XNAT_CFG_WAN_XDP);
 	t_ok(spec_untouched(run_xdp_lan, &s, V_XDP_PASS, XNAT_STAT_PASS_DISABLED),
 	     "NAT disabled (no external address yet): LAN packet untouched, pass_nat_disabled");
-	t_ok(spec_untouched(run_tc_egress, &s, V_TC_OK, XNAT_STAT_PASS_DISABLED), "NAT disabled: TC egress untouched");
+	/* Leaving by the WAN untranslated, a LAN host's packet would carry its
+	 * private source: dropped. The gateway's own goes on (the twin). */
+	t_ok(spec_untouched(run_tc_egress, &s, V_TC_SHOT, XNAT_STAT_DROP_OUT_NO_ADDRESS),
+	     "NAT disabled: a LAN host's packet leaving by the WAN is dropped (drop_out_no_external_address)");
+	s = flow_spec(IPPROTO_UDP, EXT, 5000, REM, 53);
+	t_ok(spec_untouched(run_tc_egress, &s, V_TC_OK, XNAT_STAT_PASS_DISABLED),
+	     "NAT disabled: the gateway's own packet leaves untouched (pass_nat_disabled)");
 	s = from_wan(flow_spec(IPPROTO_UDP, REM, 53, EXT, 5000), MAC_REM);
 	t_ok(spec_untouched(run_xdp_wan, &s, V_XDP_PASS, XNAT_STAT_PASS_DISABLED), "NAT disabled: WAN packet untouched");
 	t_ok(spec_untouched(run_tc_ingress, &s, V_TC_OK, XNAT_STAT_PASS_DISABLED), "NAT disabled: TC ingress untouched");

@@ -7,15 +7,24 @@
 # ways, UDP with endpoint-independent mapping, a static forward, an ICMP
 # error back to the LAN host; the WAN side never sees a private address.
 # xnatd refuses a WAN whose link it can't parse (a sit tunnel: IPv6 in
-# IPv4), saying why, rather than let packets leave untranslated. The
-# reference is nftables masquerade on the tun.
+# IPv4), saying why, rather than let packets leave untranslated. Then the
+# WAN is made anew, as pppd does for each session: t0 goes, comes back
+# without an address (nothing from lan1 may leave: dropped, counted), then
+# with another one, and xnatd follows it there. The reference is nftables
+# masquerade on the tun.
 source "$(dirname "$0")/lib.sh"
-TUN_GW=192.0.2.1 TUN_WAN=192.0.2.2 TUN_WAN_B=192.0.2.9
+TUN_GW=192.0.2.1 TUN_WAN=192.0.2.2 TUN_WAN_B=192.0.2.9 TUN_GW2=192.0.2.3
 e2e_setup || bail
 # The carrier: UDP 7100 between the veth addresses, the gateway's own traffic.
-gw socat UDP-DATAGRAM:$WAN:7100,bind=$EXT:7100 TUN:$TUN_GW/30,tun-name=t0,iff-no-pi,iff-up \
-	>/dev/null 2>"$TMP/socat-gw.err" &
-wan socat UDP-DATAGRAM:$EXT:7100,bind=$WAN:7100 TUN:$TUN_WAN/30,tun-name=t1,iff-no-pi,iff-up \
+# tun_gw [ADDR/BITS]: the gateway's end, t0 (without an address unless given)
+tun_gw() {
+	# (a plain command: $! is socat itself, nsenter execs it)
+	nsenter --net=/run/netns/"$NS_GW" -- socat UDP-DATAGRAM:$WAN:7100,bind=$EXT:7100 \
+		"TUN${1:+:$1},tun-name=t0,iff-no-pi,iff-up" >/dev/null 2>>"$TMP/socat-gw.err" &
+	SOCAT_GW=$!
+}
+tun_gw $TUN_GW/29
+wan socat UDP-DATAGRAM:$EXT:7100,bind=$WAN:7100 TUN:$TUN_WAN/29,tun-name=t1,iff-no-pi,iff-up \
 	>/dev/null 2>"$TMP/socat-wan.err" &
 wait_for gw ip link show t0 up >/dev/null 2>&1 && wait_for wan ip link show t1 up >/dev/null 2>&1 ||
 	bail "tun pair"
@@ -89,9 +98,31 @@ echo_server "$NS_LAN1" tcp 8000
 seen=$(ask wan tcp $TUN_GW 8080)
 expect_eq "a static forward: the WAN host reaches lan1's server (it sees the WAN host)" "${seen%:*}" "$TUN_WAN"
 
+# The WAN made anew, first without an address, while lan1 pings all along.
+lan1 ping -i 0.05 -W 1 $TUN_WAN >"$TMP/ping-bg.txt" 2>&1 &
+ping_bg=$!
+kill $SOCAT_GW
+wait $SOCAT_GW 2>/dev/null
+wait_for bash -c "! ip -n $NS_GW link show t0 >/dev/null 2>&1" || bail "t0 did not go"
+tun_gw
+wait_for gw ip link show t0 up >/dev/null 2>&1 || { sed "s/^/#   /" "$TMP"/socat-*.err; bail "t0 did not come back"; }
+[[ $GW == xnat ]] && { wait_for grep -q "WAN t0 is a new interface" "$TMP/xnatd.log" || bail "xnatd did not see t0 come back"; }
+ip -n "$NS_GW" route replace default dev t0
+if [[ $GW == xnat ]]; then
+	check "xnatd followed t0 to its new interface" grep -q "WAN t0 is a new interface (ifindex [0-9]*, no link-layer header)" "$TMP/xnatd.log"
+	check "without an address, lan1's packets reach t0 and are dropped (drop_out_no_external_address)" \
+		wait_for bash -c "[[ \$($XNATCTL --pin-root $PIN stats --json | sed -n 's/.*\"drop_out_no_external_address\":{\"packets\":\([0-9]*\),.*/\1/p') -gt 3 ]]"
+fi
+ip -n "$NS_GW" addr add $TUN_GW2/29 dev t0
+check "with its new address, t0 carries lan1's pings again, from $TUN_GW2" \
+	wait_for grep -q "IP $TUN_GW2 > $TUN_WAN: ICMP echo request" "$TMP/t1.txt"
+[[ $GW == xnat ]] && check "xnatd took the new address" grep -q "external address of t0: $TUN_GW2" "$TMP/xnatd.log"
+kill $ping_bg 2>/dev/null
+
 sleep 0.2
 total=$(grep -c . "$TMP/t1.txt")
-leaks=$(grep -c '192\.168\.' "$TMP/t1.txt")
+leaks=$(grep -c "192\.168\." "$TMP/t1.txt")
+grep "192\.168\." "$TMP/t1.txt" | head -5 | sed "s/^/#   leak: /"
 echo "# [$GW] IPv4 packets seen on the WAN side: $total"
 check "the WAN side saw the traffic (more than 100 packets)" test "$total" -gt 100
 expect_eq "... and never a private address" "$leaks" 0
