@@ -32,6 +32,7 @@ struct xnat_xlate {
 	__u32 sip_pseudo; /* the SIP ALG's change of the L4 checksum: pseudo-header ... */
 	__u32 sip_data;   /* ... and the rest (0, 0 when it changed nothing) */
 	__u8 slow;        /* a later fragment whose first one went to the slow path */
+	__u16 mss;        /* a SYN crossing the WAN: its MSS clamped to this (0: none; bpf/mss.h) */
 };
 
 /* What xnat_session_out() and xnat_session_in() are asked: a packet's
@@ -481,7 +482,11 @@ static __always_inline int nat_translate(const struct xnat_config *cfg, const st
 {
 	int rc = hairpin ? XNAT_NO_SESSION : nat_established(cfg, p, dir, x);
 
-	return rc == XNAT_NO_SESSION ? xnat_decide(p, dir, hairpin, x) : rc;
+	if (rc == XNAT_NO_SESSION)
+		rc = xnat_decide(p, dir, hairpin, x);
+	if (!rc && !hairpin && (p->tcp_flags & XNAT_FLOW_SYN) && p->t.proto == IPPROTO_TCP && !p->icmp_error)
+		x->mss = cfg->wan_mss;
+	return rc;
 }
 
 #endif

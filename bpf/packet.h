@@ -17,6 +17,7 @@
 #include "forward.h"
 #include "slowpath.h"
 #include "config.h"
+#include "mss.h"
 
 /* Enough linear bytes for Ethernet, IPv4 with options, an ICMP error and the
  * quoted IPv4 header with options and a TCP header. */
@@ -93,6 +94,7 @@ static __always_inline int parse_tc(struct __sk_buff *skb, struct xnat_pkt *p, c
 static __always_inline int send_xdp(struct xdp_md *ctx, const struct xnat_pkt *p, const struct xnat_xlate *x,
 				    const struct xnat_next_hop *hop)
 {
+	__u32 mss = x->mss ? mss_clamp(ctx, 1, p, x->mss) : 0;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
@@ -101,7 +103,7 @@ static __always_inline int send_xdp(struct xdp_md *ctx, const struct xnat_pkt *p
 
 	if ((void *)(ip + 1) > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
-	if (rewrite_packet(data, data_end, p, x, &d, 1))
+	if (rewrite_packet(data, data_end, p, x, &d, 1, mss))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (!(p->slow & XNAT_SLOW_FROM_STACK))
 		ip_decrease_ttl(ip);
@@ -147,13 +149,14 @@ __attribute__((noinline)) int xnat_forward_xdp(struct xdp_md *ctx, const struct 
  */
 static __always_inline int send_tc(struct __sk_buff *skb, const struct xnat_pkt *p, const struct xnat_xlate *x)
 {
+	__u32 mss = x->mss ? mss_clamp(skb, 0, p, x->mss) : 0;
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	struct xnat_l4_diff d;
 	__u32 csum_off;
 	__u64 flags;
 
-	if (rewrite_packet(data, data_end, p, x, &d, 0))
+	if (rewrite_packet(data, data_end, p, x, &d, 0, mss))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (!(p->l4_fields & XNAT_L4_CSUM) || p->t.proto == IPPROTO_ICMP || p->frag == XNAT_FRAG_LATER)
 		return x->stat;

@@ -151,10 +151,11 @@ static __always_inline __u32 rewrite_quote(void *data, void *data_end, const str
  * Write x into the packet at data. Returns 0 with the outer TCP/UDP
  * checksum's diffs in *d, or -1 when the packet isn't what the parser saw.
  * commit: write the TCP/UDP checksum too (XDP; TC leaves it to
- * bpf_l4_csum_replace()), with the SIP ALG's changes of x added.
+ * bpf_l4_csum_replace()), with the SIP ALG's changes of x and extra (the
+ * MSS clamp's) added.
  */
 static __always_inline int rewrite_packet(void *data, void *data_end, const struct xnat_pkt *p,
-					  const struct xnat_xlate *x, struct xnat_l4_diff *d, int commit)
+					  const struct xnat_xlate *x, struct xnat_l4_diff *d, int commit, __u32 extra)
 {
 	__u32 ip_diff, ports, ip_off = p->ip_off;
 	struct iphdr *ip;
@@ -185,7 +186,7 @@ static __always_inline int rewrite_packet(void *data, void *data_end, const stru
 		return 0;
 	}
 	d->pseudo = xnat_csum_add(ip_diff, x->sip_pseudo);
-	d->data = xnat_csum_add(ports, x->sip_data);
+	d->data = xnat_csum_add(xnat_csum_add(ports, x->sip_data), extra);
 	if (commit)
 		fix_l4_csum(l4, data_end, p->t.proto, p->l4_fields, xnat_csum_add(d->pseudo, d->data), NULL);
 	return 0;

@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "nat_core.h"
 #include "pkt_access.h"
+#include "tcp_opts.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -74,73 +75,21 @@ static __always_inline void sip_tcp_note(const struct xnat_seqadj_key *k, enum x
 	a->last_seen = now;
 }
 
-/* The checksum change of one byte at offset off of the TCP header. */
-static __always_inline __u32 csum_byte(__u32 diff, __u32 off, __u8 old, __u8 new)
-{
-	__u16 o = off & 1 ? old : (__u16)old << 8, n = off & 1 ? new : (__u16)new << 8;
-
-	return xnat_csum_diff16(diff, bpf_htons(o), bpf_htons(n));
-}
-
-/* A SYN's options (at most 40 bytes), copied out of the packet for the
- * option walk; 64 so that a masked index is always in it. */
-#define SIP_TCP_OPTS_MAX 40
-
-struct sip_tcp_opts {
-	__u8 b[64];
-};
-
-/*
- * Where SACK-permitted (kind 4, length 2) is among the n bytes of options,
- * or -1. A BPF global function: the verifier walks it once, on its own (in
- * line, the walk's many states per byte exceeded its budget).
- */
-__attribute__((noinline)) int sip_tcp_find_sack_perm(const struct sip_tcp_opts *o, __u32 n)
-{
-	__u64 starts = 1; /* bit i: an option starts at byte i (as xnat_ip_options_ok() walks) */
-	__u8 kind, len;
-
-	if (!o || n > SIP_TCP_OPTS_MAX)
-		return -1;
-	for (__u32 i = 0; i < SIP_TCP_OPTS_MAX - 1; i++) {
-		if (i >= n)
-			return -1;
-		if (!((starts >> i) & 1))
-			continue;
-		kind = o->b[i];
-		if (kind == 0) /* end of options */
-			return -1;
-		if (kind == 1) { /* NOP */
-			starts |= 1ull << (i + 1);
-			continue;
-		}
-		len = o->b[i + 1];
-		if (len < 2)
-			return -1;
-		if (kind == 4 && len == 2)
-			return (int)i;
-		if (i + len >= SIP_TCP_OPTS_MAX)
-			return -1; /* the last option */
-		starts |= 1ull << (i + len);
-	}
-	return -1;
-}
-
 /* SACK-permitted of the SYN whose TCP header is at tcp (l4_off in the
  * frame) becomes two NOPs. Returns the checksum diff. */
 static __always_inline __u32 sip_tcp_no_sack(void *ctx, int xdp, struct tcphdr *tcp, __u32 l4_off, void *end)
 {
-	struct sip_tcp_opts o = {};
+	struct xnat_tcp_opts o = {};
 	__u8 *opt = (void *)(tcp + 1), *at;
 	__u32 n = tcp->doff * 4, diff;
 	int k;
 
-	if (n <= sizeof(*tcp) || n > sizeof(*tcp) + SIP_TCP_OPTS_MAX)
+	if (n <= sizeof(*tcp) || n > sizeof(*tcp) + XNAT_TCP_OPTS_MAX)
 		return 0;
 	n -= sizeof(*tcp);
 	if (sip_pkt_load(ctx, xdp, l4_off + sizeof(*tcp), o.b, n))
 		return 0;
-	k = sip_tcp_find_sack_perm(&o, n);
+	k = xnat_tcp_find_opt(&o, n, 4, 2); /* SACK-permitted */
 	if (k < 0 || k > 38)
 		return 0;
 	at = opt + (k & 63);

@@ -310,6 +310,10 @@ static void follow_wan_link(struct xnatd *d)
 	char why[160];
 	bool l3;
 
+	if (now && now == d->wan_ifindex && xnatd_link_mtu(d->cfg.wan) != d->wan_mtu) {
+		xnatd_push_config(d);
+		xlog_info("WAN %s: MTU %d, TCP MSS clamped to %d", d->cfg.wan, d->wan_mtu, d->wan_mtu - 40);
+	}
 	if (!now || now == d->wan_ifindex)
 		return;
 	d->wan_ifindex = now;

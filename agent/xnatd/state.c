@@ -51,6 +51,10 @@ int xnatd_push_config(struct xnatd *d)
 	m.wan_ifindex = d->wan_ifindex;
 	if (d->wan_l3)
 		m.flags |= XNAT_CFG_WAN_L3;
+	/* TCP's MSS fits the WAN's MTU (PPPoE's 1492), whatever the ends say */
+	d->wan_mtu = xnatd_link_mtu(d->cfg.wan);
+	if (d->wan_mtu >= 576 && d->wan_mtu <= 65535)
+		m.wan_mss = (__u16)(d->wan_mtu - 40);
 	/* the paths attach.c chose: XDP redirects only to these */
 	for (int i = 0, n = 0; i < d->n_links; i++) {
 		if (d->links[i].path == XNAT_PATH_TC)

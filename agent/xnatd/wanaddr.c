@@ -28,6 +28,20 @@ int xnatd_link_type(const char *ifname)
 	return err ? err : ifr.ifr_hwaddr.sa_family;
 }
 
+int xnatd_link_mtu(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
 __be32 xnatd_wan_address(unsigned int ifindex)
 {
 	char name[IF_NAMESIZE];

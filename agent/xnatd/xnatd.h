@@ -21,6 +21,7 @@ struct xnatd {
 	struct xnat_agent_config cfg;
 	unsigned int wan_ifindex;
 	bool wan_l3;                  /* the WAN has no link-layer header (XNAT_CFG_WAN_L3) */
+	int wan_mtu;                  /* as last pushed: TCP SYNs crossing it get an MSS of this less 40 */
 	unsigned int lan_ifindex[XNAT_MAX_LAN];
 	struct xnat_bpf *skel;
 	struct xnat_map_fds maps;
@@ -114,8 +115,9 @@ int xnatd_netlink_open(void);
 /* Drain the netlink socket: what changed (XNATD_NL_*), for the WAN ifindex. */
 unsigned int xnatd_netlink_changed(int fd, unsigned int ifindex);
 
-/* wanaddr.c: the interface's link type (ARPHRD_*), or -errno. */
+/* wanaddr.c: the interface's link type (ARPHRD_*), or -errno; its MTU, or 0. */
 int xnatd_link_type(const char *ifname);
+int xnatd_link_mtu(const char *ifname);
 
 /* slowpath.c: SIP fragments reassembled and rewritten (include/xnat/slowpath.h). */
 struct xnatd_slow_stats {

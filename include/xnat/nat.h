@@ -126,7 +126,11 @@ struct xnat_config {
 	__u32 xdp_lans[XNAT_MAX_LAN];
 	/* Room for settings to come: a newer xnat adopts the pinned map of an
 	 * older one (same size) and no upgrade costs the state. Zero. */
-	__u32 reserved[7];
+	/* A TCP SYN crossing the WAN announces at most this MSS (the WAN's MTU
+	 * less 40; 0: no clamping) */
+	__u16 wan_mss;
+	__u16 pad2;
+	__u32 reserved[6];
 };
 
 /*

@@ -118,6 +118,7 @@ void test_sip(void);
 void test_sip_alg(void);
 void test_sip_slow(void);
 void test_sip_tcp(void);
+void test_mss(void);
 
 /* ---- packet specs of the test topology ---- */
 

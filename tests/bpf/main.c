@@ -31,6 +31,7 @@ int main(void)
 	test_sip_alg();
 	test_sip_slow();
 	test_sip_tcp();
+	test_mss();
 	xnat_bpf__destroy(env.skel);
 	return t_done();
 }

@@ -5,7 +5,8 @@
 # over UDP between the gateway and the WAN host by socat. xnatd translates
 # on it by the TC path (XDP takes Ethernet frames only): ping, TCP both
 # ways, UDP with endpoint-independent mapping, a static forward, an ICMP
-# error back to the LAN host; the WAN side never sees a private address.
+# error back to the LAN host, TCP's MSS clamped to the WAN's MTU; the WAN
+# side never sees a private address.
 # xnatd refuses a WAN whose link it can't parse (a sit tunnel: IPv6 in
 # IPv4), saying why, rather than let packets leave untranslated. Then the
 # WAN is made anew, as pppd does for each session: t0 goes, comes back
@@ -42,6 +43,10 @@ nft)
 		chain post {
 			type nat hook postrouting priority srcnat;
 			oifname "t0" masquerade
+		}
+		chain clamp {
+			type filter hook forward priority filter;
+			tcp flags syn tcp option maxseg size set rt mtu
 		}
 	}
 	NFT
@@ -97,6 +102,18 @@ esac
 echo_server "$NS_LAN1" tcp 8000
 seen=$(ask wan tcp $TUN_GW 8080)
 expect_eq "a static forward: the WAN host reaches lan1's server (it sees the WAN host)" "${seen%:*}" "$TUN_WAN"
+
+# A smaller MTU on the WAN (PPPoE's is 1492): a SYN leaving by it says an
+# MSS that fits (the MTU less 40), where it said 1460 on a 1500 MTU.
+check "on t0's 1500 MTU, SYNs said MSS 1460" grep -q "> $TUN_WAN.9002: Flags \[S\].*mss 1460" "$TMP/t1.txt"
+ip -n "$NS_GW" link set t0 mtu 1400
+[[ $GW == xnat ]] && { wait_for grep -q "WAN t0: MTU 1400, TCP MSS clamped to 1360" "$TMP/xnatd.log" ||
+	not_ok "xnatd saw t0's MTU change"; }
+seen=$(ask lan1 tcp $TUN_WAN 9002)
+expect_eq "a TCP connection over t0 at MTU 1400" "${seen%:*}" "$TUN_GW"
+check "its SYN reached the WAN host saying MSS 1360" \
+	wait_for grep -q "$TUN_GW.[0-9]* > $TUN_WAN.9002: Flags \[S\].*mss 1360" "$TMP/t1.txt"
+[[ $GW == xnat ]] && check "xnat counted it (tcp_mss_clamped)" test "$(counter tcp_mss_clamped)" -ge 1
 
 # The WAN made anew, first without an address, while lan1 pings all along.
 lan1 ping -i 0.05 -W 1 $TUN_WAN >"$TMP/ping-bg.txt" 2>&1 &
