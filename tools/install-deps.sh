@@ -8,7 +8,7 @@ make gcc clang llvm libclang-rt-dev pkg-config bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 libinih-dev libsystemd-dev libmnl-dev libcmocka-dev libmicrohttpd-dev libexpat1-dev
 iproute2 ethtool nftables conntrack socat iputils-ping tcpdump iperf3 util-linux sip-tester hping3
-natpmpc miniupnpc coturn systemd-container
+natpmpc miniupnpc coturn systemd-container ppp pppoe
 "
 
 # `install-deps.sh --bench`: also what `make bench` needs (plots).

@@ -5,8 +5,9 @@
 # over UDP between the gateway and the WAN host by socat. xnatd translates
 # on it by the TC path (XDP takes Ethernet frames only): ping, TCP both
 # ways, UDP with endpoint-independent mapping, a static forward, an ICMP
-# error back to the LAN host, TCP's MSS clamped to the WAN's MTU; the WAN
-# side never sees a private address.
+# error back to the LAN host, the hairpin, NAT-PMP, SIP (a short message
+# and a fragmented one), TCP's MSS clamped to the WAN's MTU; the WAN side
+# never sees a private address.
 # xnatd refuses a WAN whose link it can't parse (a sit tunnel: IPv6 in
 # IPv4), saying why, rather than let packets leave untranslated. Then the
 # WAN is made anew, as pppd does for each session: t0 goes, comes back
@@ -102,6 +103,38 @@ esac
 echo_server "$NS_LAN1" tcp 8000
 seen=$(ask wan tcp $TUN_GW 8080)
 expect_eq "a static forward: the WAN host reaches lan1's server (it sees the WAN host)" "${seen%:*}" "$TUN_WAN"
+
+# The hairpin: lan2 to the forward on the external address.
+seen=$(ask lan2 tcp $TUN_GW 8080 sourceport=42000)
+differs_eq "the hairpin: lan2 reaches lan1's forward on the external address, seen as it" "$seen" "$TUN_GW:42000"
+if [[ $GW == xnat ]]; then
+	# NAT-PMP tells the external address of t0.
+	out=$(lan1 timeout 10 natpmpc -g 192.168.1.1 2>&1)
+	check "NAT-PMP: the public address is t0's" grep -q "Public IP address : $TUN_GW" <<<"$out"
+fi
+# SIP over t0: a short call set-up (the fast path's ALG) and one of 3.2 KB
+# (IP fragments both ways: xnatd's slow path, from and to a link without
+# an Ethernet header).
+for lines in 5 40; do
+	wan timeout 20 python3 tests/e2e/sip/big-sip.py uas $TUN_WAN 5060 "$TMP/uas-$lines.txt" $lines &
+	uas=$!
+	wait_listen "$NS_WAN" udp 5060
+	lan1 timeout 20 python3 tests/e2e/sip/big-sip.py phone $LAN1 5060 $TUN_WAN 5060 $((6100 + lines)) \
+		"$TMP/phone-$lines.txt" $lines
+	wait $uas
+	size=$(stat -c %s "$TMP/uas-$lines.txt" 2>/dev/null)
+	differs "SIP over t0 ($size bytes): the UAS got the INVITE, no private address outside Call-ID" \
+		bash -c "[[ -s $TMP/uas-$lines.txt ]] && ! grep -a '192\.168\.' $TMP/uas-$lines.txt | grep -avq Call-ID:"
+	differs_eq "... its SDP gives t0's address" \
+		"$(sed -n 's/^c=IN IP4 \([0-9.]*\).*/\1/p' "$TMP/uas-$lines.txt" | tr -d '\r' | head -1)" "$TUN_GW"
+	expect_eq "... and lan1 got the 200 OK with its own address back in Via" \
+		"$(grep -a '^Via:' "$TMP/phone-$lines.txt" | grep -o 'UDP [0-9.]*:[0-9]*' | head -1)" "UDP $LAN1:5060"
+done
+if [[ $GW == xnat ]]; then
+	check "the 3.2 KB messages took xnatd's slow path, both ways (to_slow_path)" test "$(counter to_slow_path)" -ge 4
+	check "... which rewrote them (too big for the fast path)" \
+		wait_for grep -q "too big for the fast path: [1-9]" "$TMP/xnatd.log"
+fi
 
 # A smaller MTU on the WAN (PPPoE's is 1492): a SYN leaving by it says an
 # MSS that fits (the MTU less 40), where it said 1460 on a 1500 MTU.
