@@ -5,7 +5,7 @@
 # over UDP between the gateway and the WAN host by socat. xnatd translates
 # on it by the TC path (XDP takes Ethernet frames only): ping, TCP both
 # ways, UDP with endpoint-independent mapping, a static forward, an ICMP
-# error back to the LAN host, the hairpin, NAT-PMP, SIP (a short message
+# error back to the LAN host, the hairpin, NAT-PMP, UPnP, SIP (a short message
 # and a fragmented one), TCP's MSS clamped to the WAN's MTU; the WAN side
 # never sees a private address.
 # xnatd refuses a WAN whose link it can't parse (a sit tunnel: IPv6 in
@@ -111,6 +111,13 @@ if [[ $GW == xnat ]]; then
 	# NAT-PMP tells the external address of t0.
 	out=$(lan1 timeout 10 natpmpc -g 192.168.1.1 2>&1)
 	check "NAT-PMP: the public address is t0's" grep -q "Public IP address : $TUN_GW" <<<"$out"
+	# UPnP IGD: a mapping lan1 asks for, which the WAN host then reaches.
+	out=$(lan1 timeout 10 upnpc -u http://192.168.1.1:49152/rootDesc.xml -e "file transfer" \
+		-a $LAN1 6891 6891 TCP 3600 2>&1)
+	check "UPnP: AddPortMapping TCP 6891 on t0's address" \
+		grep -q "external $TUN_GW:6891 TCP is redirected to internal $LAN1:6891" <<<"$out"
+	echo_server "$NS_LAN1" tcp 6891
+	expect_eq "... which the WAN host reaches" "$(ask wan tcp $TUN_GW 6891 sourceport=34001)" "$TUN_WAN:34001"
 fi
 # SIP over t0: a short call set-up (the fast path's ALG) and one of 3.2 KB
 # (IP fragments both ways: xnatd's slow path, from and to a link without
