@@ -160,9 +160,9 @@ FUZZ_TABLES  := tests/unit/lease_maps.c $(addprefix agent/lib/,lease.c ports.c m
 FUZZ_SRCS_sip        := agent/lib/sip.c agent/lib/sip_big.c
 FUZZ_SRCS_pcp        := $(FUZZ_TABLES) $(addprefix agent/lib/,pcp_server.c pcp_peer.c pcp_filter.c expiry.c)
 FUZZ_LIBS_pcp        := $(FUZZ_BPF)
-FUZZ_SRCS_ssdp       := $(addprefix agent/lib/,ssdp.c upnp_desc.c xml_escape.c)
+FUZZ_SRCS_ssdp       := $(addprefix agent/lib/,ssdp.c upnp_desc.c xml_escape.c strbuf.c)
 FUZZ_SRCS_soap       := $(FUZZ_TABLES) $(addprefix agent/lib/,upnp_envelope.c upnp_soap.c upnp_portmap.c \
-                        upnp_info.c upnp_args.c upnp_desc.c xml_escape.c)
+                        upnp_info.c upnp_args.c upnp_desc.c xml_escape.c strbuf.c)
 FUZZ_LIBS_soap       := $(FUZZ_BPF) $(shell $(PKG_CONFIG) --libs expat)
 FUZZ_SRCS_gena       := $(addprefix agent/lib/,gena.c xml_escape.c)
 FUZZ_SRCS_config     := $(addprefix agent/lib/,config.c forward.c portmap_rules.c ports.c maps.c shown.c)

@@ -29,13 +29,7 @@ static __always_inline __u32 mss_clamp(void *ctx, int xdp, const struct xnat_pkt
 
 	if (p->l4_off > XNAT_L4_OFF_MAX)
 		return 0;
-	if (xdp) {
-		data = (void *)(long)((struct xdp_md *)ctx)->data;
-		end = (void *)(long)((struct xdp_md *)ctx)->data_end;
-	} else {
-		data = (void *)(long)((struct __sk_buff *)ctx)->data;
-		end = (void *)(long)((struct __sk_buff *)ctx)->data_end;
-	}
+	pkt_bounds(ctx, xdp, &data, &end);
 	tcp = data + p->l4_off;
 	if ((void *)(tcp + 1) > end || !tcp->syn)
 		return 0;

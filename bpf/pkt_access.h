@@ -28,21 +28,28 @@ static __always_inline long sip_pkt_resize(void *ctx, int xdp, int delta)
 	return xdp ? bpf_xdp_adjust_tail(ctx, delta) : bpf_skb_change_tail(skb, skb->len + delta, 0);
 }
 
-/* Fresh packet pointers after a helper changed the packet. */
-static __always_inline void sip_pkt_bounds(void *ctx, int xdp, void **data, void **end)
+/* The packet pointers of either hook, as they are. */
+static __always_inline void pkt_bounds(void *ctx, int xdp, void **data, void **end)
 {
 	if (xdp) {
-		struct xdp_md *x = ctx;
-
-		*data = (void *)(long)x->data;
-		*end = (void *)(long)x->data_end;
+		*data = (void *)(long)((struct xdp_md *)ctx)->data;
+		*end = (void *)(long)((struct xdp_md *)ctx)->data_end;
 	} else {
+		*data = (void *)(long)((struct __sk_buff *)ctx)->data;
+		*end = (void *)(long)((struct __sk_buff *)ctx)->data_end;
+	}
+}
+
+/* Fresh packet pointers after a helper changed the packet (TC: its first
+ * 128 bytes pulled into the linear part first). */
+static __always_inline void sip_pkt_bounds(void *ctx, int xdp, void **data, void **end)
+{
+	if (!xdp) {
 		struct __sk_buff *skb = ctx;
 
 		bpf_skb_pull_data(skb, skb->len < 128 ? skb->len : 128);
-		*data = (void *)(long)skb->data;
-		*end = (void *)(long)skb->data_end;
 	}
+	pkt_bounds(ctx, xdp, data, end);
 }
 
 #endif

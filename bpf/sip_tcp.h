@@ -115,13 +115,7 @@ static __always_inline __u32 sip_tcp_adjust(void *ctx, int xdp, const struct xna
 	__be32 to;
 	__s32 off;
 
-	if (xdp) {
-		data = (void *)(long)((struct xdp_md *)ctx)->data;
-		end = (void *)(long)((struct xdp_md *)ctx)->data_end;
-	} else {
-		data = (void *)(long)((struct __sk_buff *)ctx)->data;
-		end = (void *)(long)((struct __sk_buff *)ctx)->data_end;
-	}
+	pkt_bounds(ctx, xdp, &data, &end);
 	if (p->l4_off > XNAT_L4_OFF_MAX)
 		return 0;
 	tcp = data + p->l4_off;

@@ -1,30 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "sip_digest.h"
-
-struct out {
-	char *b;
-	__u32 cap, len;
-	int full;
-};
-
-__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->b + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (__u32)n >= o->cap - o->len)
-		o->full = 1;
-	else
-		o->len += (__u32)n;
-}
+#include "strbuf.h"
 
 static const char *method_name(__u8 m)
 {
@@ -82,20 +60,20 @@ static const __u8 *find_callid(const __u8 *msg, __u32 head_end, __u32 *n)
 	return v;
 }
 
-static void put_c(struct out *o, int ours, const char *match)
+static void put_c(struct xnat_strbuf *o, int ours, const char *match)
 {
 	/* Not ours: an address family the ALG never takes for the phone's. */
 	if (ours)
-		put(o, "c=IN IP4 %s\r\n", match);
+		xnat_strbuf_printf(o, "c=IN IP4 %s\r\n", match);
 	else
-		put(o, "c=IN IP6 ::\r\n");
+		xnat_strbuf_printf(o, "c=IN IP6 ::\r\n");
 }
 
 int xnat_sip_digest(const __u8 *msg, __u32 len, const struct xnat_sip_scan *sc, const char *match,
 		    char *out, __u32 cap)
 {
 	char body[1024];
-	struct out o = { .b = out, .cap = cap }, b = { .b = body, .cap = sizeof(body) };
+	struct xnat_strbuf o = { .b = out, .cap = cap }, b = { .b = body, .cap = sizeof(body) };
 	const __u8 *callid;
 	__u32 callid_len, i;
 
@@ -106,37 +84,37 @@ int xnat_sip_digest(const __u8 *msg, __u32 len, const struct xnat_sip_scan *sc, 
 	for (i = 0; i < sc->n_media && i < XNAT_SIP_MAX_MEDIA; i++) {
 		__u8 f = sc->media_flags[i];
 
-		put(&b, "m=audio %u RTP/AVP 0\r\n", sc->media[i]);
+		xnat_strbuf_printf(&b, "m=audio %u RTP/AVP 0\r\n", sc->media[i]);
 		if (f & XNAT_SIP_MEDIA_C_SEEN)
 			put_c(&b, !!(f & XNAT_SIP_MEDIA_C_OURS), match);
 		if (sc->rtcp[i])
-			put(&b, "a=rtcp:%u\r\n", sc->rtcp[i]);
+			xnat_strbuf_printf(&b, "a=rtcp:%u\r\n", sc->rtcp[i]);
 		if (f & XNAT_SIP_MEDIA_MUX)
-			put(&b, "a=rtcp-mux\r\n");
+			xnat_strbuf_printf(&b, "a=rtcp-mux\r\n");
 	}
 	if (sc->candidate)
-		put(&b, "a=candidate:1 1 UDP 1 %s 9 typ host\r\n", match);
+		xnat_strbuf_printf(&b, "a=candidate:1 1 UDP 1 %s 9 typ host\r\n", match);
 	if (b.full)
 		return -1;
 
 	if (sc->status)
-		put(&o, "SIP/2.0 %u Digest\r\n", sc->status);
+		xnat_strbuf_printf(&o, "SIP/2.0 %u Digest\r\n", sc->status);
 	else
-		put(&o, "%s sip:digest@%s SIP/2.0\r\n", method_name(sc->method), match);
+		xnat_strbuf_printf(&o, "%s sip:digest@%s SIP/2.0\r\n", method_name(sc->method), match);
 	callid = find_callid(msg, sc->body_start < len ? sc->body_start : len, &callid_len);
 	if (callid)
-		put(&o, "Call-ID:%.*s\r\n", (int)callid_len, (const char *)callid);
-	put(&o, "CSeq: 1 %s\r\n", method_name(sc->method));
+		xnat_strbuf_printf(&o, "Call-ID:%.*s\r\n", (int)callid_len, (const char *)callid);
+	xnat_strbuf_printf(&o, "CSeq: 1 %s\r\n", method_name(sc->method));
 	if (sc->expires != XNAT_SIP_NO_EXPIRES)
-		put(&o, "Expires: %u\r\n", sc->expires);
+		xnat_strbuf_printf(&o, "Expires: %u\r\n", sc->expires);
 	/* Always a Contact with the address: a digest the ALG rewrote shows it ran. */
-	put(&o, "Contact: <sip:digest@%s>", match);
+	xnat_strbuf_printf(&o, "Contact: <sip:digest@%s>", match);
 	if (sc->contact_expires != XNAT_SIP_NO_EXPIRES)
-		put(&o, ";expires=%u", sc->contact_expires);
-	put(&o, "\r\n");
+		xnat_strbuf_printf(&o, ";expires=%u", sc->contact_expires);
+	xnat_strbuf_printf(&o, "\r\n");
 	if (b.len)
-		put(&o, "Content-Type: application/sdp\r\n");
-	put(&o, "Content-Length: %u\r\n\r\n%.*s", b.len, (int)b.len, body);
+		xnat_strbuf_printf(&o, "Content-Type: application/sdp\r\n");
+	xnat_strbuf_printf(&o, "Content-Length: %zu\r\n\r\n%.*s", b.len, (int)b.len, body);
 	return o.full ? -1 : (int)o.len;
 }
 

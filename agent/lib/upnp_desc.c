@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "strbuf.h"
 #include "upnp_desc.h"
 #include "xml_escape.h"
 
@@ -57,34 +58,12 @@ void xnat_upnp_device_init(struct xnat_upnp_device *d, const __u8 seed[16])
 /* ------------------------------------------------------ root description */
 
 /* A document written piece by piece into out; full once a piece did not fit. */
-struct doc {
-	char *out;
-	size_t cap, len;
-	bool full;
-};
-
-static void __attribute__((format(printf, 2, 3))) put(struct doc *w, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (w->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(w->out + w->len, w->cap - w->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= w->cap - w->len)
-		w->full = true;
-	else
-		w->len += (size_t)n;
-}
-
 /* Its length, or -1 (and out "") when it did not fit: never half a document. */
-static int finish(struct doc *w)
+static int finish(struct xnat_strbuf *w)
 {
 	if (w->full || w->len > INT_MAX) {
 		if (w->cap)
-			w->out[0] = '\0';
+			w->b[0] = '\0';
 		return -1;
 	}
 	return (int)w->len;
@@ -119,16 +98,16 @@ static const struct level {
 	  { XNAT_UPNP_PATH_WANIPC_SCPD1, XNAT_UPNP_PATH_WANIPC_SCPD }, XNAT_UPNP_CTL_WANIPC, XNAT_UPNP_EVT_WANIPC },
 };
 
-static void device(struct doc *w, const struct level *l, int version, const char *name, const char *serial,
+static void device(struct xnat_strbuf *w, const struct level *l, int version, const char *name, const char *serial,
 		   const char *uuid)
 {
-	put(w, "<device><deviceType>urn:schemas-upnp-org:device:%s:%d</deviceType>"
+	xnat_strbuf_printf(w, "<device><deviceType>urn:schemas-upnp-org:device:%s:%d</deviceType>"
 	       "<friendlyName>%s</friendlyName><manufacturer>xnat</manufacturer>"
 	       "<modelDescription>xnat eBPF NAT gateway</modelDescription><modelName>xnat</modelName>"
 	       "<modelNumber>" MODEL_NUMBER "</modelNumber><serialNumber>%s</serialNumber>"
 	       "<UDN>uuid:%.*s</UDN>",
 	    l->device, version, l->sub_name ? l->sub_name : name, serial, XNAT_UPNP_UUID_LEN, uuid);
-	put(w, "<serviceList><service><serviceType>urn:schemas-upnp-org:service:%s:%d</serviceType>"
+	xnat_strbuf_printf(w, "<serviceList><service><serviceType>urn:schemas-upnp-org:service:%s:%d</serviceType>"
 	       "<serviceId>urn:upnp-org:serviceId:%s</serviceId><SCPDURL>%s</SCPDURL>"
 	       "<controlURL>%s</controlURL><eventSubURL>%s</eventSubURL></service></serviceList>",
 	    l->service, l->service_versioned ? version : 1, l->service_id, l->scpd[version - 1], l->control, l->event);
@@ -139,7 +118,7 @@ int xnat_upnp_root_desc(const struct xnat_upnp_device *d, int igd_version, char 
 	const char *uuids[] = { d->uuid_igd, d->uuid_wan, d->uuid_wcd };
 	/* Escaping makes a character 6 at most ("&quot;"). */
 	char name[6 * sizeof(d->friendly_name) + 1], serial[6 * sizeof(d->serial) + 1];
-	struct doc w = { .out = out, .cap = cap };
+	struct xnat_strbuf w = { .b = out, .cap = cap };
 	int n = (int)(sizeof(levels) / sizeof(levels[0]));
 
 	if ((igd_version != 1 && igd_version != 2) ||
@@ -148,17 +127,17 @@ int xnat_upnp_root_desc(const struct xnat_upnp_device *d, int igd_version, char 
 		w.full = true;
 		return finish(&w);
 	}
-	put(&w, XML_DECL "<root xmlns=\"urn:schemas-upnp-org:device-1-0\" configId=\"%u\">" SPEC_VERSION,
+	xnat_strbuf_printf(&w, XML_DECL "<root xmlns=\"urn:schemas-upnp-org:device-1-0\" configId=\"%u\">" SPEC_VERSION,
 	    d->config_id);
 	/* No URLBase: the paths are relative to the LOCATION the client fetched. */
 	for (int i = 0; i < n; i++) {
 		if (i)
-			put(&w, "<deviceList>");
+			xnat_strbuf_printf(&w, "<deviceList>");
 		device(&w, &levels[i], igd_version, name, serial, uuids[i]);
 	}
 	for (int i = n - 1; i >= 0; i--)
-		put(&w, i ? "</device></deviceList>" : "</device>");
-	put(&w, "</root>\n");
+		xnat_strbuf_printf(&w, i ? "</device></deviceList>" : "</device>");
+	xnat_strbuf_printf(&w, "</root>\n");
 	return finish(&w);
 }
 
