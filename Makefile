@@ -158,6 +158,7 @@ FUZZ_BPF     := $(shell $(PKG_CONFIG) --libs libbpf) -lelf -lz
 FUZZ_TABLES  := tests/unit/lease_maps.c $(addprefix agent/lib/,lease.c ports.c maps.c portmap_rules.c shown.c)
 
 FUZZ_SRCS_sip        := agent/lib/sip.c agent/lib/sip_big.c
+FUZZ_SRCS_oversize   := $(addprefix agent/lib/,sip.c sip_big.c sip_digest.c sip_oversize.c strbuf.c)
 FUZZ_SRCS_pcp        := $(FUZZ_TABLES) $(addprefix agent/lib/,pcp_server.c pcp_peer.c pcp_filter.c expiry.c)
 FUZZ_LIBS_pcp        := $(FUZZ_BPF)
 FUZZ_SRCS_ssdp       := $(addprefix agent/lib/,ssdp.c upnp_desc.c xml_escape.c strbuf.c)

@@ -3,8 +3,6 @@
 #include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/udp.h>
 #include <xnat/nat.h>
 #include "inet_csum.h"
 #include "sip.h"
@@ -17,32 +15,49 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 
-/* Where a frame's IPv4 and UDP headers and payload are. */
+/* Where a frame's IPv4 and UDP headers and payload are. Fields are read
+ * and written a byte at a time: after Ethernet's 14 bytes the IPv4 header
+ * is not 4-byte aligned. */
 struct dgram {
-	struct iphdr *ip;
-	struct udphdr *udp;
-	uint8_t *pay;
+	const uint8_t *ip, *udp, *pay;
 	uint32_t ihl, pay_len;
 };
+
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
+static __be32 get_addr(const uint8_t *p) { __be32 a; memcpy(&a, p, 4); return a; }
+
+/* IPv4 header fields, by offset */
+#define IP_TOT_LEN 2
+#define IP_FRAG 6
+#define IP_PROTO 9
+#define IP_CSUM 10
+#define IP_SADDR 12
+#define IP_DADDR 16
+/* UDP header fields */
+#define UDP_SPORT 0
+#define UDP_DPORT 2
+#define UDP_LEN 4
+#define UDP_CSUM 6
+#define UDP_HLEN 8
 
 static int parse(const uint8_t *frame, size_t len, struct dgram *g)
 {
 	uint32_t tot;
 
-	if (len < ETH_LEN + sizeof(struct iphdr) || frame[12] != 0x08 || frame[13] != 0x00)
+	if (len < ETH_LEN + 20 || frame[12] != 0x08 || frame[13] != 0x00)
 		return -1;
-	g->ip = (struct iphdr *)(frame + ETH_LEN);
-	g->ihl = g->ip->ihl * 4u;
-	tot = ntohs(g->ip->tot_len);
-	if (g->ip->version != 4 || g->ihl < sizeof(struct iphdr) || g->ip->protocol != IPPROTO_UDP ||
-	    (ntohs(g->ip->frag_off) & (IP_MF | IP_OFFSET)) || tot < g->ihl + sizeof(struct udphdr) ||
-	    ETH_LEN + (size_t)tot > len)
+	g->ip = frame + ETH_LEN;
+	g->ihl = (g->ip[0] & 0xf) * 4u;
+	tot = get16(g->ip + IP_TOT_LEN);
+	if ((g->ip[0] >> 4) != 4 || g->ihl < 20 || g->ip[IP_PROTO] != IPPROTO_UDP ||
+	    (get16(g->ip + IP_FRAG) & (IP_MF | IP_OFFSET)) || tot < g->ihl + UDP_HLEN || ETH_LEN + (size_t)tot > len)
 		return -1;
-	g->udp = (struct udphdr *)((uint8_t *)g->ip + g->ihl);
-	if (ntohs(g->udp->len) != tot - g->ihl)
+	g->udp = g->ip + g->ihl;
+	if (get16(g->udp + UDP_LEN) != tot - g->ihl)
 		return -1;
-	g->pay = (uint8_t *)(g->udp + 1);
-	g->pay_len = tot - g->ihl - (uint32_t)sizeof(struct udphdr);
+	g->pay = g->udp + UDP_HLEN;
+	g->pay_len = tot - g->ihl - UDP_HLEN;
 	return 0;
 }
 
@@ -65,24 +80,21 @@ static uint32_t sum_bytes(const uint8_t *p, size_t len, uint32_t sum)
  * pay: lengths and checksums made whole. Returns the frame's length. */
 static size_t build(uint8_t *frame, const uint8_t *hdr, uint32_t ihl, const uint8_t *pay, uint32_t pay_len)
 {
-	struct iphdr *ip = (struct iphdr *)(frame + ETH_LEN);
-	struct udphdr *udp;
-	uint32_t udp_len = (uint32_t)sizeof(*udp) + pay_len, sum;
+	uint8_t *ip = frame + ETH_LEN, *udp = ip + ihl;
+	uint32_t udp_len = UDP_HLEN + pay_len, sum;
+	uint16_t c;
 
-	memmove(frame, hdr, ETH_LEN + ihl + sizeof(*udp));
-	udp = (struct udphdr *)(frame + ETH_LEN + ihl);
-	memmove(udp + 1, pay, pay_len);
-	ip->tot_len = htons((uint16_t)(ihl + udp_len));
-	ip->frag_off &= htons(~(IP_MF | IP_OFFSET));
-	ip->check = 0;
-	ip->check = htons(xnat_inet_csum(xnat_inet_sum(ip, ihl, 0)));
-	udp->len = htons((uint16_t)udp_len);
-	udp->check = 0;
-	sum = sum_bytes((const uint8_t *)&ip->saddr, 8, 0) + IPPROTO_UDP + udp_len;
-	sum = sum_bytes((const uint8_t *)udp, udp_len, sum);
-	udp->check = htons(xnat_inet_csum(sum));
-	if (!udp->check)
-		udp->check = 0xffff; /* 0 means "no checksum" (RFC 768) */
+	memmove(frame, hdr, ETH_LEN + ihl + UDP_HLEN);
+	memmove(udp + UDP_HLEN, pay, pay_len);
+	put16(ip + IP_TOT_LEN, ihl + udp_len);
+	put16(ip + IP_FRAG, get16(ip + IP_FRAG) & ~(IP_MF | IP_OFFSET));
+	put16(ip + IP_CSUM, 0);
+	put16(ip + IP_CSUM, xnat_inet_csum(xnat_inet_sum(ip, ihl, 0)));
+	put16(udp + UDP_LEN, udp_len);
+	put16(udp + UDP_CSUM, 0);
+	sum = sum_bytes(ip + IP_SADDR, 8, 0) + IPPROTO_UDP + udp_len;
+	c = xnat_inet_csum(sum_bytes(udp, udp_len, sum));
+	put16(udp + UDP_CSUM, c ? c : 0xffff); /* 0 means "no checksum" (RFC 768) */
 	return ETH_LEN + ihl + udp_len;
 }
 
@@ -118,7 +130,7 @@ enum xnat_oversize_outcome xnat_oversize_translate(const uint8_t *frame, size_t 
 	 * going out, the external one coming in. */
 	memset(msg, 0, sizeof(msg));
 	memcpy(msg, g.pay, g.pay_len);
-	s.from_len = xnat_sip_format_addr(dir == XNAT_DIR_OUT ? g.ip->saddr : g.ip->daddr, s.from);
+	s.from_len = xnat_sip_format_addr(get_addr(g.ip + (dir == XNAT_DIR_OUT ? IP_SADDR : IP_DADDR)), s.from);
 	xnat_sip_big_scan_matching(msg, g.pay_len, &s, &sc);
 	if (!sc.sip)
 		why = "not SIP";
@@ -154,11 +166,11 @@ enum xnat_oversize_outcome xnat_oversize_translate(const uint8_t *frame, size_t 
 	if (!why) {
 		/* What the fast path did: the address and signalling port, then
 		 * the media ports its rewrite of the digest shows. */
-		__be32 to = dir == XNAT_DIR_OUT ? o.ip->saddr : o.ip->daddr;
+		__be32 to = get_addr(o.ip + (dir == XNAT_DIR_OUT ? IP_SADDR : IP_DADDR));
 
 		s.to_len = xnat_sip_format_addr(to, s.to);
-		s.sig_from = ntohs(dir == XNAT_DIR_OUT ? g.udp->source : g.udp->dest);
-		s.sig_to = ntohs(dir == XNAT_DIR_OUT ? o.udp->source : o.udp->dest);
+		s.sig_from = get16(g.udp + (dir == XNAT_DIR_OUT ? UDP_SPORT : UDP_DPORT));
+		s.sig_to = get16(o.udp + (dir == XNAT_DIR_OUT ? UDP_SPORT : UDP_DPORT));
 		memset(back, 0, sizeof(back));
 		memcpy(back, o.pay, o.pay_len);
 		xnat_sip_scan(back, o.pay_len, &bsc);
@@ -169,8 +181,8 @@ enum xnat_oversize_outcome xnat_oversize_translate(const uint8_t *frame, size_t 
 		n = xnat_sip_big_rewrite(msg, &sc, rewritten, &s, &replaced);
 		if (n >= 0 && !replaced)
 			why = "nothing of ours in it";
-		else if (n < 0 || ETH_LEN + o.ihl + sizeof(struct udphdr) + (size_t)n > XNAT_OVERSIZE_FRAME_MAX ||
-		    o.ihl + sizeof(struct udphdr) + (size_t)n > 0xffff)
+		else if (n < 0 || ETH_LEN + o.ihl + UDP_HLEN + (size_t)n > XNAT_OVERSIZE_FRAME_MAX ||
+			 o.ihl + UDP_HLEN + (size_t)n > 0xffff)
 			why = "the rewrite does not fit";
 	}
 	if (why)
