@@ -118,7 +118,7 @@ static void adopt_pinned_size(const char *root, struct bpf_map *map, __u32 want)
 	}
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		if (info.max_entries != want)
-			xlog_warn("%s keeps its pinned size %u (config asks %u): "
+			xlog_warn("%s keeps its pinned size %u (%u wanted): "
 				  "sizes change after `xnatd --unload`",
 				  bpf_map__name(map), info.max_entries, want);
 		bpf_map__set_max_entries(map, info.max_entries);
@@ -164,6 +164,8 @@ static int prepare_skeleton(struct xnat_bpf *skel, void *arg)
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_flows, 2 * c->max_sessions);
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_eim, c->max_mappings);
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_adf, c->max_mappings);
+	/* An older xnat's slow-path ring (1 MiB; 2 MiB now) is kept as it is. */
+	adopt_pinned_size(c->pin_root, skel->maps.xnat_slow_frames, bpf_map__max_entries(skel->maps.xnat_slow_frames));
 	return 0;
 }
 
