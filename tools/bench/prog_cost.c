@@ -105,16 +105,26 @@ static void udp_templates(struct pkt *out, struct pkt *in)
 }
 
 /* A softphone's INVITE with SDP (audio and video, RTCP next to RTP): the
- * ALG's common case, 830 bytes or so. */
-static size_t sip_invite(char *out, size_t cap)
+ * ALG's common case, 760 bytes or so; pad more a= lines (about 60 bytes
+ * each) for a longer one. */
+static size_t sip_invite(char *out, size_t cap, int pad)
 {
+	static char sdp_padded[2048];
+	int m;
+
 	static const char sdp[] = "v=0\r\no=- 20518 0 IN IP4 192.168.1.10\r\ns=call\r\n"
 				  "c=IN IP4 192.168.1.10\r\nt=0 0\r\n"
 				  "m=audio 40000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
 				  "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=sendrecv\r\n"
 				  "m=video 40002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
 				  "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n";
-	int n = snprintf(out, cap,
+	int n;
+
+	m = snprintf(sdp_padded, sizeof(sdp_padded), "%s", sdp);
+	for (int i = 0; i < pad && m > 0 && (size_t)m < sizeof(sdp_padded) - 64; i++)
+		m += snprintf(sdp_padded + m, sizeof(sdp_padded) - (size_t)m, "a=x-pad-%02d:%s\r\n", i,
+			      "opus/48000/2 maxplaybackrate=48000;stereo=1");
+	n = snprintf(out, cap,
 			 "INVITE sip:bob@198.51.100.2 SIP/2.0\r\n"
 			 "Via: SIP/2.0/UDP 192.168.1.10:5060;branch=z9hG4bK776asdhds;rport\r\n"
 			 "Max-Forwards: 70\r\n"
@@ -126,8 +136,8 @@ static size_t sip_invite(char *out, size_t cap)
 			 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE\r\n"
 			 "User-Agent: xnat-bench\r\n"
 			 "Content-Type: application/sdp\r\n"
-			 "Content-Length: %zu\r\n\r\n%s",
-			 sizeof(sdp) - 1, sdp);
+			 "Content-Length: %d\r\n\r\n%s",
+			 m, sdp_padded);
 
 	return n > 0 ? (size_t)n : 0;
 }
@@ -135,28 +145,28 @@ static size_t sip_invite(char *out, size_t cap)
 /* The INVITE through xnat_xdp_lan with the ALG on (the entry point, its
  * tail call to xnat_sip_xdp: scan, dialog, media mappings found, rewrite,
  * store), one call's retransmissions: the mappings exist after the first. */
-static double sip_invite_cost(size_t *len)
+static double sip_invite_cost(size_t *len, int pad, int alg, struct bpf_program *prog, int ifindex)
 {
 	static char msg[2048];
 	struct pkt_spec s = from_lan(flow_spec(IPPROTO_UDP, H1, 5060, REM, 5060), MAC_H1);
 	struct pkt in, out;
 
 	env_reset();
-	cfg_edit(cfg_set_sip, XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN);
+	cfg_edit(cfg_set_sip, alg ? XNAT_SIP_DIR_OUT | XNAT_SIP_DIR_IN : 0);
 	s.payload = (const uint8_t *)msg;
-	s.payload_len = sip_invite(msg, sizeof(msg));
+	s.payload_len = sip_invite(msg, sizeof(msg), pad);
 	*len = s.payload_len;
 	pkt_build(&in, &s);
-	run_prog(env.skel->progs.xnat_xdp_lan, env.lan_ifindex, &in, &out, 1, NULL);
-	return sample_one(env.skel->progs.xnat_xdp_lan, env.lan_ifindex, &in);
+	run_prog(prog, ifindex, &in, &out, 1, NULL);
+	return sample_one(prog, ifindex, &in);
 }
 
 static int cost_table(FILE *md)
 {
 	struct pkt out_t, in_t, err_t, quoted;
 	struct pkt_spec q, e;
-	double est_out, est_in, est_tc, new_flow, icmp_err, rep_out, sip;
-	size_t sip_len;
+	double est_out, est_in, est_tc, new_flow, icmp_err, rep_out, sip, sip_off, sip_tc, sip_long;
+	size_t sip_len, long_len;
 
 	udp_templates(&out_t, &in_t);
 	env_reset();
@@ -175,7 +185,11 @@ static int cost_table(FILE *md)
 	e.icmp_type = 3, e.icmp_code = 3, e.quote = &quoted, e.quote_len = 28;
 	pkt_build(&err_t, &e);
 	icmp_err = sample_one(env.skel->progs.xnat_xdp_wan, env.wan_ifindex, &err_t);
-	sip = sip_invite_cost(&sip_len);
+	sip = sip_invite_cost(&sip_len, 0, 1, env.skel->progs.xnat_xdp_lan, env.lan_ifindex);
+	sip_off = sip_invite_cost(&sip_len, 0, 0, env.skel->progs.xnat_xdp_lan, env.lan_ifindex);
+	/* TC for the per-byte slope: XDP's test frame can't grow a longer one */
+	sip_tc = sip_invite_cost(&sip_len, 0, 1, env.skel->progs.xnat_tc_egress, 0);
+	sip_long = sip_invite_cost(&long_len, 18, 1, env.skel->progs.xnat_tc_egress, 0);
 
 	fprintf(md, "## Per-packet cost of each BPF path (BPF_PROG_TEST_RUN)\n\n");
 	fprintf(md, "Program run time only (the kernel's test timer), 64-byte UDP unless said. \"%u samples\":\n"
@@ -191,6 +205,10 @@ static int cost_table(FILE *md)
 		icmp_err);
 	fprintf(md, "| SIP INVITE with SDP (%zu bytes, 2 streams), the ALG on, one call, %u samples (target <= 2000) "
 		    "| xnat_xdp_lan + xnat_sip_xdp | %.0f |\n", sip_len, SAMPLES, sip);
+	fprintf(md, "| ... the same INVITE, the ALG off | xnat_xdp_lan | %.0f |\n", sip_off);
+	fprintf(md, "| ... the same INVITE, the ALG on, stack path | xnat_tc_egress + xnat_sip_tc | %.0f |\n", sip_tc);
+	fprintf(md, "| ... a %zu-byte INVITE (more SDP lines), stack path | xnat_tc_egress + xnat_sip_tc | %.0f |\n",
+		long_len, sip_long);
 	return 0;
 }
 
