@@ -269,8 +269,9 @@ int xnat_xdp_wan(struct xdp_md *ctx)
 
 /* Did the gateway itself send this packet from addr? Never one the stack
  * forwarded (it came in by an interface); else, its source is one of the
- * gateway's addresses (the route to it is local). */
-__attribute__((noinline)) int xnat_sent_by_gateway_tc(struct __sk_buff *skb, __be32 addr)
+ * gateway's addresses: ext (the external one, without a route lookup), or
+ * another whose route is local. */
+__attribute__((noinline)) int xnat_sent_by_gateway_tc(struct __sk_buff *skb, __be32 addr, __be32 ext)
 {
 	struct bpf_fib_lookup fib = {
 		.family = AF_INET, .ipv4_dst = addr, .ifindex = skb->ifindex,
@@ -278,7 +279,7 @@ __attribute__((noinline)) int xnat_sent_by_gateway_tc(struct __sk_buff *skb, __b
 
 	if (skb->ingress_ifindex)
 		return 0;
-	return bpf_fib_lookup(skb, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
+	return (ext && addr == ext) || bpf_fib_lookup(skb, &fib, sizeof(fib), 0) == BPF_FIB_LKUP_RET_NOT_FWDED;
 }
 
 /*
@@ -289,8 +290,7 @@ __attribute__((noinline)) int xnat_sent_by_gateway_tc(struct __sk_buff *skb, __b
 static __always_inline int tc_untranslatable_out(struct __sk_buff *skb, const struct xnat_config *cfg,
 						 const struct xnat_pkt *p)
 {
-	if (!p->ihl || (p->t.saddr == cfg->ext_addr && !skb->ingress_ifindex) ||
-	    xnat_sent_by_gateway_tc(skb, p->t.saddr))
+	if (!p->ihl || xnat_sent_by_gateway_tc(skb, p->t.saddr, cfg->ext_addr))
 		return XNAT_STAT_PASS_UNSUPPORTED;
 	return XNAT_STAT_DROP_OUT_UNTRANSLATABLE;
 }
@@ -307,7 +307,7 @@ static __always_inline int tc_disabled_out(struct __sk_buff *skb, const struct x
 
 	if (rc == XNAT_STAT_PASS_NOT_IPV4 && skb->protocol != bpf_htons(ETH_P_IP))
 		return XNAT_STAT_PASS_DISABLED;
-	if (!rc && xnat_sent_by_gateway_tc(skb, p->t.saddr))
+	if (!rc && xnat_sent_by_gateway_tc(skb, p->t.saddr, cfg->ext_addr))
 		return XNAT_STAT_PASS_DISABLED;
 	return XNAT_STAT_DROP_OUT_NO_ADDRESS;
 }

@@ -280,7 +280,7 @@ static void warn_address_class(const struct xnatd *d)
 
 static void follow_address(struct xnatd *d)
 {
-	__be32 now = xnatd_wan_address(d->wan_ifindex), old = d->ext_addr;
+	__be32 now = xnatd_if_address(d->wan_ifindex), old = d->ext_addr;
 	char a[INET_ADDRSTRLEN] = "none";
 
 	if (now == old)
@@ -559,7 +559,7 @@ static int start(struct xnatd *d)
 {
 	if (resolve_interfaces(d) || xnatd_prepare_pin_root(d) || xnatd_load(d))
 		return -1;
-	d->ext_addr = xnatd_wan_address(d->wan_ifindex);
+	d->ext_addr = xnatd_if_address(d->wan_ifindex);
 	if (xnatd_push_config(d) || xnatd_sync_forwards(d))
 		return -1;
 	enable_forwarding();

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -39,7 +38,6 @@ struct xnatd_slow {
 	struct ring_buffer *rb;
 	struct xnat_reasm *reasm;
 	int pkt_fd;   /* AF_PACKET, qdisc bypassed: TC egress must not translate it twice */
-	int mtu_fd;   /* any socket, for SIOCGIFMTU */
 	int prog_lan, prog_wan, state_fd;
 	__u32 alive_until;
 	struct xnat_ratelimit icmp_rate; /* ICMP errors sent, per sender */
@@ -65,13 +63,12 @@ static uint32_t tag_ifindex(uint32_t tag) { return tag >> 2; }
 static int tag_dir(uint32_t tag) { return (tag >> 1) & 1; }
 static uint32_t tag_flags(uint32_t tag) { return (tag & 1) ? XNAT_SLOW_FROM_STACK : 0; }
 
-static unsigned int if_mtu(struct xnatd_slow *s, uint32_t ifindex)
+static unsigned int if_mtu(uint32_t ifindex)
 {
-	struct ifreq ifr = { 0 };
+	char name[IF_NAMESIZE];
+	int mtu = if_indextoname(ifindex, name) ? xnatd_link_mtu(name) : 0;
 
-	if (!if_indextoname(ifindex, ifr.ifr_name) || ioctl(s->mtu_fd, SIOCGIFMTU, &ifr))
-		return 1500;
-	return (unsigned int)ifr.ifr_mtu;
+	return mtu > 0 ? (unsigned int)mtu : 1500;
 }
 
 static void send_frame(const uint8_t *frame, size_t len, uint32_t ifindex, void *arg)
@@ -95,19 +92,6 @@ static void send_frame(const uint8_t *frame, size_t len, uint32_t ifindex, void 
 		s->st.send_errors++;
 }
 
-/* The gateway's IPv4 address on ifindex (network order), or 0. */
-static uint32_t if_addr(struct xnatd_slow *s, uint32_t ifindex)
-{
-	struct ifreq ifr = { 0 };
-	uint32_t a;
-
-	ifr.ifr_addr.sa_family = AF_INET;
-	if (!if_indextoname(ifindex, ifr.ifr_name) || ioctl(s->mtu_fd, SIOCGIFADDR, &ifr))
-		return 0;
-	memcpy(&a, &((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr, 4);
-	return a;
-}
-
 /*
  * frame came in by the tag's interface with DF set, and its translation,
  * grown by growth bytes, is too big for the next hop's mtu: as a router,
@@ -118,7 +102,7 @@ static void frag_needed(struct xnatd_slow *s, const uint8_t *frame, size_t len, 
 			size_t growth)
 {
 	static uint8_t icmp[ETH_HLEN + XNAT_ICMP_ERROR_MAX];
-	uint32_t src = if_addr(s, tag_ifindex(tag)), sender;
+	uint32_t src = xnatd_if_address(tag_ifindex(tag)), sender;
 	int n;
 
 	s->st.df_too_big++;
@@ -155,7 +139,7 @@ static void run_and_send(struct xnatd_slow *s, const uint8_t *frame, size_t len,
 		return;
 	}
 	/* The ifindex rides in the tag argument of the emit callback. */
-	mtu = if_mtu(s, meta.out_ifindex);
+	mtu = if_mtu(meta.out_ifindex);
 	if (xnat_ip_fragment(out, out_len, mtu, send_frame, s, meta.out_ifindex) < 0)
 		frag_needed(s, frame, len, tag, mtu, out_len > len ? out_len - len : 0);
 }
@@ -199,7 +183,7 @@ static void oversize_send(struct xnatd_slow *s, const uint8_t *frame, size_t len
 		s->st.run_errors++;
 		return;
 	}
-	mtu = if_mtu(s, r.meta.out_ifindex);
+	mtu = if_mtu(r.meta.out_ifindex);
 	if (xnat_ip_fragment(out, r.out_len, mtu, send_frame, s, r.meta.out_ifindex) < 0)
 		frag_needed(s, frame, len, tag, mtu, r.out_len > len ? r.out_len - len : 0);
 }
@@ -299,14 +283,13 @@ int xnatd_slow_start(struct xnatd *d)
 		return -1;
 	s->d = d;
 	s->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0); /* protocol 0: sends only */
-	s->mtu_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	s->reasm = xnat_reasm_new(&lim);
 	s->rb = ring_buffer__new(bpf_map__fd(d->skel->maps.xnat_slow_frames), on_record, s, NULL);
 	xnat_ratelimit_init(&s->icmp_rate, 10, 10); /* as the kernel's icmp_ratelimit: some per second */
 	s->prog_lan = bpf_program__fd(d->skel->progs.xnat_xdp_lan);
 	s->prog_wan = bpf_program__fd(d->skel->progs.xnat_xdp_wan);
 	s->state_fd = bpf_map__fd(d->skel->maps.xnat_slow_state);
-	if (s->pkt_fd < 0 || s->mtu_fd < 0 || !s->reasm || !s->rb ||
+	if (s->pkt_fd < 0 || !s->reasm || !s->rb ||
 	    setsockopt(s->pkt_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
 		xlog_warn("SIP fragments stay unchanged: no slow path (%s)", strerror(errno));
 		d->slow = s;
@@ -368,8 +351,6 @@ void xnatd_slow_stop(struct xnatd *d)
 	}
 	if (s->pkt_fd >= 0)
 		close(s->pkt_fd);
-	if (s->mtu_fd >= 0)
-		close(s->mtu_fd);
 	free(s);
 	d->slow = NULL;
 }

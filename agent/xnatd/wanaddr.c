@@ -14,35 +14,37 @@
 #include <libmnl/libmnl.h>
 #include "xnatd.h"
 
-int xnatd_link_type(const char *ifname)
+/* ioctl req on the interface named ifname into *ifr: 0 or -errno. */
+static int if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
 {
-	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
 
 	if (fd < 0)
 		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	if (ioctl(fd, req, ifr))
 		err = -errno;
 	close(fd);
+	return err;
+}
+
+int xnatd_link_type(const char *ifname)
+{
+	struct ifreq ifr;
+	int err = if_ioctl(ifname, SIOCGIFHWADDR, &ifr);
+
 	return err ? err : ifr.ifr_hwaddr.sa_family;
 }
 
 int xnatd_link_mtu(const char *ifname)
 {
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
+	struct ifreq ifr;
 
-	if (fd < 0)
-		return 0;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!ioctl(fd, SIOCGIFMTU, &ifr))
-		mtu = ifr.ifr_mtu;
-	close(fd);
-	return mtu;
+	return if_ioctl(ifname, SIOCGIFMTU, &ifr) ? 0 : ifr.ifr_mtu;
 }
 
-__be32 xnatd_wan_address(unsigned int ifindex)
+__be32 xnatd_if_address(unsigned int ifindex)
 {
 	char name[IF_NAMESIZE];
 	struct ifaddrs *ifa, *i;

@@ -108,7 +108,8 @@ int xnatd_sync_forwards(struct xnatd *d);
 int xnatd_flush_address(struct xnatd *d, __be32 old_addr);
 
 /* wanaddr.c */
-__be32 xnatd_wan_address(unsigned int ifindex);
+/* The interface's (first, primary) IPv4 address, or 0: the WAN's is the external address. */
+__be32 xnatd_if_address(unsigned int ifindex);
 int xnatd_netlink_open(void);
 #define XNATD_NL_WAN_ADDR 1u /* an IPv4 address of the WAN changed */
 #define XNATD_NL_LINK 2u     /* an interface changed: a bridge's ports may have */

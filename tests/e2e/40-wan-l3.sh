@@ -195,6 +195,6 @@ if [[ $GW == xnat ]]; then
 	check "xnatd refuses a WAN whose link it can't parse (lo: exit 1)" test $rc -eq 1
 	check "... saying so: its link (loopback) is not one xnat can parse" \
 		grep -q "WAN interface lo: its link (loopback) is not one xnat can parse" "$TMP/lo.log"
-	check "... and attaches nothing there" bash -c "! tc -n $NS_GW filter show dev lo egress | grep -q xnat"
+	check "... and attaches nothing there" lacks xnat tc -n "$NS_GW" filter show dev lo egress
 fi
 e2e_finish
