@@ -66,6 +66,16 @@ $(OUT)/bpf/%.bpf.o: $(OUT)/bpf/%.tmp.o
 	$(call msg,LINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $<
 
+# The stage-removal profile's variants of the fast path (bpf/profile.h), one
+# stage of the established path left out each: `xnat-bench profile`.
+PROFILE_STAGES := parse lookup clock touch stats rewrite fib redirect
+PROFILE_OBJS   := $(patsubst %,$(OUT)/bpf/profile/skip-%.bpf.o,$(PROFILE_STAGES))
+
+$(OUT)/bpf/profile/skip-%.tmp.o: bpf/xnat.bpf.c $(BPF_HDRS) $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DXNAT_PROFILE_SKIP=XNAT_STAGE_$(shell echo $* | tr a-z A-Z) -c $< -o $@
+
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
@@ -202,7 +212,7 @@ demo:
 	$(Q)tools/demo.sh
 
 # Benchmarks in network namespaces; writes docs/bench/. Needs root.
-bench: all $(OUT)/xnat-bench
+bench: all $(OUT)/xnat-bench $(PROFILE_OBJS)
 	$(Q)BUILD=$(OUT) tools/bench/run.sh
 
 # Soak (root, SOAK_SECONDS of traffic + a 140 s drain): xnatd built with ASan+UBSan

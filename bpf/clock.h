@@ -5,10 +5,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "consts.h"
+#include "profile.h"
 
 /* Seconds of CLOCK_MONOTONIC, the unit of every timestamp in the maps. */
 static __always_inline __u32 xnat_now(void)
 {
+	if (!stage_on(XNAT_STAGE_CLOCK))
+		return 1;
 	return bpf_ktime_get_ns() / NSEC_PER_SEC;
 }
 

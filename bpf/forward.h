@@ -25,6 +25,15 @@ static __always_inline int fib_lookup_from(void *ctx, __u32 ifindex, const struc
 	fib->ipv4_src = saddr;
 	fib->ipv4_dst = daddr;
 	fib->ifindex = ifindex;
+	if (!stage_on(XNAT_STAGE_FIB)) {
+		const struct xnat_config *cfg = xnat_config_get();
+
+		/* the profile's build without the lookup: from the WAN to the first XDP LAN, else to the WAN */
+		if (!cfg)
+			return BPF_FIB_LKUP_RET_NOT_FWDED;
+		fib->ifindex = ifindex == cfg->wan_ifindex ? cfg->xdp_lans[0] : cfg->wan_ifindex;
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 

@@ -434,10 +434,11 @@ static __always_inline int nat_established(const struct xnat_config *cfg, const 
 	if (p->frag || p->icmp_error || (dir == XNAT_DIR_OUT && p->t.saddr == cfg->ext_addr))
 		return XNAT_NO_SESSION;
 	flow_key_of(&k, &p->t, dir);
-	f = bpf_map_lookup_elem(&xnat_flows, &k);
+	f = stage_on(XNAT_STAGE_LOOKUP) ? bpf_map_lookup_elem(&xnat_flows, &k) : profile_flow();
 	if (!f)
 		return XNAT_NO_SESSION;
-	flow_touch(f, p->tcp_flags, xnat_now());
+	if (stage_on(XNAT_STAGE_TOUCH))
+		flow_touch(f, p->tcp_flags, xnat_now());
 	x->to = p->t;
 	if (dir == XNAT_DIR_OUT) {
 		x->to.saddr = f->addr;

@@ -103,6 +103,8 @@ static __always_inline int send_xdp(struct xdp_md *ctx, const struct xnat_pkt *p
 
 	if ((void *)(ip + 1) > data_end)
 		return XNAT_STAT_DROP_MALFORMED;
+	if (!stage_on(XNAT_STAGE_REWRITE))
+		return x->stat;
 	if (rewrite_packet(data, data_end, p, x, &d, 1, mss))
 		return XNAT_STAT_DROP_MALFORMED;
 	if (!(p->slow & XNAT_SLOW_FROM_STACK))

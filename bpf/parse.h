@@ -18,6 +18,7 @@
 #include <xnat/nat.h>
 #include <xnat/stats.h>
 #include "consts.h"
+#include "profile.h"
 
 /* A flow as the packet shows it. ICMP queries: the identifier is the port of
  * the side that sent the request (sport of a request, dport of a reply). */
@@ -377,6 +378,18 @@ static __always_inline int parse_common(void *data, void *data_end, __u32 frame_
 	struct udphdr *l4 = (void *)(ip + 1);
 	__u32 tot;
 
+	if (!stage_on(XNAT_STAGE_PARSE)) {
+		/* the profile's build without the checks: the bounds only */
+		if ((void *)l4 + sizeof(struct tcphdr) > data_end)
+			return -1;
+		ip_fields(p, ip, sizeof(*ip));
+		p->ip_off = XNAT_ETH_LEN;
+		p->l4_off = sizeof(*eth) + sizeof(*ip);
+		p->l4_fields = XNAT_L4_SPORT | XNAT_L4_DPORT | XNAT_L4_CSUM;
+		p->t.sport = l4->source;
+		p->t.dport = l4->dest;
+		return 0;
+	}
 	if ((void *)(l4 + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->version != 4 ||
 	    ip->ihl != 5 || (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 		return -1;

@@ -3,12 +3,16 @@
 #define XNAT_BPF_STATS_H
 
 #include "maps.h"
+#include "profile.h"
 
 /* n packets of bytes in all, counted as stat. */
 static __always_inline void count_packets(__u32 stat, __u32 n, __u32 bytes)
 {
-	struct xnat_counter *c = bpf_map_lookup_elem(&xnat_stats, &stat);
+	struct xnat_counter *c;
 
+	if (!stage_on(XNAT_STAGE_STATS))
+		return;
+	c = bpf_map_lookup_elem(&xnat_stats, &stat);
 	if (c) {
 		c->packets += n;
 		c->bytes += bytes;

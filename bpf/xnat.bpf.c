@@ -244,6 +244,8 @@ static __always_inline int xdp_verdict(struct xdp_md *ctx, __u32 stat, __u32 ifi
 		/* Also back out of the interface it came in by (hairpin): veth
 		 * delivers XDP_TX frames only when its peer runs XDP itself, while
 		 * a redirect reaches it like any other forwarded packet. */
+		if (!stage_on(XNAT_STAGE_REDIRECT))
+			return XDP_TX;
 		return bpf_redirect(ifindex, 0);
 	}
 	return stat_is_drop(stat) ? XDP_DROP : XDP_PASS;

@@ -143,7 +143,7 @@ targets() {
 				"$(ratio "$(get "$w" xnat 3)" "$p")"
 		done
 	fi
-	for extra in prog_cost scale; do
+	for extra in prog_cost profile scale; do
 		[[ -s $DIR/$extra.md ]] && { echo; cat "$DIR/$extra.md"; }
 	done
 	[[ -s $DIR/notes.md ]] && { echo; cat "$DIR/notes.md"; }

@@ -183,6 +183,8 @@ measure() {
 if section cost; then
 	log "== BPF program cost and scale (BPF_PROG_TEST_RUN, private namespace)"
 	"$BENCH" cost "$OUT" || log "cost measurement failed"
+	log "== what each stage of the established path costs (removal profile)"
+	"$BENCH" profile "$BUILD/bpf/profile" "$OUT" || log "profile failed"
 fi
 
 bench_topology || { log "topology setup failed"; exit 1; }

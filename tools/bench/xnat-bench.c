@@ -7,6 +7,7 @@
  *                             count what arrives at the sink
  *   xnat-bench fwd NS DEV...  attach the no-NAT XDP forwarder (contender "limit")
  *   xnat-bench cost DIR       per-path program cost and the scale test (prog_cost.c)
+ *   xnat-bench profile OBJDIR DIR  what each stage of the established path costs (profile.c)
  *
  * The generator is an AF_PACKET socket with the qdisc bypassed, sending
  * batches of 64 frames with sendmmsg, paced. (BPF_PROG_TEST_RUN live frames
@@ -37,6 +38,7 @@
 #include "bench.skel.h"
 
 int cmd_cost(const char *dir); /* prog_cost.c */
+int cmd_profile(const char *objdir, const char *dir); /* profile.c */
 
 #define BATCH 64
 #define FRAME_LEN 60 /* a 64-byte Ethernet frame without its FCS */
@@ -339,6 +341,9 @@ int main(int argc, char **argv)
 		return cmd_fwd(argc - 2, argv + 2);
 	if (argc > 2 && !strcmp(argv[1], "cost"))
 		return cmd_cost(argv[2]);
-	fprintf(stderr, "usage: xnat-bench send OPTIONS | xnat-bench fwd NETNS DEV... | xnat-bench cost DIR\n");
+	if (argc > 3 && !strcmp(argv[1], "profile"))
+		return cmd_profile(argv[2], argv[3]);
+	fprintf(stderr, "usage: xnat-bench send OPTIONS | xnat-bench fwd NETNS DEV... | xnat-bench cost DIR | \n"
+			"       xnat-bench profile OBJDIR DIR\n");
 	return 2;
 }
