@@ -102,6 +102,17 @@ static __always_inline int route_xdp(struct xdp_md *ctx, const struct xnat_pkt *
 	return route_xdp_from(ctx, ctx->ingress_ifindex, p, saddr, daddr, hop);
 }
 
+/* route_xdp_from() for a LAN packet, from its source to its destination: a
+ * BPF global function, its 64-byte argument out of the entry point's frame
+ * (which holds the flow entry and the next hop as well). */
+__attribute__((noinline)) int xnat_route_lan_xdp(struct xdp_md *ctx, __u32 in, const struct xnat_pkt *p,
+						 struct xnat_next_hop *hop)
+{
+	if (!p || !hop)
+		return -1;
+	return route_xdp_from(ctx, in, p, p->t.saddr, p->t.daddr, hop);
+}
+
 /* route_xdp() for the rare lookups after the NAT core decided (hairpin, a SIP
  * message from the WAN): a BPF global function, its 64-byte argument out of
  * the entry point's frame. */

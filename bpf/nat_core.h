@@ -121,20 +121,25 @@ __attribute__((noinline)) int xnat_session_out(struct xnat_session_req *r)
  * xnat_session_out: the mapping's frames would not fit below the latter's. */
 static __always_inline int nat_open_out(const struct xnat_config *cfg, struct xnat_session_req *r)
 {
-	struct xnat_mapping_req m = { .t = r->t, .now = r->now, .want = bpf_ntohs(r->t.sport),
-				      .owner = XNAT_OWNER_DYNAMIC };
 	struct xnat_session s;
+	__be16 ext_port;
 	int err;
 
-	err = xnat_mapping_get(&m); /* port preservation first */
-	if (err)
-		return err;
+	{ /* its own scope: its stack is the session's then (6.1 counts this frame under the entry point's) */
+		struct xnat_mapping_req m = { .t = r->t, .now = r->now, .want = bpf_ntohs(r->t.sport),
+					      .owner = XNAT_OWNER_DYNAMIC };
+
+		err = xnat_mapping_get(&m); /* port preservation first */
+		if (err)
+			return err;
+		ext_port = m.ext_port;
+	}
 	s.lan_addr = r->t.saddr;
 	s.lan_port = r->t.sport;
 	s.rem_addr = r->t.daddr;
 	s.rem_port = r->t.dport;
 	s.ext_addr = cfg->ext_addr;
-	s.ext_port = m.ext_port;
+	s.ext_port = ext_port;
 	s.proto = r->t.proto;
 	s.owner = XNAT_OWNER_DYNAMIC;
 	err = xnat_session_create(&s, XNAT_DIR_OUT, r->flags, r->now);
@@ -418,25 +423,32 @@ static __always_inline int nat_session(const struct xnat_config *cfg, const stru
 }
 
 /*
- * The common case, in line in the entry points: a TCP, UDP or ICMP query
- * packet of a session that exists. Returns 0 with *x set, the XNAT_STAT_*
- * verdict, or XNAT_NO_SESSION: xnat_decide() decides (a new flow, a
- * fragment, an ICMP error, the gateway's own traffic). One map lookup and no
- * call: the established path costs what it did before the NAT core became
- * global functions.
+ * The flow entry of packet p going dir, when p is the common case: a TCP,
+ * UDP or ICMP query packet of a session that exists. NULL for any other
+ * (a new flow, a fragment, an ICMP error, the gateway's own traffic):
+ * xnat_decide() decides those. The entry points look it up once and use it
+ * twice: the translation, and the next hop cached in it (hop_cache.h).
  */
-static __always_inline int nat_established(const struct xnat_config *cfg, const struct xnat_pkt *p,
-					   enum xnat_dir dir, struct xnat_xlate *x)
+static __always_inline struct xnat_flow *flow_of(const struct xnat_config *cfg, const struct xnat_pkt *p,
+						 enum xnat_dir dir)
 {
 	struct xnat_flow_key k;
-	struct xnat_flow *f;
 
 	if (p->frag || p->icmp_error || (dir == XNAT_DIR_OUT && p->t.saddr == cfg->ext_addr))
-		return XNAT_NO_SESSION;
+		return NULL;
 	flow_key_of(&k, &p->t, dir);
-	f = stage_on(XNAT_STAGE_LOOKUP) ? bpf_map_lookup_elem(&xnat_flows, &k) : profile_flow();
-	if (!f)
-		return XNAT_NO_SESSION;
+	return stage_on(XNAT_STAGE_LOOKUP) ? bpf_map_lookup_elem(&xnat_flows, &k) : profile_flow();
+}
+
+/*
+ * The established path, in line in the entry points: packet p of flow f
+ * (flow_of()). Returns 0 with *x set, or the XNAT_STAT_* verdict. One map
+ * lookup and no call: the established path costs what it did before the
+ * NAT core became global functions.
+ */
+static __always_inline int nat_established(const struct xnat_pkt *p, enum xnat_dir dir, struct xnat_flow *f,
+					   struct xnat_xlate *x)
+{
 	if (stage_on(XNAT_STAGE_TOUCH))
 		flow_touch(f, p->tcp_flags, xnat_now());
 	x->to = p->t;
@@ -475,19 +487,31 @@ __attribute__((noinline)) int xnat_decide(const struct xnat_pkt *p, __u32 dir, _
 	return frag_settle(p, x, nat_session(cfg, p, dir, x));
 }
 
-/* What packet p, going dir, becomes, as the entry points ask it: the
+/* What packet p, going dir, becomes, as the entry points ask it, its flow
+ * entry f looked up (flow_of(); NULL: none, or not the common case): the
  * established path in line, anything else by xnat_decide(). A hairpin has
  * no established entry of its own: it goes to xnat_decide() at once. */
-static __always_inline int nat_translate(const struct xnat_config *cfg, const struct xnat_pkt *p,
-					 enum xnat_dir dir, int hairpin, struct xnat_xlate *x)
+static __always_inline int nat_translate_flow(const struct xnat_config *cfg, const struct xnat_pkt *p,
+					      enum xnat_dir dir, int hairpin, struct xnat_flow *f,
+					      struct xnat_xlate *x)
 {
-	int rc = hairpin ? XNAT_NO_SESSION : nat_established(cfg, p, dir, x);
+	int rc;
 
-	if (rc == XNAT_NO_SESSION)
+	/* nat_established() decides every packet flow_of() found an entry for */
+	if (f && !hairpin)
+		rc = nat_established(p, dir, f, x);
+	else
 		rc = xnat_decide(p, dir, hairpin, x);
 	if (!rc && !hairpin && (p->tcp_flags & XNAT_FLOW_SYN) && p->t.proto == IPPROTO_TCP && !p->icmp_error)
 		x->mss = cfg->wan_mss;
 	return rc;
+}
+
+/* nat_translate_flow() with the flow entry looked up here. */
+static __always_inline int nat_translate(const struct xnat_config *cfg, const struct xnat_pkt *p,
+					 enum xnat_dir dir, int hairpin, struct xnat_xlate *x)
+{
+	return nat_translate_flow(cfg, p, dir, hairpin, hairpin ? NULL : flow_of(cfg, p, dir), x);
 }
 
 #endif

@@ -123,25 +123,23 @@ __attribute__((noinline)) int xnat_send_xdp(struct xdp_md *ctx, const struct xna
 	return send_xdp(ctx, p, x, hop);
 }
 
-/* The route to x's destination, then send_xdp(); *ifindex: where the
- * packet goes. No route with a resolved neighbour: the packet is left
+/* The route to x's destination, then send_xdp(); *hop: where the packet
+ * goes. No route with a resolved neighbour: the packet is left
  * untouched and unresolved is the verdict; a way out off the XDP path:
  * untouched too, for the TC path. One call for all of it, and the route's
  * 64-byte argument in this frame, not the entry point's. */
 __attribute__((noinline)) int xnat_forward_xdp(struct xdp_md *ctx, const struct xnat_pkt *p,
-					       const struct xnat_xlate *x, __u32 unresolved, __u32 *ifindex)
+					       const struct xnat_xlate *x, __u32 unresolved, struct xnat_next_hop *hop)
 {
 	const struct xnat_config *cfg = xnat_config_get();
-	struct xnat_next_hop hop;
 
-	if (!p || !x || !ifindex || !cfg)
+	if (!p || !x || !hop || !cfg)
 		return XNAT_STAT_DROP_MALFORMED;
-	if (route_xdp(ctx, p, x->to.saddr, x->to.daddr, &hop) != BPF_FIB_LKUP_RET_SUCCESS)
+	if (route_xdp(ctx, p, x->to.saddr, x->to.daddr, hop) != BPF_FIB_LKUP_RET_SUCCESS)
 		return unresolved;
-	if (!xdp_may_send(cfg, p, hop.ifindex))
+	if (!xdp_may_send(cfg, p, hop->ifindex))
 		return XNAT_STAT_PASS_TC_PATH; /* untouched: the TC path translates it */
-	*ifindex = hop.ifindex;
-	return send_xdp(ctx, p, x, &hop);
+	return send_xdp(ctx, p, x, hop);
 }
 
 /*

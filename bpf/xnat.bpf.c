@@ -17,6 +17,7 @@
 #include "forward.h"
 #include "sip_alg.h"
 #include "slowpath.h"
+#include "hop_cache.h"
 
 /* The SIP programs (end of file), one array each: a program array holds
  * programs of one type. The loader fills them (xnat_fill_prog_arrays() in
@@ -102,24 +103,27 @@ static __always_inline int nat_begin(const struct xnat_config *cfg, const struct
 /* ---------------------------------------------------------------- XDP */
 
 /* LAN -> WAN once routed (hop: the next hop, unless hairpin), from the
- * translation on. Its own function: its frame (x, the session lookup) may
- * then share the entry point's stack with the route lookup's, which has
- * ended (6.1 counts the entry point's frame below the NAT core's deepest
- * calls). */
+ * translation on; f: the flow entry (flow_of()). Its own function: its
+ * frame (x, the session lookup) may then share the entry point's stack with
+ * the route lookup's, which has ended (6.1 counts the entry point's frame
+ * below the NAT core's deepest calls). */
 static __always_inline __u32 xdp_lan_nat(struct xdp_md *ctx, const struct xnat_config *cfg, struct xnat_pkt *p,
-					 const struct xnat_next_hop *hop, int hairpin, __u32 *ifindex)
+					 struct xnat_next_hop *hop, int hairpin, struct xnat_flow *f, __u32 *ifindex)
 {
 	struct xnat_xlate x = {};
 	int rc;
 
-	rc = nat_translate(cfg, p, XNAT_DIR_OUT, hairpin, &x);
+	rc = nat_translate_flow(cfg, p, XNAT_DIR_OUT, hairpin, f, &x);
 	if (rc)
 		return rc;
 	/* Handed to the stack, a hairpinned packet would be delivered locally;
 	 * the LAN's TC program takes one XDP can't send (a host with no ARP
 	 * entry yet: TC has the kernel resolve it). */
-	if (hairpin)
-		return xnat_forward_xdp(ctx, p, &x, XNAT_STAT_PASS_TC_PATH, ifindex);
+	if (hairpin) {
+		rc = xnat_forward_xdp(ctx, p, &x, XNAT_STAT_PASS_TC_PATH, hop);
+		*ifindex = hop->ifindex;
+		return rc;
+	}
 	if (x.slow && slow_divert(ctx, 1, p, XNAT_DIR_OUT))
 		return XNAT_STAT_SLOW_PATH;
 	if (sip_wanted(cfg, p, XNAT_DIR_OUT)) {
@@ -158,6 +162,13 @@ __attribute__((noinline)) __u32 xnat_bridge_ingress(struct xdp_md *ctx)
 	return diff ? 0 : bp->bridge_ifindex;
 }
 
+/* Behind a bridge's port the way in is more than an ifindex (the frame's
+ * address counts): no next hop is cached there. */
+static __always_inline int lan_hop_cacheable(const struct xnat_config *cfg)
+{
+	return !(cfg->flags & XNAT_CFG_BRIDGE_PORTS);
+}
+
 /*
  * LAN -> WAN. The route is looked up before anything is translated: a packet
  * handed to the stack must keep its LAN source (the stack would drop the
@@ -169,8 +180,9 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 	const struct xnat_config *cfg = xnat_config_get();
 	struct xnat_pkt p = {};
 	struct xnat_next_hop hop = {};
-	__u32 in;
+	struct xnat_flow *f = NULL;
 	int rc, hairpin;
+	__u32 in;
 
 	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_xdp(ctx, &p) : 0);
 	if (rc || !cfg)
@@ -186,8 +198,13 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 	 * into the bridge, which the TC path does (xnat_tc_lan on it). */
 	if (hairpin && in != ctx->ingress_ifindex)
 		return XNAT_STAT_PASS_TC_PATH;
-	if (!hairpin) {
-		rc = route_xdp_from(ctx, in, &p, p.t.saddr, p.t.daddr, &hop);
+	if (!hairpin)
+		f = flow_of(cfg, &p, XNAT_DIR_OUT);
+	if (f && lan_hop_cacheable(cfg) && hop_cached(cfg, f, in, &p, &hop) && hop.ifindex == cfg->wan_ifindex &&
+	    xdp_may_send(cfg, &p, hop.ifindex)) {
+		/* the route as the lookup below found it last */
+	} else if (!hairpin) {
+		rc = xnat_route_lan_xdp(ctx, in, &p, &hop);
 		if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
 			return XNAT_STAT_PASS_LOCAL;
 		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
@@ -196,10 +213,12 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 			return XNAT_STAT_PASS_NOT_NAT;
 		if (!xdp_may_send(cfg, &p, hop.ifindex))
 			return XNAT_STAT_PASS_TC_PATH; /* the WAN's TC egress translates it */
+		if (f && lan_hop_cacheable(cfg))
+			hop_store(cfg, f, in, &p, &hop);
 	}
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL; /* the stack sends time-exceeded */
-	return xdp_lan_nat(ctx, cfg, &p, &hop, hairpin, ifindex);
+	return xdp_lan_nat(ctx, cfg, &p, &hop, hairpin, f, ifindex);
 }
 
 /* WAN -> LAN. Decided before rewriting: what XDP can't send goes to the
@@ -210,6 +229,8 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 	struct xnat_pkt p = {};
 	struct xnat_xlate x = {};
 	struct xnat_next_hop hop;
+	struct xnat_flow *f;
+	__u32 in = ctx->ingress_ifindex;
 	int rc;
 
 	rc = nat_begin(cfg, &p, nat_enabled(cfg) ? parse_xdp(ctx, &p) : 0);
@@ -219,7 +240,8 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 		return xnat_wan_to_lan_xdp(ctx, &p) ? XNAT_STAT_DROP_WAN_TO_LAN : XNAT_STAT_PASS_NOT_NAT;
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL;
-	rc = nat_translate(cfg, &p, XNAT_DIR_IN, 0, &x);
+	f = flow_of(cfg, &p, XNAT_DIR_IN);
+	rc = nat_translate_flow(cfg, &p, XNAT_DIR_IN, 0, f, &x);
 	if (rc)
 		return rc;
 	if (x.slow && slow_divert(ctx, 1, &p, XNAT_DIR_IN))
@@ -232,7 +254,17 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 		sip_hand_over(ctx, &xnat_sip_xdp_prog, &x, &hop, XNAT_DIR_IN);
 		return XNAT_STAT_PASS_SIP_SLOW; /* no ALG in XDP: TC has one */
 	}
-	return xnat_forward_xdp(ctx, &p, &x, XNAT_STAT_PASS_FIB, ifindex);
+	if (f && hop_cached(cfg, f, in, &p, &hop) && xdp_may_send(cfg, &p, hop.ifindex)) {
+		*ifindex = hop.ifindex;
+		return xnat_send_xdp(ctx, &p, &x, &hop);
+	}
+	rc = xnat_forward_xdp(ctx, &p, &x, XNAT_STAT_PASS_FIB, &hop);
+	if (stat_is_xlate(rc)) {
+		*ifindex = hop.ifindex;
+		if (f)
+			hop_store(cfg, f, in, &p, &hop);
+	}
+	return rc;
 }
 
 static __always_inline int xdp_verdict(struct xdp_md *ctx, __u32 stat, __u32 ifindex)

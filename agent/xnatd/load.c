@@ -162,6 +162,7 @@ static int prepare_skeleton(struct xnat_bpf *skel, void *arg)
 	const struct xnat_agent_config *c = arg;
 
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_flows, 2 * c->max_sessions);
+	xnatd_flows_set_aside(c->pin_root); /* an older xnat's: taken over after the load */
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_eim, c->max_mappings);
 	adopt_pinned_size(c->pin_root, skel->maps.xnat_adf, c->max_mappings);
 	/* An older xnat's slow-path ring (1 MiB; 2 MiB now) is kept as it is. */
@@ -227,6 +228,8 @@ int xnatd_load_programs(const struct xnat_agent_config *c, const char *pin_root,
 		return -1;
 	}
 	if (xnat_load_object(&o, l)) {
+		if (pin_root)
+			xnatd_flows_put_back(pin_root);
 		if (l->refused >= 0)
 			say_refused(l);
 		else
@@ -262,6 +265,7 @@ int xnatd_load(struct xnatd *d)
 	d->maps.lan_ifaces = bpf_map__fd(d->skel->maps.xnat_lan_ifaces);
 	d->maps.sip_opened = bpf_map__fd(d->skel->maps.xnat_sip_host_opened);
 	d->maps.sip_closed = bpf_map__fd(d->skel->maps.xnat_sip_host_closed);
+	xnatd_flows_take_over(d, 0);
 	if (xnat_progs_publish(bpf_map__fd(d->skel->maps.xnat_progs), &l))
 		xlog_warn("cannot write %s: %s", XNAT_MAP_PROGS, strerror(errno));
 	return pin_programs(d);

@@ -519,6 +519,8 @@ static enum run_end run(struct xnatd *d, const struct cli *cli)
 				follow_address(d);
 			if ((changed & XNATD_NL_LINK) && xnatd_bridge_ports_wanted(d))
 				xnatd_bridge_sync(d);
+			if (changed & XNATD_NL_ROUTING)
+				xnatd_fib_changed(d);
 		}
 		if ((p[1].revents & POLLIN) && read(timer_fd, &ticks, sizeof(ticks)) > 0)
 			collect(d);
@@ -565,6 +567,7 @@ static int start(struct xnatd *d)
 	enable_forwarding();
 	if (xnatd_attach(d))
 		return -1;
+	xnatd_flows_take_over(d, 1); /* what an older xnat's programs opened meanwhile */
 	xnat_ratelimit_init(&d->ratelimit, d->cfg.rate_limit, 2 * d->cfg.rate_limit);
 	xnatd_slow_start(d); /* without it SIP fragments go on unchanged: not fatal */
 	xnatd_pcp_start(d);  /* without it applications can't open ports: not fatal either */

@@ -41,6 +41,32 @@ static bool bridge_ports_known(const struct xnatd *d)
 	return d->skel && !bpf_map_get_next_key(bpf_map__fd(d->skel->maps.xnat_bridge_ports), NULL, &key);
 }
 
+/* The routing generation after the one in the map: a previous xnatd's
+ * too, so that no next hop it let the fast path cache is taken for current. */
+static __u32 next_fib_gen(const struct xnatd *d)
+{
+	struct xnat_config now;
+	__u32 gen = 0;
+
+	if (!xnat_config_read(d->maps.config, &now))
+		gen = now.fib_gen;
+	return gen + 1 ?: 1; /* 0: no caching */
+}
+
+int xnatd_fib_changed(struct xnatd *d)
+{
+	struct xnat_config m;
+	int err = xnat_config_read(d->maps.config, &m);
+
+	if (!err) {
+		m.fib_gen = next_fib_gen(d);
+		err = xnat_config_write(d->maps.config, &m);
+	}
+	if (err)
+		xlog_err("cannot write %s: %s", XNAT_MAP_CONFIG, strerror(-err));
+	return err;
+}
+
 int xnatd_push_config(struct xnatd *d)
 {
 	struct xnat_config m = {};
@@ -72,6 +98,8 @@ int xnatd_push_config(struct xnatd *d)
 		m.flags |= XNAT_CFG_ENABLED;
 	else
 		m.flags &= ~XNAT_CFG_ENABLED;
+	/* the paths or the WAN may have changed: every cached next hop is stale */
+	m.fib_gen = next_fib_gen(d);
 	err = xnat_config_write(d->maps.config, &m);
 	if (err)
 		xlog_err("cannot write %s: %s", XNAT_MAP_CONFIG, strerror(-err));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The external address: the WAN interface's primary IPv4 address, followed
- * through rtnetlink address notifications (DHCP renewals, PPP reconnects). */
+ * through rtnetlink address notifications (DHCP renewals, PPP reconnects);
+ * and every change a route lookup could see (routes, rules, neighbours,
+ * addresses, links), which makes the fast path's cached next hops stale. */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -66,7 +68,9 @@ int xnatd_netlink_open(void)
 	/* A plain socket (libmnl's mnl_socket would be an allocation kept for
 	 * the process's life only to hand back its fd): messages are parsed
 	 * with libmnl all the same. */
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_LINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_LINK | RTMGRP_IPV4_ROUTE |
+					       RTMGRP_IPV4_RULE | RTMGRP_NEIGH };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 
 	if (fd < 0)
@@ -83,11 +87,38 @@ struct addr_event {
 	unsigned int changed; /* XNATD_NL_* */
 };
 
+/* Could the IPv4 route lookup of a packet answer otherwise after this
+ * message? Routes, rules and neighbours of IPv4 (a bridge's forwarding
+ * entries, AF_BRIDGE, are the bridge's own business), addresses, links. */
+static int changes_routing(const struct nlmsghdr *nlh)
+{
+	const struct rtgenmsg *g = mnl_nlmsg_get_payload(nlh);
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		return 1;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+	case RTM_NEWRULE:
+	case RTM_DELRULE:
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH:
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		/* each message's header starts with its family */
+		return nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*g)) && g->rtgen_family == AF_INET;
+	}
+	return 0;
+}
+
 static int on_message(const struct nlmsghdr *nlh, void *data)
 {
 	struct addr_event *ev = data;
 	const struct ifaddrmsg *ifa;
 
+	if (changes_routing(nlh))
+		ev->changed |= XNATD_NL_ROUTING;
 	/* Links: a port joining or leaving a bridge (IFLA_MASTER), its STP
 	 * state (AF_BRIDGE messages), the bridge's address. */
 	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK)
@@ -109,7 +140,8 @@ unsigned int xnatd_netlink_changed(int fd, unsigned int ifindex)
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
 		if (n < 0) {
 			if (errno == ENOBUFS)
-				ev.changed = XNATD_NL_WAN_ADDR | XNATD_NL_LINK; /* lost notifications: look again */
+				/* lost notifications: look again */
+				ev.changed = XNATD_NL_WAN_ADDR | XNATD_NL_LINK | XNATD_NL_ROUTING;
 			if (errno == EINTR || errno == ENOBUFS)
 				continue;
 			break;

@@ -104,8 +104,18 @@ const char *xnatd_path_name(enum xnat_link_path path);
 
 /* state.c: what the fast path reads, kept in line with config and address. */
 int xnatd_push_config(struct xnatd *d);
+/* Every next hop the fast path cached is stale (xnat_config.fib_gen moves on). */
+int xnatd_fib_changed(struct xnatd *d);
 int xnatd_sync_forwards(struct xnatd *d);
 int xnatd_flush_address(struct xnatd *d, __be32 old_addr);
+
+/* flows_upgrade.c: an older xnat's session table (shorter entries) taken
+ * over. Before the load: its pin set aside (the load makes the new table);
+ * after: its entries copied (last: and the old table released); on a load
+ * that failed: pinned back. */
+void xnatd_flows_set_aside(const char *pin_root);
+int xnatd_flows_take_over(const struct xnatd *d, int last);
+void xnatd_flows_put_back(const char *pin_root);
 
 /* wanaddr.c */
 /* The interface's (first, primary) IPv4 address, or 0: the WAN's is the external address. */
@@ -113,6 +123,7 @@ __be32 xnatd_if_address(unsigned int ifindex);
 int xnatd_netlink_open(void);
 #define XNATD_NL_WAN_ADDR 1u /* an IPv4 address of the WAN changed */
 #define XNATD_NL_LINK 2u     /* an interface changed: a bridge's ports may have */
+#define XNATD_NL_ROUTING 4u  /* a route lookup may answer otherwise: cached next hops are stale */
 /* Drain the netlink socket: what changed (XNATD_NL_*), for the WAN ifindex. */
 unsigned int xnatd_netlink_changed(int fd, unsigned int ifindex);
 

@@ -130,7 +130,10 @@ struct xnat_config {
 	 * less 40; 0: no clamping) */
 	__u16 wan_mss;
 	__u16 pad2;
-	__u32 reserved[6];
+	/* The routing generation: xnatd moves it on whenever a route lookup
+	 * could answer otherwise (struct xnat_hop_cache). 0: no caching. */
+	__u32 fib_gen;
+	__u32 reserved[5];
 };
 
 /*
@@ -156,6 +159,25 @@ struct xnat_flow_key {
 #define XNAT_FLOW_RST (1u << 2)
 #define XNAT_FLOW_ACK (1u << 3) /* an ACK without SYN: the handshake completed */
 
+/*
+ * Where XDP sent this direction's packets, from the route lookup of one of
+ * them (bpf/hop_cache.h): the fast path skips bpf_fib_lookup while gen is
+ * xnat_config.fib_gen, which xnatd moves on at every route, rule,
+ * neighbour, address or link change, for a packet that came in by
+ * in_ifindex with the same TOS and is no longer than len (the route's MTU
+ * was checked for that length). Written by the fast path alone.
+ */
+struct xnat_hop_cache {
+	__u32 gen;        /* 0: nothing cached */
+	__u32 ifindex;    /* out */
+	__u32 in_ifindex;
+	__u8 smac[6];
+	__u8 dmac[6];
+	__u16 len;        /* IPv4 total length, host order */
+	__u8 tos;
+	__u8 pad;
+};
+
 /* Value of xnat_flows: how to rewrite a packet of this flow. */
 struct xnat_flow {
 	__be32 addr;     /* OUT: new source address; IN: new destination address */
@@ -163,6 +185,7 @@ struct xnat_flow {
 	__u8 flags;      /* XNAT_FLOW_* seen in this direction */
 	__u8 owner;      /* enum xnat_owner of the mapping the session uses */
 	__u32 last_seen; /* seconds of CLOCK_MONOTONIC, refreshed at most once a second */
+	struct xnat_hop_cache hop;
 };
 
 /* The IN key of the session whose OUT entry is (out, v), and back: the two

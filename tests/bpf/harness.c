@@ -221,6 +221,7 @@ void env_reset(void)
 		.timeout_udp = 300, .timeout_tcp_established = 7440,
 		.timeout_tcp_transitory = 240, .timeout_icmp = 60,
 		.xdp_lans = { env.lan_ifindex }, /* both interfaces on the XDP path */
+		.fib_gen = 1,
 	};
 	__u32 zero = 0;
 
@@ -280,7 +281,20 @@ void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg)
 
 	bpf_map_lookup_elem(fd, &zero, &c);
 	edit(&c, arg);
+	/* as xnatd's every config write: cached next hops are looked up again */
+	if (c.fib_gen)
+		c.fib_gen = c.fib_gen + 1 ?: 1;
 	bpf_map_update_elem(fd, &zero, &c, BPF_ANY);
+}
+
+static void cfg_keep(struct xnat_config *c, long arg)
+{
+	(void)c, (void)arg;
+}
+
+void fib_changed(void)
+{
+	cfg_edit(cfg_keep, 0);
 }
 
 int run_prog(struct bpf_program *prog, int ifindex, const struct pkt *in, struct pkt *out,

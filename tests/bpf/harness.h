@@ -48,7 +48,11 @@ struct xnat_bpf *skel_load(__u32 max_flows, __u32 max_mappings);
 void env_reset(void);
 /* Delete every entry of a hash map. */
 void map_empty(struct bpf_map *map);
+/* Edit the config as xnatd writes it: the routing generation moves on too. */
 void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg);
+/* What xnatd does on a route, neighbour, address or link change: the
+ * routing generation moves on, and every cached next hop is stale. */
+void fib_changed(void);
 void cfg_set_flags(struct xnat_config *c, long flags);
 void cfg_set_filtering(struct xnat_config *c, long mode);
 /* The SIP ALG on port 5060 for dirs (XNAT_SIP_DIR_*; 0: off). */
@@ -119,6 +123,7 @@ void test_sip_alg(void);
 void test_sip_slow(void);
 void test_sip_tcp(void);
 void test_mss(void);
+void test_hop_cache(void);
 
 /* ---- packet specs of the test topology ---- */
 

@@ -32,6 +32,7 @@ int main(void)
 	test_sip_slow();
 	test_sip_tcp();
 	test_mss();
+	test_hop_cache();
 	xnat_bpf__destroy(env.skel);
 	return t_done();
 }

@@ -126,12 +126,16 @@ static struct bpf_map *map_of(int m)
 	return maps[m];
 }
 
-/* Bytes of a value that change with time alone: never compared. */
+/* Bytes of a value that change with time alone: never compared. A flow's
+ * cached next hop (last_seen's neighbour) records the route of the packet
+ * that filled it, whose length differs with the damage: test_hop_cache.c
+ * checks it. */
 static void time_field(int m, size_t *off, size_t *len)
 {
 	*off = *len = 0;
 	if (m == M_FLOWS)
-		*off = offsetof(struct xnat_flow, last_seen), *len = 4;
+		*off = offsetof(struct xnat_flow, last_seen),
+		*len = sizeof(struct xnat_flow) - offsetof(struct xnat_flow, last_seen);
 	else if (m == M_EIM)
 		*off = offsetof(struct xnat_eim, created), *len = 4;
 	else if (m == M_ADF || m == M_SIP) /* last use, last_seen */
