@@ -3,6 +3,7 @@
  * Benchmark helpers, not part of the gateway:
  *  - bench_sink: counts and drops what reaches the far end.
  *  - bench_fwd: the no-NAT limit: route lookup, TTL, MACs, redirect.
+ *  - bench_pass: nothing at all, the floor of a BPF_PROG_TEST_RUN timing.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -65,6 +66,12 @@ int bench_fwd(struct xdp_md *ctx)
 	ip_decrease_ttl(ip);
 	eth_set_addrs(eth, &hop);
 	return bpf_redirect(hop.ifindex, 0);
+}
+
+SEC("xdp")
+int bench_pass(struct xdp_md *ctx __attribute__((unused)))
+{
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -17,7 +17,7 @@
 
 #define XNAT_STAGE_PARSE    1 /* the in-line parse: checks, then only the tuple read */
 #define XNAT_STAGE_LOOKUP   2 /* the flow table's lookup: a one-entry array instead */
-#define XNAT_STAGE_CLOCK    3 /* bpf_ktime_get_ns() and the division to seconds */
+#define XNAT_STAGE_CLOCK    3 /* the clock read and the division to seconds */
 #define XNAT_STAGE_TOUCH    4 /* the flow entry's last-seen and flags */
 #define XNAT_STAGE_STATS    5 /* the per-CPU counters */
 #define XNAT_STAGE_REWRITE  6 /* addresses, ports, checksums, TTL, Ethernet addresses */

@@ -38,6 +38,25 @@
 #include "bench.skel.h"
 
 int cmd_cost(const char *dir); /* prog_cost.c */
+
+/* The bench programs, their maps never pinned: the fast path's headers
+ * bring xnat's maps along (pinned by name), and a gateway running at the
+ * default pin root must not share them. */
+struct bench_bpf *bench_open_unpinned(void)
+{
+	struct bench_bpf *b = bench_bpf__open();
+	struct bpf_map *map;
+
+	if (!b)
+		return NULL;
+	bpf_object__for_each_map(map, b->obj)
+		bpf_map__set_pin_path(map, NULL);
+	if (bench_bpf__load(b)) {
+		bench_bpf__destroy(b);
+		return NULL;
+	}
+	return b;
+}
 int cmd_profile(const char *objdir, const char *dir); /* profile.c */
 
 #define BATCH 64
@@ -209,7 +228,7 @@ static int cmd_send(const struct send_opts *o)
 		iov[k] = (struct iovec){ .iov_base = frames[k], .iov_len = FRAME_LEN };
 		msgs[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
 	}
-	skel = bench_bpf__open_and_load();
+	skel = bench_open_unpinned();
 	if (!skel)
 		return 1;
 	if (enter_ns(o->sink_ns))
@@ -268,7 +287,7 @@ static int cmd_fwd(int argc, char **argv)
 
 	if (argc < 2 || enter_ns(argv[0]))
 		return 2;
-	skel = bench_bpf__open_and_load();
+	skel = bench_open_unpinned();
 	if (!skel)
 		return 1;
 	for (int i = 1; i < argc; i++) {
