@@ -162,6 +162,29 @@ __attribute__((noinline)) __u32 xnat_bridge_ingress(struct xdp_md *ctx)
 	return diff ? 0 : bp->bridge_ifindex;
 }
 
+/*
+ * Bulk TCP to the stack (XNAT_CFG_TCP_BULK_STACK): a segment of an
+ * established flow at least XNAT_TCP_BULK_LEN long marks the flow's entry
+ * for this direction, and from then on the flow's packets that way pass to
+ * the stack untouched; TC translates them after GRO made super-packets of
+ * them, which leave as GSO/TSO. One flow changes paths once, after packets
+ * XDP sent already: no reordering. Small flows (requests, ACKs, games,
+ * VoIP) stay on XDP.
+ */
+static __always_inline int tcp_bulk_to_stack(const struct xnat_config *cfg, struct xnat_flow *f,
+					     const struct xnat_pkt *p)
+{
+	if (!f || p->t.proto != IPPROTO_TCP || !(cfg->flags & XNAT_CFG_TCP_BULK_STACK) || p->slow)
+		return 0;
+	if (f->flags & XNAT_FLOW_BULK)
+		return 1;
+	if (p->tot_len < XNAT_TCP_BULK_LEN)
+		return 0;
+	f->flags |= XNAT_FLOW_BULK;
+	count_event(XNAT_STAT_TCP_BULK_TO_STACK);
+	return 1;
+}
+
 /* Behind a bridge's port the way in is more than an ifindex (the frame's
  * address counts): no next hop is cached there. */
 static __always_inline int lan_hop_cacheable(const struct xnat_config *cfg)
@@ -200,6 +223,8 @@ static __always_inline __u32 xdp_lan(struct xdp_md *ctx, __u32 *ifindex)
 		return XNAT_STAT_PASS_TC_PATH;
 	if (!hairpin)
 		f = flow_of(cfg, &p, XNAT_DIR_OUT);
+	if (tcp_bulk_to_stack(cfg, f, &p))
+		return XNAT_STAT_PASS_TC_PATH; /* the WAN's TC egress translates it */
 	if (f && lan_hop_cacheable(cfg) && hop_cached(cfg, f, in, &p, &hop) && hop.ifindex == cfg->wan_ifindex &&
 	    xdp_may_send(cfg, &p, hop.ifindex)) {
 		/* the route as the lookup below found it last */
@@ -241,6 +266,8 @@ static __always_inline __u32 xdp_wan(struct xdp_md *ctx, __u32 *ifindex)
 	if (p.ttl <= 1)
 		return XNAT_STAT_PASS_TTL;
 	f = flow_of(cfg, &p, XNAT_DIR_IN);
+	if (tcp_bulk_to_stack(cfg, f, &p))
+		return XNAT_STAT_PASS_TC_PATH; /* the WAN's TC ingress translates it */
 	rc = nat_translate_flow(cfg, &p, XNAT_DIR_IN, 0, f, &x);
 	if (rc)
 		return rc;

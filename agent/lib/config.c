@@ -247,6 +247,10 @@ static int on_interfaces(struct parse_state *st, const char *name, const char *v
 	} else if (!strcmp(name, "xdp-mode")) {
 		if (xnat_xdp_mode_parse(value, &c->xdp_mode))
 			return bad_value(st, sec, name, value, "expected auto, native, skb or none");
+	} else if (!strcmp(name, "tcp-bulk")) {
+		if (strcmp(value, "stack") && strcmp(value, "xdp"))
+			return bad_value(st, sec, name, value, "expected stack or xdp");
+		c->tcp_bulk_xdp = !strcmp(value, "xdp");
 	} else {
 		return fail(st, sec, name, "unknown option");
 	}
@@ -746,7 +750,7 @@ void xnat_config_to_map(const struct xnat_agent_config *c, struct xnat_config *m
 {
 	m->port_min = c->port_min;
 	m->port_max = c->port_max;
-	m->flags = c->hairpin ? XNAT_CFG_HAIRPIN : 0;
+	m->flags = (c->hairpin ? XNAT_CFG_HAIRPIN : 0) | (c->tcp_bulk_xdp ? 0 : XNAT_CFG_TCP_BULK_STACK);
 	m->max_ports_per_host = c->max_ports_per_host;
 	m->filtering = c->filtering;
 	memset(m->pad, 0, sizeof(m->pad));

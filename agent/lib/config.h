@@ -42,6 +42,7 @@ struct xnat_agent_config {
 	__u16 port_min, port_max;          /* host order */
 	__u8 filtering;                    /* enum xnat_filtering */
 	bool hairpin;
+	bool tcp_bulk_xdp;         /* bulk TCP stays on XDP (else the stack path takes it: XNAT_CFG_TCP_BULK_STACK) */
 	__u32 max_ports_per_host;          /* 0 = unlimited */
 	__u32 max_sessions;                /* xnat_flows holds 2 entries per session */
 	__u32 max_mappings;                /* xnat_eim, xnat_ports, xnat_adf */

@@ -84,6 +84,11 @@ enum xnat_owner {
 /* The WAN has no link-layer header (PPP, WireGuard, tun, raw-IP modems,
  * IP tunnels): its packets start at the IPv4 header, the TC path only. */
 #define XNAT_CFG_WAN_L3 (1u << 4)
+/* Bulk TCP (a segment of XNAT_TCP_BULK_LEN or more marks its flow entry
+ * XNAT_FLOW_BULK) goes to the stack untouched from XDP: GRO and GSO make
+ * super-packets of it there, which XDP can't, and TC translates them. */
+#define XNAT_CFG_TCP_BULK_STACK (1u << 5)
+#define XNAT_TCP_BULK_LEN 1000
 
 /* LAN interfaces a gateway has at most (one XDP program, one TC program each). */
 #define XNAT_MAX_LAN 8
@@ -158,6 +163,7 @@ struct xnat_flow_key {
 #define XNAT_FLOW_FIN (1u << 1)
 #define XNAT_FLOW_RST (1u << 2)
 #define XNAT_FLOW_ACK (1u << 3) /* an ACK without SYN: the handshake completed */
+#define XNAT_FLOW_BULK (1u << 4) /* bulk TCP this way: the stack path takes it (XNAT_CFG_TCP_BULK_STACK) */
 
 /*
  * Where XDP sent this direction's packets, from the route lookup of one of

@@ -63,7 +63,8 @@
 	X(DROP_SPOOFED,       "drop_lan_spoofed_source")                \
 	X(DROP_WAN_TO_LAN,    "drop_wan_to_lan")                        \
 	X(DROP_OUT_NO_ADDRESS, "drop_out_no_external_address")          \
-	X(TCP_MSS_CLAMPED,    "tcp_mss_clamped")
+	X(TCP_MSS_CLAMPED,    "tcp_mss_clamped")                         \
+	X(TCP_BULK_TO_STACK,  "tcp_bulk_to_stack")
 
 #define XNAT_STAT_ENUM(name, str) XNAT_STAT_##name,
 enum xnat_stat {

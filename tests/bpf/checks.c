@@ -11,7 +11,8 @@
 /* Verdicts are every counter but the events counted on top of them. */
 static bool is_event(unsigned int stat)
 {
-	return stat >= XNAT_STAT_NEW_SESSION && stat <= XNAT_STAT_SIP_UNCHANGED_TCP_SPLIT;
+	return (stat >= XNAT_STAT_NEW_SESSION && stat <= XNAT_STAT_SIP_UNCHANGED_BAD_LENGTH) ||
+	       stat == XNAT_STAT_TCP_MSS_CLAMPED || stat == XNAT_STAT_TCP_BULK_TO_STACK;
 }
 
 bool counted_once(enum xnat_stat stat)

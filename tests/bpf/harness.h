@@ -124,6 +124,7 @@ void test_sip_slow(void);
 void test_sip_tcp(void);
 void test_mss(void);
 void test_hop_cache(void);
+void test_tcp_bulk(void);
 
 /* ---- packet specs of the test topology ---- */
 

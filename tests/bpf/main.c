@@ -33,6 +33,7 @@ int main(void)
 	test_sip_tcp();
 	test_mss();
 	test_hop_cache();
+	test_tcp_bulk();
 	xnat_bpf__destroy(env.skel);
 	return t_done();
 }

@@ -2,8 +2,8 @@
 # The next hop the fast path caches in a flow entry (bpf/hop_cache.h) follows
 # the network: xnatd moves the routing generation on when a neighbour, a
 # route or an address changes, and the flow goes on to the new next hop.
-# The WAN host changes its MAC under a running TCP upload; the gateway's
-# default route moves. On the XDP path the entries carry the cached hop; the TC path
+# The WAN host changes its MAC under a running UDP exchange and TCP upload;
+# the gateway's default route moves. On the XDP path the entries carry the cached hop; the TC path
 # caches nothing (the stack routes it).
 source "$(dirname "$0")/lib.sh"
 xnat_only "the next-hop cache is xnat's"
@@ -31,10 +31,13 @@ hop_to() { cached_hops | grep -q "^$(fib_gen) $1\$"; }
 
 old_mac=$(wan cat /sys/class/net/w0/address)
 new_mac=02:00:00:00:4e:01
-stream_start up "$NS_LAN1" $WAN 5042 6 || bail "stream"
+# A UDP exchange (a datagram and its echo every 50 ms: small packets, which
+# stay on XDP) and a TCP upload (bulk: the stack path, tcp-bulk = stack).
+udp_exchange_start ux "$NS_LAN1" $WAN 7042 $((8 * E2E_SLOW)) || bail "UDP exchange"
+stream_start up "$NS_LAN1" $WAN 5042 $((8 * E2E_SLOW)) || bail "stream"
 check "a TCP upload from lan1 to the WAN host runs" grows "$TMP/up.got"
 if on_xdp; then
-	check "on the XDP path its flow entry caches the next hop: the WAN host's MAC, current generation" \
+	check "on the XDP path the UDP flow's entry caches the next hop: the WAN host's MAC, current generation" \
 		wait_for hop_to "$old_mac"
 else
 	check "on the TC path no flow entry caches a next hop" test -z "$(cached_hops)"
@@ -49,9 +52,12 @@ check "the WAN host's new MAC: xnatd moves the routing generation on ($gen befor
 	wait_for gen_moved_from "$gen"
 check "the same upload goes on, to the new MAC (the old one is nobody's now)" grows "$TMP/up.got"
 if on_xdp; then
-	check "... and its flow's cached hop is the new MAC" wait_for hop_to "$new_mac"
+	check "... and the UDP flow's cached hop is the new MAC" wait_for hop_to "$new_mac"
 fi
 stream_check up "the upload arrived whole, in order"
+udp_exchange_wait ux
+check "the UDP exchange went on across the change: $UDPX_RECEIVED of $UDPX_SENT answered, at most 10 in a row lost ($UDPX_GAP)" \
+	test "$UDPX_SENT" -ge 100 -a "$UDPX_GAP" -le 10 -a "$UDPX_RECEIVED" -ge $((UDPX_SENT - 10))
 
 gen=$(fib_gen)
 gw ip route replace default via $WAN_B

@@ -524,7 +524,8 @@ static void test_to_map(void **state)
 	assert_int_equal(m.wan_ifindex, 7);
 	assert_int_equal(m.port_min, 2000); /* host order */
 	assert_int_equal(m.port_max, 3000);
-	assert_int_equal(m.flags, XNAT_CFG_HAIRPIN); /* ENABLED is xnatd's, once it has an address */
+	/* ENABLED is xnatd's, once it has an address; bulk TCP takes the stack path by default */
+	assert_int_equal(m.flags, XNAT_CFG_HAIRPIN | XNAT_CFG_TCP_BULK_STACK);
 	assert_int_equal(m.max_ports_per_host, 50);
 	assert_int_equal(m.filtering, XNAT_FILTER_ADDRESS_DEPENDENT);
 	assert_int_equal(m.pad[0] | m.pad[1] | m.pad[2], 0);
@@ -534,7 +535,14 @@ static void test_to_map(void **state)
 	assert_int_equal(m.timeout_icmp, 20);
 	c.hairpin = false;
 	xnat_config_to_map(&c, &m);
-	assert_int_equal(m.flags, 0);
+	assert_int_equal(m.flags, XNAT_CFG_TCP_BULK_STACK);
+	expect_ok("[interfaces]\ntcp-bulk = xdp\n", &c);
+	xnat_config_to_map(&c, &m);
+	assert_int_equal(m.flags, XNAT_CFG_HAIRPIN);
+	expect_ok("[interfaces]\ntcp-bulk = stack\n", &c);
+	xnat_config_to_map(&c, &m);
+	assert_int_equal(m.flags, XNAT_CFG_HAIRPIN | XNAT_CFG_TCP_BULK_STACK);
+	expect_error("[interfaces]\ntcp-bulk = gro\n", 2, "[interfaces] tcp-bulk", "expected stack or xdp");
 }
 
 static char *read_example(void)
