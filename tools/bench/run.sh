@@ -51,6 +51,10 @@ bench_topology() {
 	done
 	for pid in $(pgrep -f 'napi/(gl1|gw0)-'); do taskset -p 2 "$pid" >/dev/null; done
 	gw sysctl -qw net.netfilter.nf_conntrack_max=2000000 2>/dev/null
+	# Every contender forwards: the no-NAT ones (limit's bpf_fib_lookup
+	# answers "forwarding disabled" otherwise) as much as xnatd, which
+	# turns it on itself.
+	gw sysctl -qw net.ipv4.ip_forward=1
 	sysctl -qw kernel.bpf_stats_enabled=1
 	L1_MAC=$(mac "$NS_LAN1" l1) GL1_MAC=$(mac "$NS_GW" gl1)
 	W0_MAC=$(mac "$NS_WAN" w0) GW0_MAC=$(mac "$NS_GW" gw0)
@@ -68,10 +72,18 @@ bench_topology() {
 # (or XDP). So the XDP contenders run with tx off and GRO on at the hosts,
 # as a veth user who forces XDP must; the others keep veth's defaults (tx
 # on: GSO and checksum offload, what nft and TC get; GRO off).
+# HOST_TSO=off (the packet-rate workloads): the generator's veth without
+# TSO, so that veth hands every contender's frames to the gateway veth's
+# NAPI on CPU 1 (with TSO on it runs the stack's forwarding in the sender's
+# context, on the generator's CPU); TCP bulk keeps TSO for the stack paths.
+HOST_TSO=on
 host_offloads() {
 	local tx=on gro=off
 	[[ $1 == xdp ]] && tx=off gro=on
-	lan1 ethtool -K l1 tx $tx gro $gro >/dev/null && wan ethtool -K w0 tx $tx gro $gro >/dev/null
+	lan1 ethtool -K l1 tx $tx gro $gro >/dev/null && wan ethtool -K w0 tx $tx gro $gro >/dev/null || return 1
+	if [[ $tx == on ]]; then
+		lan1 ethtool -K l1 tso $HOST_TSO >/dev/null && wan ethtool -K w0 tso $HOST_TSO >/dev/null
+	fi
 }
 
 contender_up() {
@@ -88,6 +100,15 @@ contender_up() {
 	nft) nft_start ;;
 	kernel) wan ip route add 192.168.0.0/16 via $EXT ;;
 	esac
+	pin_napi
+}
+
+# The gateway's receive work on CPU 1, whoever the contender: an XDP attach
+# or detach restarts a veth's NAPI, and its new kthread runs anywhere (the
+# generator's CPU too, where the stack's forwarding then hides).
+pin_napi() {
+	local pid
+	for pid in $(pgrep -f 'napi/(gl1|gw0|br0)-'); do taskset -p 2 "$pid" >/dev/null; done
 }
 
 contender_down() {
@@ -218,8 +239,10 @@ run_workloads() {
 	done
 }
 if section main; then
+	HOST_TSO=off
 	printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$TSV"
 	run_workloads "$TSV" "${CONTENDERS[*]}" "${WORKLOADS[@]}"
+	HOST_TSO=on
 fi
 
 # TCP bulk with iperf3, contenders alternated, 2 rounds.
@@ -255,6 +278,7 @@ bridge_on() {
 }
 BR_WORKLOADS=("udp64_1k_flows out 1000 1000 1000" "replies_1k_flows reply 1000 1000 1000")
 if section bridge; then
+	HOST_TSO=off
 	printf 'workload\tcontender\tlossfree_pps\tgw_cpu_ns\tbpf_ns\n' >"$OUT/bridge.tsv"
 	if bridge_on; then
 		run_workloads "$OUT/bridge.tsv" "xnat_br xnat_brx kernel_br" "${BR_WORKLOADS[@]}"
