@@ -363,6 +363,17 @@ static __always_inline int parse_packet(void *data, void *data_end, __u32 frame_
 	return 0;
 }
 
+/* What parse_common() reads of the packet it takes. */
+static __always_inline void common_fields(struct xnat_pkt *p, const struct iphdr *ip, const struct udphdr *l4)
+{
+	ip_fields(p, ip, sizeof(*ip));
+	p->ip_off = XNAT_ETH_LEN;
+	p->l4_off = XNAT_ETH_LEN + sizeof(*ip);
+	p->l4_fields = XNAT_L4_SPORT | XNAT_L4_DPORT | XNAT_L4_CSUM;
+	p->t.sport = l4->source;
+	p->t.dport = l4->dest;
+}
+
 /*
  * Most packets, parsed in line by the entry points without a call: IPv4
  * without options, not a fragment, TCP or UDP, all of it in the frame and
@@ -382,12 +393,7 @@ static __always_inline int parse_common(void *data, void *data_end, __u32 frame_
 		/* the profile's build without the checks: the bounds only */
 		if ((void *)l4 + sizeof(struct tcphdr) > data_end)
 			return -1;
-		ip_fields(p, ip, sizeof(*ip));
-		p->ip_off = XNAT_ETH_LEN;
-		p->l4_off = sizeof(*eth) + sizeof(*ip);
-		p->l4_fields = XNAT_L4_SPORT | XNAT_L4_DPORT | XNAT_L4_CSUM;
-		p->t.sport = l4->source;
-		p->t.dport = l4->dest;
+		common_fields(p, ip, l4);
 		return 0;
 	}
 	if ((void *)(l4 + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->version != 4 ||
@@ -404,12 +410,7 @@ static __always_inline int parse_common(void *data, void *data_end, __u32 frame_
 	if (tot < sizeof(*ip) + l4_header_len(ip->protocol) || sizeof(*eth) + tot > frame_len)
 		return -1;
 	p->frame_len = frame_len;
-	ip_fields(p, ip, sizeof(*ip));
-	p->ip_off = XNAT_ETH_LEN;
-	p->l4_off = sizeof(*eth) + sizeof(*ip);
-	p->l4_fields = XNAT_L4_SPORT | XNAT_L4_DPORT | XNAT_L4_CSUM;
-	p->t.sport = l4->source;
-	p->t.dport = l4->dest;
+	common_fields(p, ip, l4);
 	return 0;
 }
 

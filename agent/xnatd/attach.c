@@ -33,17 +33,11 @@
 /* Id of the config map pinned under pin_root, 0 when there is none. */
 __u32 xnatd_config_id(const char *pin_root)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char path[PATH_MAX + 64];
-	int fd;
+	struct bpf_map_info info;
+	int fd = xnatd_pinned_map(pin_root, XNAT_MAP_CONFIG, &info);
 
-	snprintf(path, sizeof(path), "%s/%s", pin_root, XNAT_MAP_CONFIG);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
 	close(fd);
 	return info.id;
 }

@@ -24,17 +24,14 @@ static int older_fd = -1;
 
 void xnatd_flows_set_aside(const char *pin_root)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	struct bpf_map_info info;
 	char path[PATH_MAX + 64];
-	int fd;
+	int fd = xnatd_pinned_map(pin_root, XNAT_MAP_FLOWS, &info);
 
-	snprintf(path, sizeof(path), "%s/%s", pin_root, XNAT_MAP_FLOWS);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size == sizeof(struct xnat_flow) ||
-	    info.value_size < OLDEST_FLOW_SIZE || info.value_size > sizeof(struct xnat_flow) ||
+	snprintf(path, sizeof(path), "%s/%s", pin_root, XNAT_MAP_FLOWS);
+	if (info.value_size == sizeof(struct xnat_flow) || info.value_size < OLDEST_FLOW_SIZE || info.value_size > sizeof(struct xnat_flow) ||
 	    info.key_size != sizeof(struct xnat_flow_key)) {
 		close(fd); /* the same layout, or none xnat knows: the load says */
 		return;

@@ -102,27 +102,36 @@ int xnatd_prepare_pin_root(struct xnatd *d)
 	return 0;
 }
 
-/* A pinned map keeps its size: resizing would need a new, empty map. */
-static void adopt_pinned_size(const char *root, struct bpf_map *map, __u32 want)
+int xnatd_pinned_map(const char *pin_root, const char *name, struct bpf_map_info *info)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	__u32 len = sizeof(*info);
 	char path[PATH_MAX + 64];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", root, bpf_map__name(map));
+	memset(info, 0, sizeof(*info));
+	snprintf(path, sizeof(path), "%s/%s", pin_root, name);
 	fd = bpf_obj_get(path);
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, info, &len)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* A pinned map keeps its size: resizing would need a new, empty map. */
+static void adopt_pinned_size(const char *root, struct bpf_map *map, __u32 want)
+{
+	struct bpf_map_info info;
+	int fd = xnatd_pinned_map(root, bpf_map__name(map), &info);
+
 	if (fd < 0) {
 		bpf_map__set_max_entries(map, want);
 		return;
 	}
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		if (info.max_entries != want)
-			xlog_warn("%s keeps its pinned size %u (%u wanted): "
-				  "sizes change after `xnatd --unload`",
-				  bpf_map__name(map), info.max_entries, want);
-		bpf_map__set_max_entries(map, info.max_entries);
-	}
+	if (info.max_entries != want)
+		xlog_warn("%s keeps its pinned size %u (%u wanted): sizes change after `xnatd --unload`",
+			  bpf_map__name(map), info.max_entries, want);
+	bpf_map__set_max_entries(map, info.max_entries);
 	close(fd);
 }
 

@@ -109,6 +109,11 @@ int xnatd_fib_changed(struct xnatd *d);
 int xnatd_sync_forwards(struct xnatd *d);
 int xnatd_flush_address(struct xnatd *d, __be32 old_addr);
 
+/* load.c: the map pinned as pin_root/name: its fd (the caller closes it) and
+ * *info, or -1 when there is none. */
+struct bpf_map_info;
+int xnatd_pinned_map(const char *pin_root, const char *name, struct bpf_map_info *info);
+
 /* flows_upgrade.c: an older xnat's session table (shorter entries) taken
  * over. Before the load: its pin set aside (the load makes the new table);
  * after: its entries copied (last: and the old table released); on a load

@@ -187,31 +187,29 @@ static int scale_table(FILE *md, const char *dir)
 	return 0;
 }
 
-/* The figures the report checks against the targets, one "name value" a line. */
-static void cost_values(const char *dir, double new_flow, double sip)
+/* The figures the report checks against the targets, one "name value" a
+ * line, in DIR/NAME. */
+static void values_write(const char *dir, const char *name, const char *fmt, double a, double b)
 {
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/cost.tsv", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "w");
 	if (!f)
 		return;
-	fprintf(f, "new_flow_ns\t%.0f\nsip_invite_ns\t%.0f\n", new_flow, sip);
+	fprintf(f, fmt, a, b);
 	fclose(f);
+}
+
+static void cost_values(const char *dir, double new_flow, double sip)
+{
+	values_write(dir, "cost.tsv", "new_flow_ns\t%.0f\nsip_invite_ns\t%.0f\n", new_flow, sip);
 }
 
 static void scale_values(const char *dir, double per_mapping, double ratio)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/scale.tsv", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return;
-	fprintf(f, "bytes_per_mapping\t%.0f\nlookup_1m_over_1k\t%.2f\n", per_mapping, ratio);
-	fclose(f);
+	values_write(dir, "scale.tsv", "bytes_per_mapping\t%.0f\nlookup_1m_over_1k\t%.2f\n", per_mapping, ratio);
 }
 
 int cmd_cost(const char *dir)
