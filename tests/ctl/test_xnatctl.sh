@@ -80,9 +80,10 @@ port_slot $((2 * 65536 + 7)) $H1 7 0 $((NOW - 1)) 0                 # icmp id 7,
 port_slot $((65536 + 6000)) $H2 6000 3 $NOW $((NOW + 3600))         # udp, upnp lease
 
 # flow KEY_SADDR KEY_DADDR SPORT DPORT PROTO DIR -- VAL_ADDR VAL_PORT FLAGS OWNER LAST_SEEN
+# (no next hop cached: the 28 bytes of struct xnat_hop_cache zero)
 flow() {
 	update xnat_flows "$(ip4 $1) $(ip4 $2) $(be16 $3) $(be16 $4) $(u8 $5) $(u8 $6) 00 00" \
-		"$(ip4 $8) $(be16 $9) $(u8 ${10}) $(u8 ${11}) $(le32 ${12})"
+		"$(ip4 $8) $(be16 $9) $(u8 ${10}) $(u8 ${11}) $(le32 ${12})$(for _ in $(seq 7); do printf ' %s' "$(le32 0)"; done)"
 }
 # session PROTO LAN LPORT REMOTE RPORT EXTPORT OUTFLAGS INFLAGS OWNER OUT_SEEN IN_SEEN (ICMP: RPORT 0)
 session() {
