@@ -13,12 +13,13 @@ seen=$(ask lan2 tcp $WAN 9002)
 expect_eq "the server sees the external address" "${seen%:*}" "$EXT"
 if [[ $GW == xnat ]] && on_xdp; then
 	# 2 MB each way: some 1400 full segments, GRO-merged on the stack path,
-	# and as many ACKs or so by XDP.
+	# and their ACKs by XDP.
 	bulk=$(counter tcp_bulk_to_stack) xdp=$(counter xdp_redirected)
 	tc=$(($(counter translated_out) + $(counter translated_in) - xdp))
 	echo "# bulk flows: $bulk; by XDP: $xdp packets; by TC: $tc"
 	check "the data took the stack path (2 bulk flows, translated by TC)" test "$bulk" -eq 2 -a "$tc" -ge 32
-	check "... the ACKs XDP (xdp_redirected > 500)" test "$xdp" -gt 500
+	# the receivers ACK each GRO'd super-packet (up to 64 KB): 2 MB need 31 at least
+	check "... the ACKs XDP ($xdp redirected, at least 30)" test "$xdp" -ge 30
 	xnatd_signal TERM
 	gw_start "[interfaces]\ntcp-bulk = xdp\n" || bail "xnatd with tcp-bulk = xdp"
 	xdp_before=$(counter xdp_redirected)
