@@ -46,11 +46,8 @@ static bool bridge_ports_known(const struct xnatd *d)
 static __u32 next_fib_gen(const struct xnatd *d)
 {
 	struct xnat_config now;
-	__u32 gen = 0;
 
-	if (!xnat_config_read(d->maps.config, &now))
-		gen = now.fib_gen;
-	return gen + 1 ?: 1; /* 0: no caching */
+	return xnat_fib_gen_next(xnat_config_read(d->maps.config, &now) ? 0 : now.fib_gen);
 }
 
 int xnatd_fib_changed(struct xnatd *d)
@@ -59,7 +56,7 @@ int xnatd_fib_changed(struct xnatd *d)
 	int err = xnat_config_read(d->maps.config, &m);
 
 	if (!err) {
-		m.fib_gen = next_fib_gen(d);
+		m.fib_gen = xnat_fib_gen_next(m.fib_gen);
 		err = xnat_config_write(d->maps.config, &m);
 	}
 	if (err)

@@ -141,6 +141,12 @@ struct xnat_config {
 	__u32 reserved[5];
 };
 
+/* The routing generation after gen (0 stays for "no caching"). */
+static inline __u32 xnat_fib_gen_next(__u32 gen)
+{
+	return gen + 1 ?: 1;
+}
+
 /*
  * Key of xnat_flows: a tuple as it is seen at the hook, before translation.
  * OUT: (lan addr -> remote addr, lan port -> remote port).

@@ -283,7 +283,7 @@ void cfg_edit(void (*edit)(struct xnat_config *c, long arg), long arg)
 	edit(&c, arg);
 	/* as xnatd's every config write: cached next hops are looked up again */
 	if (c.fib_gen)
-		c.fib_gen = c.fib_gen + 1 ?: 1;
+		c.fib_gen = xnat_fib_gen_next(c.fib_gen);
 	bpf_map_update_elem(fd, &zero, &c, BPF_ANY);
 }
 

@@ -49,7 +49,7 @@ bench_topology() {
 		gw ethtool -K "$dev" gro on >/dev/null
 		ip netns exec "$NS_GW" sh -c "echo 1 > /sys/class/net/$dev/threaded"
 	done
-	for pid in $(pgrep -f 'napi/(gl1|gw0)-'); do taskset -p 2 "$pid" >/dev/null; done
+	pin_napi
 	gw sysctl -qw net.netfilter.nf_conntrack_max=2000000 2>/dev/null
 	# Every contender forwards: the no-NAT ones (limit's bpf_fib_lookup
 	# answers "forwarding disabled" otherwise) as much as xnatd, which
